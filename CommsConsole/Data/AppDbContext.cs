@@ -1,0 +1,44 @@
+using CommsConsole.Features.Messaging;
+using CommsConsole.Features.Templates;
+using CommsConsole.Features.Tenancy;
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+
+namespace CommsConsole.Data;
+
+public class AppDbContext(DbContextOptions<AppDbContext> options) : IdentityDbContext<ApplicationUser>(options)
+{
+    public DbSet<Tenant> Tenants => Set<Tenant>();
+    public DbSet<Message> Messages => Set<Message>();
+    public DbSet<MessageAttempt> MessageAttempts => Set<MessageAttempt>();
+    public DbSet<Batch> Batches => Set<Batch>();
+    public DbSet<Template> Templates => Set<Template>();
+    public DbSet<AppSecret> AppSecrets => Set<AppSecret>();
+
+    protected override void OnModelCreating(ModelBuilder builder)
+    {
+        base.OnModelCreating(builder);
+        builder.ApplyConfigurationsFromAssembly(typeof(AppDbContext).Assembly);
+    }
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        // Instants are stored as UTC ticks: comparable and sortable in SQL on every provider
+        // (SQLite cannot order or compare DateTimeOffset text columns).
+        configurationBuilder.Properties<DateTimeOffset>().HaveConversion<UtcTicksConverter>();
+        configurationBuilder.Properties<DateTimeOffset?>().HaveConversion<UtcTicksConverter>();
+        configurationBuilder.Properties<decimal>().HavePrecision(18, 4);
+    }
+
+    private sealed class UtcTicksConverter() : ValueConverter<DateTimeOffset, long>(
+        v => v.UtcTicks,
+        v => new DateTimeOffset(v, TimeSpan.Zero));
+}
+
+/// <summary>Small named secrets the app generates once and shares through the database (e.g. the JWT signing key).</summary>
+public class AppSecret
+{
+    public required string Name { get; set; }
+    public required string Value { get; set; }
+}

@@ -1,0 +1,39 @@
+using CommsConsole.Features.Messaging;
+using Scalar.AspNetCore;
+
+namespace CommsConsole.Features.Api;
+
+public static class ApiDocsExtensions
+{
+    /// <summary>Schema names as the specification documents give them.</summary>
+    private static readonly Dictionary<Type, string> DocumentNames = new()
+    {
+        [typeof(BulkSendRequest)] = "dto.BulkSendRequest",
+        [typeof(CommunicationLogListResponse)] = "dto.CommunicationLogListResponse",
+        [typeof(CommunicationLogResponse)] = "dto.CommunicationLogResponse",
+        [typeof(PageInfo)] = "dto.PageInfo",
+        [typeof(SimpleResponse)] = "dto.SimpleResponse",
+    };
+
+    public static void AddApiDocs(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOpenApi(options =>
+        {
+            options.CreateSchemaReferenceId = type =>
+                DocumentNames.TryGetValue(type.Type, out var name) ? name : Microsoft.AspNetCore.OpenApi.OpenApiOptions.CreateDefaultSchemaReferenceId(type);
+            options.AddDocumentTransformer((document, _, _) =>
+            {
+                document.Info.Title = "CommsConsole API";
+                document.Info.Description = "Bulk SMS and email. Get a token with POST /auth/token and send it as `Authorization: Bearer <token>`.";
+                return Task.CompletedTask;
+            });
+        });
+    }
+
+    /// <summary>/openapi/v1.json and a browsable reference at /scalar.</summary>
+    public static void MapApiDocs(this WebApplication app)
+    {
+        app.MapOpenApi().AllowAnonymous();
+        app.MapScalarApiReference().AllowAnonymous();
+    }
+}

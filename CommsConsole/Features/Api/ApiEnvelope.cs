@@ -1,0 +1,98 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using CommsConsole.Features.Common;
+using Microsoft.AspNetCore.Diagnostics;
+
+namespace CommsConsole.Features.Api;
+
+/// <summary>dto.SimpleResponse: the error envelope of the /communication, /admin and /auth families.</summary>
+public sealed record SimpleResponse(
+    [property: JsonPropertyName("code")] int Code,
+    [property: JsonPropertyName("message")] string Message,
+    [property: JsonPropertyName("timestamp")] string Timestamp);
+
+/// <summary>The {code, message, data} envelope of the /notification/sms family (document 003).</summary>
+public sealed record NotificationResponse<T>(
+    [property: JsonPropertyName("code")] int Code,
+    [property: JsonPropertyName("message")] string Message,
+    [property: JsonPropertyName("data")] T? Data);
+
+/// <summary>Writes errors in the envelope of the family a path belongs to, from endpoints and from the pipeline alike.</summary>
+public static class ApiEnvelope
+{
+    public const string NotificationOk = "操作成功";
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public static bool IsApiPath(PathString path) =>
+        path.StartsWithSegments("/communication") || path.StartsWithSegments("/notification") ||
+        path.StartsWithSegments("/admin") || path.StartsWithSegments("/auth") || path.StartsWithSegments("/webhooks");
+
+    public static bool IsNotificationPath(PathString path) => path.StartsWithSegments("/notification");
+
+    public static string Timestamp(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'");
+
+    public static IResult Simple(AppError error, TimeProvider clock) =>
+        TypedResults.Json(new SimpleResponse(error.HttpStatus, error.Message, Timestamp(clock.GetUtcNow())), statusCode: error.HttpStatus);
+
+    public static IResult Notification(AppError error) =>
+        TypedResults.Json(new NotificationResponse<object>(error.Code ?? error.HttpStatus, error.Message, null), statusCode: error.HttpStatus);
+
+    public static Task WriteErrorAsync(HttpContext context, int status, string message)
+    {
+        context.Response.StatusCode = status;
+        var clock = context.RequestServices.GetRequiredService<TimeProvider>();
+        object body = IsNotificationPath(context.Request.Path)
+            ? new NotificationResponse<object>(status, message, null)
+            : new SimpleResponse(status, message, Timestamp(clock.GetUtcNow()));
+        return context.Response.WriteAsJsonAsync(body, body.GetType(), Json);
+    }
+
+    /// <summary>
+    /// Turns what the pipeline throws for an API path into its envelope: unreadable bodies and parameters
+    /// (400 naming the field), and anything unexpected (500 without details).
+    /// </summary>
+    public static void UseApiErrorEnvelopes(this WebApplication app)
+    {
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            StatusCodeSelector = ex => ex is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
+            // A malformed request is the caller's mistake, answered with a 400; only real faults are logged as errors.
+            SuppressDiagnosticsCallback = context => context.Exception is BadHttpRequestException,
+            ExceptionHandler = async context =>
+            {
+                var error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
+                if (!IsApiPath(context.Request.Path))
+                {
+                    context.Response.Redirect("/Error");
+                    return;
+                }
+                if (error is BadHttpRequestException bad)
+                {
+                    await WriteErrorAsync(context, bad.StatusCode, Describe(bad));
+                    return;
+                }
+                await WriteErrorAsync(context, StatusCodes.Status500InternalServerError, "internal error");
+            },
+        });
+    }
+
+    private static string Describe(BadHttpRequestException bad)
+    {
+        if (bad.InnerException is JsonException json)
+        {
+            var path = string.IsNullOrEmpty(json.Path) || json.Path == "$" ? "body" : json.Path.TrimStart('$', '.');
+            var reason = json.Message.Contains("could not be converted", StringComparison.Ordinal)
+                ? "has the wrong type"
+                : "is not valid JSON: " + FirstSentence(json.Message);
+            return $"{path} {reason}";
+        }
+        return FirstSentence(bad.Message);
+    }
+
+    private static string FirstSentence(string message)
+    {
+        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
+        return (cut > 0 ? message[..cut] : message).Trim();
+    }
+}

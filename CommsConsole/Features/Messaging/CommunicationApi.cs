@@ -1,0 +1,178 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using CommsConsole.Features.Api;
+using CommsConsole.Features.Common;
+using CommsConsole.Features.Tenancy;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace CommsConsole.Features.Messaging;
+
+/// <summary>dto.BulkSendRequest (document 000).</summary>
+public sealed class BulkSendRequest
+{
+    [JsonPropertyName("channel")] public string? Channel { get; set; }
+    [JsonPropertyName("content")] public string? Content { get; set; }
+    [JsonPropertyName("recipients")] public List<string?>? Recipients { get; set; }
+    [JsonPropertyName("subject")] public string? Subject { get; set; }
+    [JsonPropertyName("template")] public string? Template { get; set; }
+    [JsonPropertyName("user_id")] public string? UserId { get; set; }
+    /// <summary>Template variables; values are strings (numbers and booleans are accepted and used as text).</summary>
+    [JsonPropertyName("variables")] public Dictionary<string, JsonElement>? Variables { get; set; }
+}
+
+/// <summary>dto.CommunicationLogResponse (documents 000 and 001).</summary>
+public sealed record CommunicationLogResponse(
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("channel")] string Channel,
+    [property: JsonPropertyName("content")] string Content,
+    [property: JsonPropertyName("recipient")] string Recipient,
+    [property: JsonPropertyName("status")] string Status,
+    [property: JsonPropertyName("provider")] string? Provider,
+    [property: JsonPropertyName("response")] string? Response,
+    [property: JsonPropertyName("error")] string? Error,
+    [property: JsonPropertyName("template_id")] string? TemplateId,
+    [property: JsonPropertyName("tenant_id")] string TenantId,
+    [property: JsonPropertyName("user_id")] string UserId,
+    [property: JsonPropertyName("batch_id")] long BatchId,
+    [property: JsonPropertyName("retry_count")] int RetryCount,
+    [property: JsonPropertyName("segments")] int Segments,
+    [property: JsonPropertyName("cost")] string Cost,
+    [property: JsonPropertyName("created_at")] string CreatedAt,
+    [property: JsonPropertyName("updated_at")] string UpdatedAt,
+    [property: JsonPropertyName("sent_at")] string? SentAt)
+{
+    public static CommunicationLogResponse From(Message m) => new(
+        "log_" + m.Id, m.Channel.ToWire(), m.Content, RecipientMask.Mask(m.Recipient), m.Status.ToWire(), m.Provider, m.Response, m.Error,
+        m.TemplateId is { } t ? "tpl_" + t : null, m.TenantId, m.UserId, m.BatchId, m.RetryCount, m.Segments,
+        m.Cost.ToString("0.00##", CultureInfo.InvariantCulture),
+        ApiEnvelope.Timestamp(m.CreatedAt), ApiEnvelope.Timestamp(m.UpdatedAt), m.SentAt is { } s ? ApiEnvelope.Timestamp(s) : null);
+}
+
+/// <summary>dto.PageInfo.</summary>
+public sealed record PageInfo(
+    [property: JsonPropertyName("page")] int Page,
+    [property: JsonPropertyName("page_size")] int PageSize,
+    [property: JsonPropertyName("total")] int Total,
+    [property: JsonPropertyName("total_pages")] int TotalPages,
+    [property: JsonPropertyName("has_next")] bool HasNext,
+    [property: JsonPropertyName("has_prev")] bool HasPrev);
+
+/// <summary>dto.CommunicationLogListResponse.</summary>
+public sealed record CommunicationLogListResponse(
+    [property: JsonPropertyName("code")] int Code,
+    [property: JsonPropertyName("message")] string Message,
+    [property: JsonPropertyName("items")] IReadOnlyList<CommunicationLogResponse> Items,
+    [property: JsonPropertyName("total")] int Total,
+    [property: JsonPropertyName("pagination")] PageInfo Pagination,
+    [property: JsonPropertyName("timestamp")] string Timestamp)
+{
+    /// <summary>Set by a bulk send: the batch its messages belong to.</summary>
+    [JsonPropertyName("batch_id")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? BatchId { get; init; }
+
+    /// <summary>Set by a bulk send: recipients given more than once, sent once.</summary>
+    [JsonPropertyName("duplicates")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? Duplicates { get; init; }
+}
+
+public sealed record CommunicationServices(MessagingService Messaging, TimeProvider Clock, HttpContext Http)
+{
+    public Caller Caller => Caller.From(Http.User) ?? throw new InvalidOperationException("endpoint reached without an authenticated caller");
+}
+
+/// <summary>The /communication face (documents 000 and 001): snake_case, dto.* schemas.</summary>
+public static class CommunicationApi
+{
+    public static RouteGroupBuilder MapCommunicationApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/communication").WithTags("communication").RequireAuthorization(Policies.Read);
+        group.MapPost("/bulk", SendBulk).RequireAuthorization(Policies.Send)
+            .WithSummary("Send SMS or email to many recipients")
+            .WithDescription("Writes one pending log row per recipient and returns them; dispatch happens in the background. `content` (or the stored template's body) is a Liquid template rendered with `variables`.")
+            .Produces<CommunicationLogListResponse>()
+            .Produces<SimpleResponse>(400).Produces<SimpleResponse>(401).Produces<SimpleResponse>(403).Produces<SimpleResponse>(404);
+        group.MapGet("/logs", QueryLogs)
+            .WithSummary("Page through the caller's message logs")
+            .Produces<CommunicationLogListResponse>()
+            .Produces<SimpleResponse>(400).Produces<SimpleResponse>(401).Produces<SimpleResponse>(403);
+        return group;
+    }
+
+    public static async Task<Results<Ok<CommunicationLogListResponse>, JsonHttpResult<SimpleResponse>>> SendBulk(
+        [FromBody] BulkSendRequest body, [AsParameters] CommunicationServices services, CancellationToken ct)
+    {
+        var error = ToSendRequest(body, out var request);
+        if (error is not null) return Error(error, services.Clock);
+        var result = await services.Messaging.SendAsync(request!, services.Caller, ct);
+        if (!result.IsOk) return Error(result.Error!, services.Clock);
+
+        var receipt = result.Value!;
+        var items = receipt.Messages.Select(CommunicationLogResponse.From).ToList();
+        var message = receipt.Duplicates > 0 ? $"accepted {items.Count} messages; {receipt.Duplicates} duplicate recipients sent once" : $"accepted {items.Count} messages";
+        return TypedResults.Ok(new CommunicationLogListResponse(200, message, items, items.Count,
+            new PageInfo(1, items.Count, items.Count, 1, false, false), ApiEnvelope.Timestamp(services.Clock.GetUtcNow()))
+        {
+            BatchId = receipt.Batch.Id,
+            Duplicates = receipt.Duplicates,
+        });
+    }
+
+    public static async Task<Results<Ok<CommunicationLogListResponse>, JsonHttpResult<SimpleResponse>>> QueryLogs(
+        [FromQuery(Name = "user_id")] string? userId,
+        [FromQuery(Name = "channel")] string? channel,
+        [FromQuery(Name = "status")] string? status,
+        [FromQuery(Name = "page")] string? page,
+        [FromQuery(Name = "page_size")] string? pageSize,
+        [AsParameters] CommunicationServices services,
+        CancellationToken ct)
+    {
+        if (!TryParsePositive(page, 1, out var pageNumber)) return Error(AppError.Validation($"page: '{page}' is not a whole number of 1 or more"), services.Clock);
+        if (!TryParsePositive(pageSize, MessagingService.DefaultPageSize, out var size))
+            return Error(AppError.Validation($"page_size: '{pageSize}' is not a whole number between 1 and {MessagingService.MaxPageSize}"), services.Clock);
+        var filter = new LogFilter { UserId = userId, Channel = channel, Status = status, Page = pageNumber, PageSize = size };
+        var result = await services.Messaging.QueryAsync(filter, services.Caller, ct);
+        if (!result.IsOk) return Error(result.Error!, services.Clock);
+        var p = result.Value!;
+        return TypedResults.Ok(new CommunicationLogListResponse(200, "ok", p.Items.Select(CommunicationLogResponse.From).ToList(), p.Total,
+            new PageInfo(p.PageNumber, p.PageSize, p.Total, p.TotalPages, p.HasNext, p.HasPrev), ApiEnvelope.Timestamp(services.Clock.GetUtcNow())));
+    }
+
+    private static bool TryParsePositive(string? raw, int fallback, out int value)
+    {
+        if (string.IsNullOrWhiteSpace(raw)) { value = fallback; return true; }
+        return int.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out value) && value >= 1;
+    }
+
+    private static JsonHttpResult<SimpleResponse> Error(AppError error, TimeProvider clock) =>
+        TypedResults.Json(new SimpleResponse(error.HttpStatus, error.Message, ApiEnvelope.Timestamp(clock.GetUtcNow())), statusCode: error.HttpStatus);
+
+    internal static AppError? ToSendRequest(BulkSendRequest body, out SendRequest? request)
+    {
+        request = null;
+        if (body is null) return AppError.Validation("body: a JSON object is required");
+        if (string.IsNullOrWhiteSpace(body.Channel)) return AppError.Validation("channel: required (sms or email)");
+        if (!Wire.TryParseChannel(body.Channel, out var channel)) return AppError.Validation($"channel: '{body.Channel}' is not one of sms, email");
+        if (body.Recipients is null) return AppError.Validation("recipients: required");
+        var variables = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, value) in body.Variables ?? [])
+        {
+            switch (value.ValueKind)
+            {
+                case JsonValueKind.String: variables[key] = value.GetString()!; break;
+                case JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False: variables[key] = value.GetRawText(); break;
+                case JsonValueKind.Null: variables[key] = ""; break;
+                default: return AppError.Validation($"variables.{key}: must be a string");
+            }
+        }
+        request = new SendRequest
+        {
+            Channel = channel, Recipients = body.Recipients, Content = body.Content, Subject = body.Subject, TemplateCode = body.Template,
+            Variables = variables, OnBehalfOfUserId = body.UserId, Source = "api-bulk",
+        };
+        return null;
+    }
+}

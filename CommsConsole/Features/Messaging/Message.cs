@@ -1,0 +1,122 @@
+namespace CommsConsole.Features.Messaging;
+
+public enum Channel { Sms, Email }
+
+public enum MessageStatus { Pending, Sending, Sent, Delivered, Failed }
+
+public static class Wire
+{
+    public static string ToWire(this Channel channel) => channel == Channel.Sms ? "sms" : "email";
+    public static string ToWire(this MessageStatus status) => status switch
+    {
+        MessageStatus.Pending => "pending",
+        MessageStatus.Sending => "sending",
+        MessageStatus.Sent => "sent",
+        MessageStatus.Delivered => "delivered",
+        _ => "failed",
+    };
+
+    public static bool TryParseChannel(string? value, out Channel channel)
+    {
+        switch (value?.Trim().ToLowerInvariant())
+        {
+            case "sms": channel = Channel.Sms; return true;
+            case "email": channel = Channel.Email; return true;
+            default: channel = default; return false;
+        }
+    }
+
+    public static bool TryParseStatus(string? value, out MessageStatus status)
+    {
+        switch (value?.Trim().ToLowerInvariant())
+        {
+            case "pending": status = MessageStatus.Pending; return true;
+            case "sending": status = MessageStatus.Sending; return true;
+            case "sent": status = MessageStatus.Sent; return true;
+            case "delivered": status = MessageStatus.Delivered; return true;
+            case "failed": status = MessageStatus.Failed; return true;
+            default: status = default; return false;
+        }
+    }
+}
+
+/// <summary>One row per recipient: the durable truth about a message.</summary>
+public class Message
+{
+    public long Id { get; set; }
+    public required string TenantId { get; set; }
+    public required string UserId { get; set; }
+    public long BatchId { get; set; }
+    public Channel Channel { get; set; }
+    public MessageStatus Status { get; set; }
+
+    public required string Recipient { get; set; }
+    public string? Subject { get; set; }
+    public required string Content { get; set; }
+    public int? TemplateId { get; set; }
+
+    // Fields of the /notification/sms face (document 003).
+    public string? ReceiverName { get; set; }
+    public long? ReceiverId { get; set; }
+    public long? CampusId { get; set; }
+    public string? BizType { get; set; }
+    public long? BizId { get; set; }
+    public string? Remark { get; set; }
+
+    public string? Provider { get; set; }
+    public string? ThirdPartyId { get; set; }
+    public string? ThirdPartyStatus { get; set; }
+    /// <summary>Raw provider answer for this message.</summary>
+    public string? Response { get; set; }
+    /// <summary>Why the last attempt failed (document 003 calls it failReason, document 000 error).</summary>
+    public string? Error { get; set; }
+    public int RetryCount { get; set; }
+    public decimal Cost { get; set; }
+    public int Segments { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+    public DateTimeOffset? SentAt { get; set; }
+    public DateTimeOffset? DeliveredAt { get; set; }
+
+    /// <summary>When a pending message becomes due (scheduling and retry backoff).</summary>
+    public DateTimeOffset NextAttemptAt { get; set; }
+    /// <summary>While <see cref="Status"/> is Sending: the claim's owner and when it runs out.</summary>
+    public string? LeaseId { get; set; }
+    public DateTimeOffset? LeaseUntil { get; set; }
+}
+
+/// <summary>One bulk request or campaign, with its counts by status kept in step by dispatch.</summary>
+public class Batch
+{
+    public long Id { get; set; }
+    public required string TenantId { get; set; }
+    public required string UserId { get; set; }
+    public Channel Channel { get; set; }
+    public int? TemplateId { get; set; }
+    public string? Subject { get; set; }
+    public required string Source { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public int Total { get; set; }
+    public int Pending { get; set; }
+    public int Sending { get; set; }
+    public int Sent { get; set; }
+    public int Delivered { get; set; }
+    public int Failed { get; set; }
+    /// <summary>Recipients dropped from the request because they appeared more than once.</summary>
+    public int Duplicates { get; set; }
+}
+
+/// <summary>Every provider attempt of a message, kept for the log detail.</summary>
+public class MessageAttempt
+{
+    public long Id { get; set; }
+    public long MessageId { get; set; }
+    public int Number { get; set; }
+    public DateTimeOffset At { get; set; }
+    public required string Provider { get; set; }
+    public required string Outcome { get; set; }
+    public string? Error { get; set; }
+    public string? Response { get; set; }
+}

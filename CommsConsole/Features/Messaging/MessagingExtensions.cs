@@ -1,0 +1,53 @@
+using CommsConsole.Features.Dispatch;
+using CommsConsole.Features.Providers;
+using CommsConsole.Features.Templates;
+using CommsConsole.Features.Tenancy;
+using Hangfire;
+using Hangfire.InMemory;
+using Microsoft.Extensions.Options;
+
+namespace CommsConsole.Features.Messaging;
+
+public static class MessagingExtensions
+{
+    /// <summary>Sending, templates, providers and background dispatch on Hangfire.</summary>
+    public static void AddMessaging(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<DispatchOptions>().BindConfiguration(DispatchOptions.Section);
+        services.AddOptions<NotificationOptions>().BindConfiguration(NotificationOptions.Section);
+        services.AddOptions<TemplateLimits>().BindConfiguration("Templates");
+        services.AddOptions<SimulatedProviderOptions>().BindConfiguration(SimulatedProviderOptions.Section);
+        services.AddSingleton(TimeProvider.System);
+
+        services.AddSingleton<LiquidTemplateEngine>();
+        services.AddScoped<TemplateService>();
+        services.AddScoped<MessagingService>();
+        services.AddSingleton<SimulatedProvider>();
+        services.AddSingleton<IProviderResolver, DefaultProviderResolver>();
+        services.AddSingleton<DispatchQueue>();
+        services.AddTransient<DispatchJob>();
+        services.AddHostedService<DispatchSweeper>();
+
+        // A storage per app rather than Hangfire's global JobStorage.Current, so that each host
+        // (and each test host) dispatches its own work. The message rows, not the job storage, are durable.
+        services.AddSingleton<JobStorage>(new InMemoryStorage(new InMemoryStorageOptions()));
+        services.AddHangfire(config => config
+            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+            .UseSimpleAssemblyNameTypeSerializer()
+            .UseRecommendedSerializerSettings());
+        services.AddHangfireServer((sp, options) =>
+        {
+            options.WorkerCount = sp.GetRequiredService<IOptions<DispatchOptions>>().Value.Workers;
+            options.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}";
+        });
+    }
+
+    public static void MapMessaging(this WebApplication app)
+    {
+        app.MapCommunicationApi();
+        app.MapNotificationSmsApi();
+        app.MapHangfireDashboard("/hangfire", new DashboardOptions { Authorization = [], AppPath = "/" })
+            .RequireAuthorization(TenancyExtensions.HangfirePolicy);
+    }
+}

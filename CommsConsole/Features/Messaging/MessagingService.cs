@@ -1,0 +1,300 @@
+using CommsConsole.Data;
+using CommsConsole.Features.Common;
+using CommsConsole.Features.Dispatch;
+using CommsConsole.Features.Templates;
+using CommsConsole.Features.Tenancy;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace CommsConsole.Features.Messaging;
+
+/// <summary>A send of one content to many recipients, from whichever face asked for it.</summary>
+public sealed record SendRequest
+{
+    public required Channel Channel { get; init; }
+    public required IReadOnlyList<string?>? Recipients { get; init; }
+    /// <summary>The request's own name for the recipients, used in error messages (recipients, phones, phone).</summary>
+    public string RecipientField { get; init; } = "recipients";
+    public int MaxRecipients { get; init; } = MessagingService.MaxBulkRecipients;
+    public string? Content { get; init; }
+    public string? Subject { get; init; }
+    public string? TemplateCode { get; init; }
+    public IReadOnlyDictionary<string, string>? Variables { get; init; }
+    /// <summary>An Admin may send on behalf of a user of its tenant.</summary>
+    public string? OnBehalfOfUserId { get; init; }
+    public string? ReceiverName { get; init; }
+    public long? ReceiverId { get; init; }
+    public long? CampusId { get; init; }
+    public string? BizType { get; init; }
+    public long? BizId { get; init; }
+    public string? Remark { get; init; }
+    /// <summary>Where the send came from (api-bulk, sms-send, sms-batch, sms-template, console).</summary>
+    public required string Source { get; init; }
+    /// <summary>Send no earlier than this (a scheduled send); now when null.</summary>
+    public DateTimeOffset? NotBefore { get; init; }
+}
+
+public sealed record SendReceipt(Batch Batch, IReadOnlyList<Message> Messages, int Duplicates);
+
+public sealed record LogFilter
+{
+    public string? UserId { get; init; }
+    /// <summary>The raw channel filter; "push" is a valid filter that no message matches yet.</summary>
+    public string? Channel { get; init; }
+    public string? Status { get; init; }
+    public long? BatchId { get; init; }
+    public int? TemplateId { get; init; }
+    public DateTimeOffset? From { get; init; }
+    public DateTimeOffset? To { get; init; }
+    public string? Recipient { get; init; }
+    public int Page { get; init; } = 1;
+    public int PageSize { get; init; } = MessagingService.DefaultPageSize;
+}
+
+public sealed record Page<T>(IReadOnlyList<T> Items, int PageNumber, int PageSize, int Total)
+{
+    public int TotalPages => PageSize == 0 ? 0 : (Total + PageSize - 1) / PageSize;
+    public bool HasNext => PageNumber < TotalPages;
+    public bool HasPrev => PageNumber > 1;
+}
+
+/// <summary>
+/// The one service behind both API faces and the console for sending, reading and retrying messages.
+/// Tenant and user scoping is decided here and nowhere else.
+/// </summary>
+public sealed class MessagingService(
+    AppDbContext db,
+    MessageStore store,
+    TemplateService templates,
+    LiquidTemplateEngine engine,
+    DispatchQueue dispatch,
+    TimeProvider clock,
+    IOptions<DispatchOptions> dispatchOptions)
+{
+    public const int MaxBulkRecipients = 10_000;
+    public const int MaxSmsLength = 1_000;
+    public const int MaxEmailBodyLength = 100_000;
+    public const int MaxSubjectLength = 500;
+    public const int DefaultPageSize = 20;
+    public const int MaxPageSize = 100;
+
+    public const int CodeBadPhone = 1001;
+    public const int CodeEmptyContent = 1002;
+    public const int CodeNoRecord = 1003;
+    public const int CodeNotFailed = 1004;
+    public const int CodeRetriesExhausted = 1005;
+
+    public async Task<Result<SendReceipt>> SendAsync(SendRequest request, Caller caller, CancellationToken ct)
+    {
+        if (!caller.CanSend) return AppError.Forbidden($"the {caller.Role} role cannot send messages");
+
+        var owner = caller.UserId;
+        if (!string.IsNullOrWhiteSpace(request.OnBehalfOfUserId) && request.OnBehalfOfUserId != caller.UserId)
+        {
+            if (!caller.IsAdmin) return AppError.Forbidden("user_id: only an Admin may send on behalf of another user");
+            var exists = await db.Users.AnyAsync(u => u.Id == request.OnBehalfOfUserId && u.TenantId == caller.TenantId, ct);
+            if (!exists) return AppError.NotFound($"user_id: no user '{request.OnBehalfOfUserId}' in your tenant");
+            owner = request.OnBehalfOfUserId;
+        }
+
+        var recipients = ParseRecipients(request, out var duplicates);
+        if (!recipients.IsOk) return recipients.Error!;
+
+        Template? template = null;
+        var body = request.Content;
+        var subject = request.Subject;
+        if (!string.IsNullOrWhiteSpace(request.TemplateCode))
+        {
+            template = await templates.FindByCodeAsync(caller.TenantId, request.TemplateCode, ct);
+            if (template is null) return AppError.NotFound($"template: no template with code '{request.TemplateCode.Trim()}'");
+            if (template.Channel != request.Channel)
+                return AppError.Validation($"template: '{template.Code}' is an {template.Channel.ToWire()} template, not {request.Channel.ToWire()}");
+            body = template.Body;
+            if (string.IsNullOrWhiteSpace(subject)) subject = template.Subject;
+        }
+        if (string.IsNullOrWhiteSpace(body)) return AppError.Validation("content: must not be empty", CodeEmptyContent);
+
+        var variables = request.Variables ?? new Dictionary<string, string>();
+        var rendered = Render("content", body, variables, htmlEncode: false);
+        if (!rendered.IsOk) return rendered.Error!;
+        var content = rendered.Value!;
+        if (string.IsNullOrWhiteSpace(content)) return AppError.Validation("content: is empty once rendered", CodeEmptyContent);
+
+        if (request.Channel == Channel.Sms)
+        {
+            if (content.Length > MaxSmsLength) return AppError.Validation($"content: SMS text is {content.Length} characters; at most {MaxSmsLength} are allowed");
+            subject = null;
+        }
+        else
+        {
+            if (content.Length > MaxEmailBodyLength) return AppError.Validation($"content: email body is {content.Length} characters; at most {MaxEmailBodyLength} are allowed");
+            if (string.IsNullOrWhiteSpace(subject)) return AppError.Validation("subject: required for email");
+            var renderedSubject = Render("subject", subject, variables, htmlEncode: false);
+            if (!renderedSubject.IsOk) return renderedSubject.Error!;
+            subject = renderedSubject.Value!.Trim();
+            if (subject.Length is 0 or > MaxSubjectLength) return AppError.Validation($"subject: must be 1 to {MaxSubjectLength} characters once rendered");
+        }
+
+        var segments = request.Channel == Channel.Sms ? SmsText.Measure(content).Segments : 1;
+        var now = clock.GetUtcNow();
+        var due = request.NotBefore is { } at && at > now ? at : now;
+        var batch = new Batch
+        {
+            TenantId = caller.TenantId, UserId = owner, Channel = request.Channel, TemplateId = template?.Id, Subject = subject,
+            Source = request.Source, CreatedAt = now, Duplicates = duplicates,
+        };
+        var prototype = new Message
+        {
+            TenantId = caller.TenantId, UserId = owner, Channel = request.Channel, Recipient = "", Content = content, Subject = subject,
+            TemplateId = template?.Id, ReceiverName = Trim(request.ReceiverName, 200), ReceiverId = request.ReceiverId, CampusId = request.CampusId,
+            BizType = Trim(request.BizType, 64), BizId = request.BizId, Remark = Trim(request.Remark, 500), CreatedAt = now, NextAttemptAt = due,
+        };
+        var rows = recipients.Value!.Select(r => new MessageStore.NewMessage(r, content, segments)).ToList();
+        var messages = await store.InsertBatchAsync(batch, prototype, rows, ct);
+        if (due <= now) dispatch.Kick(messages.Count);
+        return new SendReceipt(batch, messages, duplicates);
+    }
+
+    private Result<List<string>> ParseRecipients(SendRequest request, out int duplicates)
+    {
+        duplicates = 0;
+        var field = request.RecipientField;
+        if (request.Recipients is null || request.Recipients.Count == 0) return AppError.Validation($"{field}: at least one recipient is required", request.Channel == Channel.Sms ? CodeBadPhone : null);
+        if (request.Recipients.Count > request.MaxRecipients)
+            return AppError.Validation($"{field}: {request.Recipients.Count} recipients given; at most {request.MaxRecipients} are allowed in one request");
+
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var list = new List<string>(request.Recipients.Count);
+        var bad = new List<string>();
+        var badCount = 0;
+        for (var i = 0; i < request.Recipients.Count; i++)
+        {
+            var raw = request.Recipients[i];
+            string? normalized, error;
+            var ok = request.Channel == Channel.Sms
+                ? PhoneNumbers.TryNormalize(raw, out normalized, out error)
+                : EmailAddresses.TryNormalize(raw, out normalized, out error);
+            if (!ok)
+            {
+                if (++badCount <= 5) bad.Add(request.Recipients.Count == 1 && field != "recipients" ? $"{field}: {error}" : $"{field}[{i}]: {error}");
+                continue;
+            }
+            if (seen.Add(normalized!)) list.Add(normalized!);
+            else duplicates++;
+        }
+        if (badCount > 0)
+        {
+            var more = badCount > bad.Count ? $" (and {badCount - bad.Count} more)" : "";
+            return AppError.Validation(string.Join("; ", bad) + more, request.Channel == Channel.Sms ? CodeBadPhone : null);
+        }
+        return list;
+    }
+
+    private Result<string> Render(string field, string source, IReadOnlyDictionary<string, string> variables, bool htmlEncode)
+    {
+        if (!engine.TryCompile(source, out var compiled, out var syntax)) return AppError.Validation($"{field}: Liquid syntax error: {syntax}");
+        if (!engine.TryRender(compiled, variables, htmlEncode, out var output, out var error)) return AppError.Validation($"{field}: could not be rendered: {error}");
+        return output;
+    }
+
+    private static string? Trim(string? value, int max) => value is null ? null : value.Length <= max ? value : value[..max];
+
+    /// <summary>The messages the caller may see: its tenant's (Admin, Auditor), its own (everyone else), all (SystemAdmin).</summary>
+    public IQueryable<Message> Visible(Caller caller)
+    {
+        var q = db.Messages.AsNoTracking();
+        if (caller.IsSystemAdmin) return q;
+        q = q.Where(m => m.TenantId == caller.TenantId);
+        return caller.SeesWholeTenant ? q : q.Where(m => m.UserId == caller.UserId);
+    }
+
+    public async Task<Result<Page<Message>>> QueryAsync(LogFilter filter, Caller caller, CancellationToken ct)
+    {
+        if (filter.Page < 1) return AppError.Validation("page: must be 1 or more");
+        if (filter.PageSize is < 1 or > MaxPageSize) return AppError.Validation($"page_size: must be between 1 and {MaxPageSize}");
+        if (filter.Page > int.MaxValue / filter.PageSize) return AppError.Validation("page: too large");
+
+        var q = Visible(caller);
+        if (!string.IsNullOrWhiteSpace(filter.UserId))
+        {
+            if (!caller.SeesWholeTenant && filter.UserId != caller.UserId) return AppError.Forbidden("user_id: you may only read your own messages");
+            q = q.Where(m => m.UserId == filter.UserId);
+        }
+        if (!string.IsNullOrWhiteSpace(filter.Channel))
+        {
+            if (Wire.TryParseChannel(filter.Channel, out var channel)) q = q.Where(m => m.Channel == channel);
+            else if (filter.Channel.Trim().Equals("push", StringComparison.OrdinalIgnoreCase)) q = q.Where(m => false);
+            else return AppError.Validation($"channel: '{filter.Channel}' is not one of sms, email, push");
+        }
+        if (!string.IsNullOrWhiteSpace(filter.Status))
+        {
+            if (!Wire.TryParseStatus(filter.Status, out var status)) return AppError.Validation($"status: '{filter.Status}' is not one of pending, sending, sent, delivered, failed");
+            q = q.Where(m => m.Status == status);
+        }
+        if (filter.BatchId is { } batchId) q = q.Where(m => m.BatchId == batchId);
+        if (filter.TemplateId is { } templateId) q = q.Where(m => m.TemplateId == templateId);
+        if (filter.From is { } from) q = q.Where(m => m.CreatedAt >= from);
+        if (filter.To is { } to) q = q.Where(m => m.CreatedAt < to);
+        if (!string.IsNullOrWhiteSpace(filter.Recipient))
+        {
+            var term = filter.Recipient.Trim();
+            q = q.Where(m => m.Recipient.Contains(term));
+        }
+
+        var total = await q.CountAsync(ct);
+        var items = await q.OrderByDescending(m => m.CreatedAt).ThenByDescending(m => m.Id)
+            .Skip((filter.Page - 1) * filter.PageSize).Take(filter.PageSize).ToListAsync(ct);
+        return new Page<Message>(items, filter.Page, filter.PageSize, total);
+    }
+
+    public async Task<Result<Message>> GetAsync(long id, Caller caller, CancellationToken ct)
+    {
+        var message = await Visible(caller).FirstOrDefaultAsync(m => m.Id == id, ct);
+        return message is null ? AppError.NotFound($"no record with id {id}", CodeNoRecord) : message;
+    }
+
+    public Task<List<MessageAttempt>> AttemptsAsync(long messageId, CancellationToken ct) =>
+        db.MessageAttempts.AsNoTracking().Where(a => a.MessageId == messageId).OrderBy(a => a.Id).ToListAsync(ct);
+
+    /// <summary>Sends a failed message again (document 003): only a failed record, and only while retries remain.</summary>
+    public async Task<Result<Message>> RetryAsync(long id, Caller caller, CancellationToken ct)
+    {
+        if (!caller.CanSend) return AppError.Forbidden($"the {caller.Role} role cannot retry messages");
+        var found = await GetAsync(id, caller, ct);
+        if (!found.IsOk) return found.Error!;
+        var message = found.Value!;
+        if (message.Status != MessageStatus.Failed) return AppError.Conflict($"only failed records can be retried; this one is {message.Status.ToWire()}", CodeNotFailed);
+        var max = dispatchOptions.Value.MaxRetries;
+        if (message.RetryCount >= max) return AppError.Conflict($"this record has been retried {message.RetryCount} times; the limit is {max}", CodeRetriesExhausted);
+
+        var now = clock.GetUtcNow();
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var changed = await db.Messages.Where(m => m.Id == id && m.Status == MessageStatus.Failed && m.RetryCount == message.RetryCount)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(m => m.Status, MessageStatus.Pending)
+                .SetProperty(m => m.RetryCount, m => m.RetryCount + 1)
+                .SetProperty(m => m.NextAttemptAt, now)
+                .SetProperty(m => m.UpdatedAt, now), ct);
+        if (changed == 0) return AppError.Conflict("the record changed while it was being retried; try again", CodeNotFailed);
+        await db.Batches.Where(b => b.Id == message.BatchId)
+            .ExecuteUpdateAsync(s => s.SetProperty(b => b.Failed, b => b.Failed - 1).SetProperty(b => b.Pending, b => b.Pending + 1), ct);
+        await tx.CommitAsync(ct);
+        dispatch.Kick(1);
+        return (await GetAsync(id, caller, ct)).Value!;
+    }
+
+    /// <summary>
+    /// Waits until the given messages leave pending/sending or the timeout passes, and returns them as they are then.
+    /// Lets the single-send endpoints answer with the outcome, as document 003 shows, without sending in the request.
+    /// </summary>
+    public async Task<List<Message>> WaitForOutcomeAsync(IReadOnlyCollection<long> ids, TimeSpan timeout, CancellationToken ct)
+    {
+        var until = clock.GetUtcNow() + timeout;
+        while (true)
+        {
+            var rows = await db.Messages.AsNoTracking().Where(m => ids.Contains(m.Id)).ToListAsync(ct);
+            if (rows.All(m => m.Status is not (MessageStatus.Pending or MessageStatus.Sending)) || clock.GetUtcNow() >= until) return rows;
+            await Task.Delay(TimeSpan.FromMilliseconds(25), clock, ct);
+        }
+    }
+}

@@ -1,0 +1,188 @@
+using System.Globalization;
+using System.Text.Json;
+using CommsConsole.Features.Api;
+using CommsConsole.Features.Common;
+using CommsConsole.Features.Tenancy;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+
+namespace CommsConsole.Features.Messaging;
+
+public sealed class SmsSendRequest
+{
+    public string? Phone { get; set; }
+    public string? Content { get; set; }
+    public string? ReceiverName { get; set; }
+    public long? ReceiverId { get; set; }
+    public long? CampusId { get; set; }
+    public string? BizType { get; set; }
+    public long? BizId { get; set; }
+    public string? Remark { get; set; }
+}
+
+public sealed class SmsBatchRequest
+{
+    public List<string?>? Phones { get; set; }
+    public string? Content { get; set; }
+    public long? CampusId { get; set; }
+    public string? BizType { get; set; }
+    public long? BizId { get; set; }
+    public string? Remark { get; set; }
+}
+
+public sealed class SmsTemplateRequest
+{
+    public string? Phone { get; set; }
+    public List<string?>? Phones { get; set; }
+    public string? TemplateCode { get; set; }
+    public Dictionary<string, JsonElement>? Params { get; set; }
+    public string? ReceiverName { get; set; }
+    public long? ReceiverId { get; set; }
+    public long? CampusId { get; set; }
+    public string? BizType { get; set; }
+    public long? BizId { get; set; }
+    public string? Remark { get; set; }
+}
+
+public sealed record SmsSendResult(long LogId, string Phone, string Status, string? ThirdPartyId, string? FailReason, string? SendTime, string Cost);
+
+public sealed record SmsBatchResult(int Total, int SuccessCount, int FailCount, IReadOnlyList<SmsSendResult> Details);
+
+public sealed record SmsStatusResult(long LogId, string Phone, string Status, string? SendTime, string? FailReason, int RetryCount,
+    string? ThirdPartyId, string? ThirdPartyStatus);
+
+public sealed class NotificationOptions
+{
+    public const string Section = "Notification";
+    /// <summary>How long single sends and retries wait for the dispatcher's outcome before answering pending.</summary>
+    public int WaitForOutcomeMs { get; set; } = 2_000;
+}
+
+public sealed record NotificationServices(MessagingService Messaging, IOptions<NotificationOptions> Options, HttpContext Http)
+{
+    public Caller Caller => Caller.From(Http.User) ?? throw new InvalidOperationException("endpoint reached without an authenticated caller");
+    public TimeSpan Wait => TimeSpan.FromMilliseconds(Options.Value.WaitForOutcomeMs);
+}
+
+/// <summary>The /notification/sms face (document 003): camelCase, {code, message, data}, business codes 1001–1005.</summary>
+public static class NotificationSmsApi
+{
+    public const int MaxBatchPhones = 1_000;
+
+    public static RouteGroupBuilder MapNotificationSmsApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/notification/sms").WithTags("notification-sms").RequireAuthorization(Policies.Read);
+        group.MapPost("/send", Send).RequireAuthorization(Policies.Send).WithSummary("Send one SMS")
+            .Produces<NotificationResponse<SmsSendResult>>().Produces<NotificationResponse<object>>(400);
+        group.MapPost("/send-batch", SendBatch).RequireAuthorization(Policies.Send).WithSummary("Send one SMS to up to 1,000 phones")
+            .Produces<NotificationResponse<SmsBatchResult>>().Produces<NotificationResponse<object>>(400);
+        group.MapPost("/send-template", SendTemplate).RequireAuthorization(Policies.Send).WithSummary("Send a stored template to one phone or many")
+            .Produces<NotificationResponse<SmsSendResult>>().Produces<NotificationResponse<object>>(400).Produces<NotificationResponse<object>>(404);
+        group.MapGet("/status/{id}", Status).WithSummary("Status of one record")
+            .Produces<NotificationResponse<SmsStatusResult>>().Produces<NotificationResponse<object>>(404);
+        group.MapPost("/retry/{id}", Retry).RequireAuthorization(Policies.Send).WithSummary("Send a failed record again")
+            .Produces<NotificationResponse<SmsSendResult>>().Produces<NotificationResponse<object>>(404).Produces<NotificationResponse<object>>(409);
+        return group;
+    }
+
+    public static async Task<IResult> Send([FromBody] SmsSendRequest body, [AsParameters] NotificationServices services, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(body.Phone)) return ApiEnvelope.Notification(AppError.Validation("phone: required", MessagingService.CodeBadPhone));
+        var request = new SendRequest
+        {
+            Channel = Channel.Sms, Recipients = [body.Phone], RecipientField = "phone", MaxRecipients = 1, Content = body.Content,
+            ReceiverName = body.ReceiverName, ReceiverId = body.ReceiverId, CampusId = body.CampusId, BizType = body.BizType,
+            BizId = body.BizId, Remark = body.Remark, Source = "sms-send",
+        };
+        return await SendAndWaitAsync(request, services, ct);
+    }
+
+    public static async Task<IResult> SendBatch([FromBody] SmsBatchRequest body, [AsParameters] NotificationServices services, CancellationToken ct)
+    {
+        if (body.Phones is null || body.Phones.Count == 0) return ApiEnvelope.Notification(AppError.Validation("phones: at least one phone is required", MessagingService.CodeBadPhone));
+        var request = new SendRequest
+        {
+            Channel = Channel.Sms, Recipients = body.Phones, RecipientField = "phones", MaxRecipients = MaxBatchPhones, Content = body.Content,
+            CampusId = body.CampusId, BizType = body.BizType, BizId = body.BizId, Remark = body.Remark, Source = "sms-batch",
+        };
+        var result = await services.Messaging.SendAsync(request, services.Caller, ct);
+        return result.IsOk ? Ok(ToBatch(result.Value!.Messages)) : ApiEnvelope.Notification(result.Error!);
+    }
+
+    public static async Task<IResult> SendTemplate([FromBody] SmsTemplateRequest body, [AsParameters] NotificationServices services, CancellationToken ct)
+    {
+        var hasOne = !string.IsNullOrWhiteSpace(body.Phone);
+        var hasMany = body.Phones is { Count: > 0 };
+        if (hasOne == hasMany)
+            return ApiEnvelope.Notification(AppError.Validation(hasOne ? "phone, phones: give one or the other, not both" : "phone: required (or phones)", MessagingService.CodeBadPhone));
+        if (string.IsNullOrWhiteSpace(body.TemplateCode)) return ApiEnvelope.Notification(AppError.Validation("templateCode: required"));
+        var variables = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, value) in body.Params ?? [])
+        {
+            if (value.ValueKind is JsonValueKind.Object or JsonValueKind.Array)
+                return ApiEnvelope.Notification(AppError.Validation($"params.{key}: must be a string"));
+            variables[key] = value.ValueKind == JsonValueKind.String ? value.GetString()! : value.ValueKind == JsonValueKind.Null ? "" : value.GetRawText();
+        }
+        var request = new SendRequest
+        {
+            Channel = Channel.Sms, Recipients = hasOne ? [body.Phone] : body.Phones, RecipientField = hasOne ? "phone" : "phones",
+            MaxRecipients = hasOne ? 1 : MaxBatchPhones, TemplateCode = body.TemplateCode, Variables = variables,
+            ReceiverName = body.ReceiverName, ReceiverId = body.ReceiverId, CampusId = body.CampusId, BizType = body.BizType,
+            BizId = body.BizId, Remark = body.Remark, Source = "sms-template",
+        };
+        if (hasOne) return await SendAndWaitAsync(request, services, ct);
+        var result = await services.Messaging.SendAsync(request, services.Caller, ct);
+        return result.IsOk ? Ok(ToBatch(result.Value!.Messages)) : ApiEnvelope.Notification(result.Error!);
+    }
+
+    public static async Task<IResult> Status(string id, [AsParameters] NotificationServices services, CancellationToken ct)
+    {
+        if (!TryParseId(id, out var logId)) return ApiEnvelope.Notification(AppError.Validation($"id: '{id}' is not a record id"));
+        var result = await services.Messaging.GetAsync(logId, services.Caller, ct);
+        if (!result.IsOk) return ApiEnvelope.Notification(result.Error!);
+        var m = result.Value!;
+        return Ok(new SmsStatusResult(m.Id, m.Recipient, StatusOf(m), Time(m.SentAt), m.Error, m.RetryCount, m.ThirdPartyId, m.ThirdPartyStatus));
+    }
+
+    public static async Task<IResult> Retry(string id, [AsParameters] NotificationServices services, CancellationToken ct)
+    {
+        if (!TryParseId(id, out var logId)) return ApiEnvelope.Notification(AppError.Validation($"id: '{id}' is not a record id"));
+        var result = await services.Messaging.RetryAsync(logId, services.Caller, ct);
+        if (!result.IsOk) return ApiEnvelope.Notification(result.Error!);
+        var settled = await services.Messaging.WaitForOutcomeAsync([logId], services.Wait, ct);
+        return Ok(ToResult(settled.Single()));
+    }
+
+    private static async Task<IResult> SendAndWaitAsync(SendRequest request, NotificationServices services, CancellationToken ct)
+    {
+        var result = await services.Messaging.SendAsync(request, services.Caller, ct);
+        if (!result.IsOk) return ApiEnvelope.Notification(result.Error!);
+        var ids = result.Value!.Messages.Select(m => m.Id).ToList();
+        var settled = await services.Messaging.WaitForOutcomeAsync(ids, services.Wait, ct);
+        return Ok(ToResult(settled.Single()));
+    }
+
+    private static IResult Ok<T>(T data) => TypedResults.Ok(new NotificationResponse<T>(200, ApiEnvelope.NotificationOk, data));
+
+    private static SmsBatchResult ToBatch(IReadOnlyList<Message> messages)
+    {
+        var details = messages.Select(ToResult).ToList();
+        return new SmsBatchResult(details.Count, details.Count(d => d.Status == "success"), details.Count(d => d.Status == "failed"), details);
+    }
+
+    internal static SmsSendResult ToResult(Message m) =>
+        new(m.Id, m.Recipient, StatusOf(m), m.ThirdPartyId, m.Error, Time(m.SentAt), m.Cost.ToString("0.00##", CultureInfo.InvariantCulture));
+
+    /// <summary>Document 003 knows pending, sending, success and failed: sent and delivered are both success.</summary>
+    internal static string StatusOf(Message m) => m.Status switch
+    {
+        MessageStatus.Sent or MessageStatus.Delivered => "success",
+        _ => m.Status.ToWire(),
+    };
+
+    private static string? Time(DateTimeOffset? at) => at?.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture);
+
+    private static bool TryParseId(string raw, out long id) =>
+        long.TryParse(raw.StartsWith("log_", StringComparison.Ordinal) ? raw[4..] : raw, NumberStyles.None, CultureInfo.InvariantCulture, out id);
+}

@@ -1,0 +1,28 @@
+namespace CommsConsole.Features.Tenancy;
+
+public static class Roles
+{
+    public const string SystemAdmin = nameof(SystemAdmin);
+    public const string Admin = nameof(Admin);
+    public const string Marketer = nameof(Marketer);
+    public const string Integrator = nameof(Integrator);
+    public const string Auditor = nameof(Auditor);
+
+    public static readonly IReadOnlyList<string> All = [SystemAdmin, Admin, Marketer, Integrator, Auditor];
+
+    public static bool IsKnown(string? role) => role is not null && All.Contains(role);
+
+    /// <summary>Roles that may send messages (Auditors only read).</summary>
+    public static bool CanSend(string role) => role is SystemAdmin or Admin or Marketer or Integrator;
+
+    /// <summary>Roles that see every message of their tenant rather than only their own.</summary>
+    public static bool SeesWholeTenant(string role) => role is SystemAdmin or Admin or Auditor;
+}
+
+public static class Policies
+{
+    public const string Send = "send";
+    public const string Read = "read";
+    public const string ManageUsers = "manage-users";
+    public const string ManageTenants = "manage-tenants";
+}

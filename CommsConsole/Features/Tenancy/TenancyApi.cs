@@ -1,0 +1,76 @@
+using System.Text.Json.Serialization;
+using CommsConsole.Features.Api;
+using CommsConsole.Features.Common;
+using Microsoft.AspNetCore.Mvc;
+
+namespace CommsConsole.Features.Tenancy;
+
+public sealed record TokenRequest([property: JsonPropertyName("email")] string? Email, [property: JsonPropertyName("password")] string? Password);
+
+public sealed record TokenResponse(
+    [property: JsonPropertyName("access_token")] string AccessToken,
+    [property: JsonPropertyName("token_type")] string TokenType,
+    [property: JsonPropertyName("expires_in")] int ExpiresIn);
+
+public sealed record CreateTenantRequest([property: JsonPropertyName("name")] string? Name);
+
+public sealed record CreateUserRequest(
+    [property: JsonPropertyName("email")] string? Email,
+    [property: JsonPropertyName("password")] string? Password,
+    [property: JsonPropertyName("role")] string? Role,
+    [property: JsonPropertyName("tenant_id")] string? TenantId);
+
+public sealed record IdResponse([property: JsonPropertyName("id")] string Id);
+
+public sealed record UserResponse(
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("email")] string Email,
+    [property: JsonPropertyName("role")] string Role,
+    [property: JsonPropertyName("tenant_id")] string TenantId,
+    [property: JsonPropertyName("locked_out")] bool LockedOut);
+
+public sealed record UserListResponse([property: JsonPropertyName("items")] IReadOnlyList<UserResponse> Items, [property: JsonPropertyName("total")] int Total);
+
+/// <summary>/auth/token and the /admin endpoints: snake_case, dto.SimpleResponse errors.</summary>
+public static class TenancyApi
+{
+    public static void MapTenancyApi(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/auth/token", IssueToken).WithTags("auth").AllowAnonymous()
+            .WithSummary("Exchange email and password for a bearer token")
+            .Produces<TokenResponse>().Produces<SimpleResponse>(400).Produces<SimpleResponse>(401);
+
+        var admin = app.MapGroup("/admin").WithTags("admin").RequireAuthorization(Policies.ManageUsers);
+        admin.MapPost("/tenants", CreateTenant).RequireAuthorization(Policies.ManageTenants).WithSummary("Create a tenant (SystemAdmin)")
+            .Produces<IdResponse>(201).Produces<SimpleResponse>(400).Produces<SimpleResponse>(403).Produces<SimpleResponse>(409);
+        admin.MapPost("/users", CreateUser).WithSummary("Create a user (SystemAdmin anywhere, Admin in its own tenant)")
+            .Produces<IdResponse>(201).Produces<SimpleResponse>(400).Produces<SimpleResponse>(403).Produces<SimpleResponse>(404).Produces<SimpleResponse>(409);
+        admin.MapGet("/users", ListUsers).WithSummary("Users the caller may manage").Produces<UserListResponse>();
+    }
+
+    public static async Task<IResult> IssueToken([FromBody] TokenRequest body, TokenService tokens, TimeProvider clock)
+    {
+        var result = await tokens.IssueAsync(body.Email, body.Password);
+        return result.IsOk
+            ? TypedResults.Ok(new TokenResponse(result.Value!.AccessToken, "Bearer", result.Value.ExpiresIn))
+            : ApiEnvelope.Simple(result.Error!, clock);
+    }
+
+    public static async Task<IResult> CreateTenant([FromBody] CreateTenantRequest body, TenancyService tenancy, HttpContext http, TimeProvider clock, CancellationToken ct)
+    {
+        var result = await tenancy.CreateTenantAsync(body.Name, Caller.From(http.User)!, ct);
+        return result.IsOk ? TypedResults.Created($"/admin/tenants/{result.Value!.Id}", new IdResponse(result.Value.Id)) : ApiEnvelope.Simple(result.Error!, clock);
+    }
+
+    public static async Task<IResult> CreateUser([FromBody] CreateUserRequest body, TenancyService tenancy, HttpContext http, TimeProvider clock, CancellationToken ct)
+    {
+        var result = await tenancy.CreateUserAsync(body.Email, body.Password, body.Role, body.TenantId, Caller.From(http.User)!, ct);
+        return result.IsOk ? TypedResults.Created($"/admin/users/{result.Value!.Id}", new IdResponse(result.Value.Id)) : ApiEnvelope.Simple(result.Error!, clock);
+    }
+
+    public static async Task<IResult> ListUsers(TenancyService tenancy, HttpContext http, CancellationToken ct)
+    {
+        var users = await tenancy.ListUsersAsync(Caller.From(http.User)!, ct);
+        return TypedResults.Ok(new UserListResponse(users.Select(u => new UserResponse(u.Id, u.Email, u.Role, u.TenantId, u.LockedOut)).ToList(), users.Count));
+    }
+}

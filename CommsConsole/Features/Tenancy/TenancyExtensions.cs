@@ -1,0 +1,96 @@
+using CommsConsole.Components.Account;
+using CommsConsole.Data;
+using CommsConsole.Features.Api;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Tokens;
+
+namespace CommsConsole.Features.Tenancy;
+
+public static class TenancyExtensions
+{
+    public const string HangfirePolicy = "hangfire-dashboard";
+
+    /// <summary>Identity with cookies for the console, JWT bearer for the REST API, and the role policies.</summary>
+    public static void AddTenancy(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<BootstrapOptions>().BindConfiguration(BootstrapOptions.Section);
+        services.AddOptions<JwtOptions>().BindConfiguration(JwtOptions.Section);
+
+        services.AddCascadingAuthenticationState();
+        services.AddScoped<IdentityRedirectManager>();
+        services.AddScoped<AuthenticationStateProvider, IdentityRevalidatingAuthenticationStateProvider>();
+
+        services.AddAuthentication(options =>
+            {
+                options.DefaultScheme = IdentityConstants.ApplicationScheme;
+                options.DefaultSignInScheme = IdentityConstants.ExternalScheme;
+            })
+            .AddJwtBearer(JwtBearerDefaults.AuthenticationScheme, options =>
+            {
+                options.MapInboundClaims = false;
+                options.Events = new JwtBearerEvents
+                {
+                    OnChallenge = async context =>
+                    {
+                        context.HandleResponse();
+                        var message = context.AuthenticateFailure is null ? "missing bearer token" : "invalid or expired bearer token";
+                        await ApiEnvelope.WriteErrorAsync(context.HttpContext, StatusCodes.Status401Unauthorized, message);
+                    },
+                    OnForbidden = context =>
+                        ApiEnvelope.WriteErrorAsync(context.HttpContext, StatusCodes.Status403Forbidden, "your role may not do this"),
+                };
+            })
+            .AddIdentityCookies();
+        services.AddSingleton<IConfigureOptions<JwtBearerOptions>, ConfigureJwtValidation>();
+
+        services.AddIdentityCore<ApplicationUser>(options =>
+            {
+                options.SignIn.RequireConfirmedAccount = false;
+                options.User.RequireUniqueEmail = true;
+                options.Lockout.AllowedForNewUsers = true;
+                options.Lockout.MaxFailedAccessAttempts = 5;
+                options.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(5);
+                options.Stores.SchemaVersion = IdentitySchemaVersions.Version3;
+            })
+            .AddEntityFrameworkStores<AppDbContext>()
+            .AddSignInManager()
+            .AddDefaultTokenProviders()
+            .AddClaimsPrincipalFactory<TenantClaimsPrincipalFactory>();
+        services.AddSingleton<IEmailSender<ApplicationUser>, IdentityNoOpEmailSender>();
+
+        string[] api = [JwtBearerDefaults.AuthenticationScheme];
+        services.AddAuthorizationBuilder()
+            .AddPolicy(Policies.Read, p => p.AddAuthenticationSchemes(api).RequireAuthenticatedUser().RequireClaim(Caller.TenantClaim))
+            .AddPolicy(Policies.Send, p => p.AddAuthenticationSchemes(api).RequireRole(Roles.SystemAdmin, Roles.Admin, Roles.Marketer, Roles.Integrator))
+            .AddPolicy(Policies.ManageUsers, p => p.AddAuthenticationSchemes(api).RequireRole(Roles.SystemAdmin, Roles.Admin))
+            .AddPolicy(Policies.ManageTenants, p => p.AddAuthenticationSchemes(api).RequireRole(Roles.SystemAdmin))
+            .AddPolicy(HangfirePolicy, p => p.AddAuthenticationSchemes(IdentityConstants.ApplicationScheme).RequireRole(Roles.SystemAdmin));
+
+        services.AddSingleton<JwtKeyProvider>();
+        services.AddScoped<TokenService>();
+        services.AddScoped<TenancyService>();
+    }
+
+    private sealed class ConfigureJwtValidation(JwtKeyProvider keys) : IConfigureNamedOptions<JwtBearerOptions>
+    {
+        public void Configure(string? name, JwtBearerOptions options)
+        {
+            options.TokenValidationParameters = new TokenValidationParameters
+            {
+                ValidIssuer = JwtOptions.Issuer,
+                ValidAudience = JwtOptions.Issuer,
+                // Resolved on first use, after the database is migrated, so a generated key can live there.
+                IssuerSigningKeyResolver = (_, _, _, _) => [keys.Key],
+                NameClaimType = "email",
+                RoleClaimType = "role",
+                ClockSkew = TimeSpan.FromSeconds(30),
+            };
+        }
+
+        public void Configure(JwtBearerOptions options) => Configure(Options.DefaultName, options);
+    }
+}

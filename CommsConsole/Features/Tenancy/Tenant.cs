@@ -1,0 +1,10 @@
+namespace CommsConsole.Features.Tenancy;
+
+public class Tenant
+{
+    public string Id { get; set; } = NewId();
+    public required string Name { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public static string NewId() => "tnt_" + Guid.NewGuid().ToString("N")[..12];
+}

@@ -1,0 +1,95 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using CommsConsole.Data;
+using CommsConsole.Features.Common;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace CommsConsole.Features.Tenancy;
+
+public sealed class JwtOptions
+{
+    public const string Section = "Jwt";
+    public const string Issuer = "commsconsole";
+    /// <summary>Base64 signing key. When unset, one is generated once and kept in the database, so every node shares it.</summary>
+    public string? SigningKey { get; set; }
+    public int LifetimeMinutes { get; set; } = 60;
+}
+
+/// <summary>The JWT signing key, read once from configuration or the database.</summary>
+public sealed class JwtKeyProvider(IServiceScopeFactory scopes, IOptions<JwtOptions> options)
+{
+    private const string SecretName = "jwt-signing-key";
+    private readonly Lazy<SymmetricSecurityKey> _key = new(() => Load(scopes, options.Value));
+
+    public SymmetricSecurityKey Key => _key.Value;
+
+    private static SymmetricSecurityKey Load(IServiceScopeFactory scopes, JwtOptions options)
+    {
+        if (!string.IsNullOrWhiteSpace(options.SigningKey)) return new SymmetricSecurityKey(Convert.FromBase64String(options.SigningKey));
+        using var scope = scopes.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        var secret = db.AppSecrets.AsNoTracking().FirstOrDefault(s => s.Name == SecretName);
+        if (secret is null)
+        {
+            db.AppSecrets.Add(new AppSecret { Name = SecretName, Value = Convert.ToBase64String(RandomNumberGenerator.GetBytes(64)) });
+            try
+            {
+                db.SaveChanges();
+            }
+            catch (DbUpdateException)
+            {
+                // Another node created it first; use theirs.
+            }
+            secret = db.AppSecrets.AsNoTracking().First(s => s.Name == SecretName);
+        }
+        return new SymmetricSecurityKey(Convert.FromBase64String(secret.Value));
+    }
+}
+
+public sealed record IssuedToken(string AccessToken, int ExpiresIn);
+
+public sealed class TokenService(
+    UserManager<ApplicationUser> users,
+    SignInManager<ApplicationUser> signIn,
+    JwtKeyProvider keys,
+    IOptions<JwtOptions> options,
+    TimeProvider clock)
+{
+    /// <summary>Checks the credentials (counting failures towards lockout) and issues a bearer token.</summary>
+    public async Task<Result<IssuedToken>> IssueAsync(string? email, string? password)
+    {
+        if (string.IsNullOrWhiteSpace(email) || string.IsNullOrEmpty(password))
+            return AppError.Validation(string.IsNullOrWhiteSpace(email) ? "email: required" : "password: required");
+        var user = await users.FindByEmailAsync(email.Trim());
+        if (user is null) return new AppError(ErrorKind.Unauthorized, "invalid email or password");
+        var check = await signIn.CheckPasswordSignInAsync(user, password, lockoutOnFailure: true);
+        if (check.IsLockedOut)
+            return new AppError(ErrorKind.Unauthorized, "account locked after repeated failed sign-ins; try again later");
+        if (!check.Succeeded) return new AppError(ErrorKind.Unauthorized, "invalid email or password");
+
+        var lifetime = TimeSpan.FromMinutes(options.Value.LifetimeMinutes);
+        var now = clock.GetUtcNow().UtcDateTime;
+        var descriptor = new SecurityTokenDescriptor
+        {
+            Issuer = JwtOptions.Issuer,
+            Audience = JwtOptions.Issuer,
+            Subject = new ClaimsIdentity(
+            [
+                new Claim("sub", user.Id),
+                new Claim("email", user.Email ?? ""),
+                new Claim("role", user.Role),
+                new Claim(Caller.TenantClaim, user.TenantId),
+            ]),
+            NotBefore = now,
+            IssuedAt = now,
+            Expires = now + lifetime,
+            SigningCredentials = new SigningCredentials(keys.Key, SecurityAlgorithms.HmacSha256),
+        };
+        var token = new JsonWebTokenHandler().CreateToken(descriptor);
+        return new IssuedToken(token, (int)lifetime.TotalSeconds);
+    }
+}
