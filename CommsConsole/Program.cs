@@ -29,7 +29,7 @@ app.UseAntiforgery();
 
 app.MapStaticAssets();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
-app.MapAdditionalIdentityEndpoints();
+app.MapAdditionalIdentityEndpoints().ExcludeFromDescription();
 app.MapHealthChecks("/health").AllowAnonymous();
 app.MapApiDocs();
 app.MapTenancyApi();

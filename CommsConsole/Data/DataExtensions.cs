@@ -24,7 +24,7 @@ public static class DataExtensions
             throw new InvalidOperationException($"Database:Provider '{options.Provider}' is not supported; use Sqlite.");
         }
         var sqlite = ResolveSqlitePath(connectionString, builder.Environment.ContentRootPath);
-        builder.Services.AddDbContextFactory<AppDbContext>(o => o.UseSqlite(sqlite), ServiceLifetime.Scoped);
+        builder.Services.AddDbContextFactory<AppDbContext>(o => o.UseSqlite(sqlite));
         builder.Services.AddScoped<MessageStore>();
     }
 

@@ -1,4 +1,5 @@
 using CommsConsole.Features.Messaging;
+using Microsoft.OpenApi;
 using Scalar.AspNetCore;
 
 namespace CommsConsole.Features.Api;
@@ -25,6 +26,12 @@ public static class ApiDocsExtensions
             {
                 document.Info.Title = "CommsConsole API";
                 document.Info.Description = "Bulk SMS and email. Get a token with POST /auth/token and send it as `Authorization: Bearer <token>`.";
+                document.Components ??= new OpenApiComponents();
+                document.Components.SecuritySchemes = new Dictionary<string, IOpenApiSecurityScheme>
+                {
+                    ["Bearer"] = new OpenApiSecurityScheme { Type = SecuritySchemeType.Http, Scheme = "bearer", BearerFormat = "JWT" },
+                };
+                document.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("Bearer", document)] = [] }];
                 return Task.CompletedTask;
             });
         });

@@ -3,6 +3,8 @@ using CommsConsole.Features.Providers;
 using CommsConsole.Features.Templates;
 using CommsConsole.Features.Tenancy;
 using Hangfire;
+using Hangfire.AspNetCore;
+using Hangfire.Logging;
 using Hangfire.InMemory;
 using Microsoft.Extensions.Options;
 
@@ -31,7 +33,12 @@ public static class MessagingExtensions
 
         // A storage per app rather than Hangfire's global JobStorage.Current, so that each host
         // (and each test host) dispatches its own work. The message rows, not the job storage, are durable.
-        services.AddSingleton<JobStorage>(new InMemoryStorage(new InMemoryStorageOptions()));
+        // Hangfire's log provider is process-wide: point it at this host's loggers before the storage logs.
+        services.AddSingleton<JobStorage>(sp =>
+        {
+            LogProvider.SetCurrentLogProvider(new AspNetCoreLogProvider(sp.GetRequiredService<ILoggerFactory>()));
+            return new InMemoryStorage(new InMemoryStorageOptions());
+        });
         services.AddHangfire(config => config
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()

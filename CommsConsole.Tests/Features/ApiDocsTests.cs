@@ -1,0 +1,46 @@
+using System.Net;
+using CommsConsole.Tests.Infrastructure;
+
+namespace CommsConsole.Tests.Features;
+
+[Collection(AppCollection.Name)]
+public sealed class ApiDocsTests(SharedApp app)
+{
+    [Fact]
+    public async Task OpenApiDocument_UsesTheDocumentsSchemaNames_AndListsEveryEndpoint()
+    {
+        using var client = app.Anonymous();
+        var (status, doc) = await client.GetJsonAsync("/openapi/v1.json");
+        Assert.Equal(HttpStatusCode.OK, status);
+        var schemas = doc.GetProperty("components").GetProperty("schemas").EnumerateObject().Select(p => p.Name).ToList();
+        foreach (var name in new[] { "dto.BulkSendRequest", "dto.CommunicationLogListResponse", "dto.CommunicationLogResponse", "dto.PageInfo", "dto.SimpleResponse" })
+        {
+            Assert.Contains(name, schemas);
+        }
+        var paths = doc.GetProperty("paths").EnumerateObject().Select(p => p.Name).ToList();
+        Assert.Equal(
+            ["/admin/tenants", "/admin/users", "/auth/token", "/communication/bulk", "/communication/logs", "/notification/sms/retry/{id}",
+             "/notification/sms/send", "/notification/sms/send-batch", "/notification/sms/send-template", "/notification/sms/status/{id}"],
+            paths.Order(StringComparer.Ordinal));
+        Assert.True(doc.GetProperty("components").GetProperty("securitySchemes").TryGetProperty("Bearer", out _));
+    }
+
+    [Fact]
+    public async Task ApiReference_IsBrowsable()
+    {
+        using var client = app.Anonymous();
+        var response = await client.GetAsync("/scalar/v1");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("text/html", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task HangfireDashboard_IsClosedToAnonymousUsers()
+    {
+        using var client = app.Anonymous();
+        var response = await client.GetAsync("/hangfire");
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.DoesNotContain("Hangfire Dashboard", body);
+        Assert.Contains("/Account/Login", response.RequestMessage!.RequestUri!.ToString() + response.Headers.Location);
+    }
+}

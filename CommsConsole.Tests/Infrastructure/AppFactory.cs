@@ -1,0 +1,139 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using CommsConsole.Data;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CommsConsole.Tests.Infrastructure;
+
+/// <summary>
+/// The real app on Kestrel (real HTTP on 127.0.0.1), a real SQLite file in a temporary folder and a real
+/// Hangfire server. Settings make dispatch fast to observe: short sweeps, leases and backoff.
+/// </summary>
+public class AppFactory : WebApplicationFactory<Program>, IAsyncLifetime
+{
+    public const string AdminEmail = "admin@tests.local";
+    public const string AdminPassword = "Admin-Passw0rd!";
+    /// <summary>Numbers the simulated provider refuses permanently, to produce failed records on demand.</summary>
+    public const string RejectedPrefix = "1990000";
+
+    private readonly Dictionary<string, string?> _settings = new();
+
+    public AppFactory(string? directory, IDictionary<string, string?>? settings = null)
+    {
+        Directory = directory ?? Path.Combine(Path.GetTempPath(), "commsconsole-tests-" + Guid.NewGuid().ToString("N")[..8]);
+        System.IO.Directory.CreateDirectory(Directory);
+        OwnsDirectory = directory is null;
+        _settings["ConnectionStrings:DefaultConnection"] = $"Data Source={DatabasePath}";
+        _settings["Bootstrap:AdminEmail"] = AdminEmail;
+        _settings["Bootstrap:AdminPassword"] = AdminPassword;
+        _settings["Dispatch:SweepIntervalSeconds"] = "1";
+        _settings["Dispatch:LeaseSeconds"] = "5";
+        _settings["Dispatch:RetryBaseSeconds"] = "0.1";
+        _settings["Dispatch:ChunkSize"] = "200";
+        _settings["Providers:Simulated:RejectRecipientPattern"] = "^" + RejectedPrefix;
+        _settings["Providers:Simulated:RecordPath"] = RecordPath;
+        _settings["Logging:LogLevel:Default"] = "Warning";
+        foreach (var (k, v) in settings ?? new Dictionary<string, string?>()) _settings[k] = v;
+        UseKestrel(options => options.Listen(System.Net.IPAddress.Loopback, 0));
+    }
+
+    public string Directory { get; }
+    private bool OwnsDirectory { get; }
+    public string DatabasePath => Path.Combine(Directory, "app.db");
+    /// <summary>Every message id the simulated provider accepted, one per line, across restarts.</summary>
+    public string RecordPath => Path.Combine(Directory, "sent.txt");
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Development");
+        foreach (var (key, value) in _settings) builder.UseSetting(key, value);
+    }
+
+    public Task InitializeAsync()
+    {
+        StartServer();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The address Kestrel listens on (a free port on 127.0.0.1).</summary>
+    public Uri BaseAddress => new(Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+
+    public HttpClient Anonymous() => CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, BaseAddress = BaseAddress });
+
+    public async Task<HttpClient> ClientForAsync(string email, string password)
+    {
+        var client = Anonymous();
+        var response = await client.PostAsJsonAsync("/auth/token", new { email, password });
+        response.EnsureSuccessStatusCode();
+        var token = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("access_token").GetString();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    public Task<HttpClient> AdminAsync() => ClientForAsync(AdminEmail, AdminPassword);
+
+    /// <summary>Creates a tenant (as the SystemAdmin) and returns its id.</summary>
+    public async Task<string> CreateTenantAsync(string? name = null)
+    {
+        using var admin = await AdminAsync();
+        var response = await admin.PostAsJsonAsync("/admin/tenants", new { name = name ?? "tenant-" + Guid.NewGuid().ToString("N")[..8] });
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+    }
+
+    /// <summary>Creates a user (as the SystemAdmin) and returns a client signed in as that user, with its id.</summary>
+    public async Task<(HttpClient Client, string UserId)> UserAsync(string role, string tenantId)
+    {
+        using var admin = await AdminAsync();
+        var email = $"{role.ToLowerInvariant()}-{Guid.NewGuid().ToString("N")[..8]}@tests.local";
+        const string password = "User-Passw0rd!";
+        var response = await admin.PostAsJsonAsync("/admin/users", new { email, password, role, tenant_id = tenantId });
+        response.EnsureSuccessStatusCode();
+        var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        return (await ClientForAsync(email, password), id);
+    }
+
+    /// <summary>A fresh DbContext on the app's database, for assertions on what was written.</summary>
+    public AppDbContext Db() => Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContext();
+
+    /// <summary>Waits until <paramref name="condition"/> holds, polling the database.</summary>
+    public async Task WaitUntilAsync(Func<AppDbContext, Task<bool>> condition, TimeSpan? timeout = null, string? because = null)
+    {
+        var until = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            using (var db = Db())
+            {
+                if (await condition(db)) return;
+            }
+            if (DateTime.UtcNow > until) throw new TimeoutException("condition not met in time" + (because is null ? "" : ": " + because));
+            await Task.Delay(100);
+        }
+    }
+
+    async Task IAsyncLifetime.DisposeAsync()
+    {
+        await base.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+        if (OwnsDirectory)
+        {
+            try { System.IO.Directory.Delete(Directory, recursive: true); } catch (IOException) { }
+        }
+    }
+}
+
+/// <summary>One app shared by the tests of a collection; each test makes its own tenant and users.</summary>
+public sealed class SharedApp() : AppFactory(null);
+
+[CollectionDefinition(Name)]
+public sealed class AppCollection : ICollectionFixture<SharedApp>
+{
+    public const string Name = "app";
+}
