@@ -14,6 +14,7 @@ builder.AddMessaging();
 builder.AddApiDocs();
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 builder.Services.AddHealthChecks();
+builder.Services.AddSingleton<CommsConsole.Components.Shared.ServiceRunner>();
 builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
 
 var app = builder.Build();

@@ -13,7 +13,7 @@ namespace CommsConsole.Data;
 /// </summary>
 public sealed class MessageStore(AppDbContext db)
 {
-    public sealed record NewMessage(string Recipient, string Content, int Segments);
+    public sealed record NewMessage(string Recipient, string Content, int Segments, string? Subject = null);
 
     /// <summary>Writes the batch and one pending row per recipient in one transaction; returns the rows with their ids.</summary>
     public async Task<List<Message>> InsertBatchAsync(Batch batch, Message prototype, IReadOnlyList<NewMessage> rows, CancellationToken ct)
@@ -41,7 +41,6 @@ public sealed class MessageStore(AppDbContext db)
         p.Set("batch", batch.Id);
         p.Set("channel", (int)prototype.Channel);
         p.Set("status", (int)MessageStatus.Pending);
-        p.Set("subject", prototype.Subject);
         p.Set("template", prototype.TemplateId);
         p.Set("rname", prototype.ReceiverName);
         p.Set("rid", prototype.ReceiverId);
@@ -54,6 +53,7 @@ public sealed class MessageStore(AppDbContext db)
         p.Set("due", prototype.NextAttemptAt.UtcTicks);
         var recipient = p.Set("recipient", "");
         var content = p.Set("content", "");
+        var subject = p.Set("subject", "");
         var segments = p.Set("segments", 0);
         await cmd.PrepareAsync(ct);
 
@@ -62,6 +62,7 @@ public sealed class MessageStore(AppDbContext db)
         {
             recipient.Value = row.Recipient;
             content.Value = row.Content;
+            subject.Value = (object?)row.Subject ?? DBNull.Value;
             segments.Value = row.Segments;
             var id = Convert.ToInt64(await cmd.ExecuteScalarAsync(ct));
             result.Add(Copy(prototype, id, batch.Id, row));
@@ -73,7 +74,7 @@ public sealed class MessageStore(AppDbContext db)
     private static Message Copy(Message p, long id, long batchId, NewMessage row) => new()
     {
         Id = id, TenantId = p.TenantId, UserId = p.UserId, BatchId = batchId, Channel = p.Channel,
-        Status = MessageStatus.Pending, Recipient = row.Recipient, Subject = p.Subject, Content = row.Content,
+        Status = MessageStatus.Pending, Recipient = row.Recipient, Subject = row.Subject, Content = row.Content,
         TemplateId = p.TemplateId, ReceiverName = p.ReceiverName, ReceiverId = p.ReceiverId, CampusId = p.CampusId,
         BizType = p.BizType, BizId = p.BizId, Remark = p.Remark, Segments = row.Segments,
         CreatedAt = p.CreatedAt, UpdatedAt = p.CreatedAt, NextAttemptAt = p.NextAttemptAt,
@@ -184,7 +185,7 @@ public sealed class MessageStore(AppDbContext db)
             aresponse.Value = (object?)o.Response ?? DBNull.Value;
             await attempt.ExecuteNonQueryAsync(ct);
 
-            var d = deltas.TryGetValue(batchOf[o.MessageId], out var arr) ? arr : deltas[batchOf[o.MessageId]] = new int[5];
+            var d = deltas.TryGetValue(batchOf[o.MessageId], out var arr) ? arr : deltas[batchOf[o.MessageId]] = new int[6];
             d[(int)MessageStatus.Sending]--;
             d[(int)o.Status]++;
         }
@@ -235,11 +236,11 @@ public sealed class MessageStore(AppDbContext db)
         foreach (var batchId in batchIds)
         {
             int Count(MessageStatus s) => counts.Where(c => c.BatchId == batchId && c.Status == s).Sum(c => c.Count);
-            var (pending, sending, sent, delivered, failed) = (Count(MessageStatus.Pending), Count(MessageStatus.Sending),
-                Count(MessageStatus.Sent), Count(MessageStatus.Delivered), Count(MessageStatus.Failed));
+            var (pending, sending, sent, delivered, failed, cancelled) = (Count(MessageStatus.Pending), Count(MessageStatus.Sending),
+                Count(MessageStatus.Sent), Count(MessageStatus.Delivered), Count(MessageStatus.Failed), Count(MessageStatus.Cancelled));
             await db.Batches.Where(b => b.Id == batchId).ExecuteUpdateAsync(s => s
                 .SetProperty(b => b.Pending, pending).SetProperty(b => b.Sending, sending).SetProperty(b => b.Sent, sent)
-                .SetProperty(b => b.Delivered, delivered).SetProperty(b => b.Failed, failed), ct);
+                .SetProperty(b => b.Delivered, delivered).SetProperty(b => b.Failed, failed).SetProperty(b => b.Cancelled, cancelled), ct);
         }
     }
 

@@ -117,6 +117,9 @@ namespace CommsConsole.Data.Migrations
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
 
+                    b.Property<int>("Cancelled")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int>("Channel")
                         .HasColumnType("INTEGER");
 
@@ -133,6 +136,9 @@ namespace CommsConsole.Data.Migrations
                         .HasColumnType("INTEGER");
 
                     b.Property<int>("Pending")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("ScheduledAt")
                         .HasColumnType("INTEGER");
 
                     b.Property<int>("Sending")

@@ -22,9 +22,17 @@ public sealed class DispatchJob(
     ILogger<DispatchJob> logger)
 {
     [DisplayName("Dispatch due messages")]
-    public async Task RunAsync(CancellationToken ct)
+    public Task RunAsync(CancellationToken ct)
     {
         queue.Started();
+        return DrainAsync(ct);
+    }
+
+    [DisplayName("Dispatch scheduled messages")]
+    public Task RunScheduledAsync(CancellationToken ct) => DrainAsync(ct);
+
+    private async Task DrainAsync(CancellationToken ct)
+    {
         var o = options.Value;
         var budgetEnds = clock.GetUtcNow().AddSeconds(o.JobBudgetSeconds);
         while (!ct.IsCancellationRequested)

@@ -22,5 +22,8 @@ public sealed class DispatchQueue(IBackgroundJobClient jobs, IOptions<DispatchOp
         }
     }
 
+    /// <summary>Wakes dispatch at a scheduled time (the sweeper would find the work too, a little later).</summary>
+    public void KickAt(DateTimeOffset at) => jobs.Schedule<DispatchJob>(j => j.RunScheduledAsync(CancellationToken.None), at);
+
     internal void Started() => Interlocked.Decrement(ref _queued);
 }

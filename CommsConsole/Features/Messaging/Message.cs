@@ -2,7 +2,7 @@ namespace CommsConsole.Features.Messaging;
 
 public enum Channel { Sms, Email }
 
-public enum MessageStatus { Pending, Sending, Sent, Delivered, Failed }
+public enum MessageStatus { Pending, Sending, Sent, Delivered, Failed, Cancelled }
 
 public static class Wire
 {
@@ -13,6 +13,7 @@ public static class Wire
         MessageStatus.Sending => "sending",
         MessageStatus.Sent => "sent",
         MessageStatus.Delivered => "delivered",
+        MessageStatus.Cancelled => "cancelled",
         _ => "failed",
     };
 
@@ -35,6 +36,7 @@ public static class Wire
             case "sent": status = MessageStatus.Sent; return true;
             case "delivered": status = MessageStatus.Delivered; return true;
             case "failed": status = MessageStatus.Failed; return true;
+            case "cancelled": status = MessageStatus.Cancelled; return true;
             default: status = default; return false;
         }
     }
@@ -104,8 +106,15 @@ public class Batch
     public int Sent { get; set; }
     public int Delivered { get; set; }
     public int Failed { get; set; }
+    /// <summary>Pending messages withdrawn before they were sent.</summary>
+    public int Cancelled { get; set; }
     /// <summary>Recipients dropped from the request because they appeared more than once.</summary>
     public int Duplicates { get; set; }
+    /// <summary>When the batch was scheduled to go out, if later than its creation.</summary>
+    public DateTimeOffset? ScheduledAt { get; set; }
+
+    public int Done => Sent + Delivered + Failed + Cancelled;
+    public int Progress => Total == 0 ? 100 : (int)(100L * Done / Total);
 }
 
 /// <summary>Every provider attempt of a message, kept for the log detail.</summary>

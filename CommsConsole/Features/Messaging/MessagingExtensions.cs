@@ -25,6 +25,10 @@ public static class MessagingExtensions
         services.AddSingleton<LiquidTemplateEngine>();
         services.AddScoped<TemplateService>();
         services.AddScoped<MessagingService>();
+        services.AddScoped<ComposeService>();
+        services.AddScoped<LogExport>();
+        services.AddScoped<Campaigns.BatchService>();
+        services.AddScoped<Dashboard.DashboardService>();
         services.AddSingleton<SimulatedProvider>();
         services.AddSingleton<IProviderResolver, DefaultProviderResolver>();
         services.AddSingleton<DispatchQueue>();

@@ -20,6 +20,8 @@ public sealed record SendRequest
     public string? Subject { get; init; }
     public string? TemplateCode { get; init; }
     public IReadOnlyDictionary<string, string>? Variables { get; init; }
+    /// <summary>Variables of each recipient (e.g. the columns of an uploaded CSV), aligned with <see cref="Recipients"/>; they override <see cref="Variables"/>.</summary>
+    public IReadOnlyList<IReadOnlyDictionary<string, string>>? RecipientVariables { get; init; }
     /// <summary>An Admin may send on behalf of a user of its tenant.</summary>
     public string? OnBehalfOfUserId { get; init; }
     public string? ReceiverName { get; init; }
@@ -49,6 +51,9 @@ public sealed record LogFilter
     public string? Recipient { get; init; }
     public int Page { get; init; } = 1;
     public int PageSize { get; init; } = MessagingService.DefaultPageSize;
+    /// <summary>One of <see cref="MessagingService.SortColumns"/>; newest first when null.</summary>
+    public string? SortBy { get; init; }
+    public bool SortAscending { get; init; }
 }
 
 public sealed record Page<T>(IReadOnlyList<T> Items, int PageNumber, int PageSize, int Total)
@@ -114,48 +119,61 @@ public sealed class MessagingService(
         }
         if (string.IsNullOrWhiteSpace(body)) return AppError.Validation("content: must not be empty", CodeEmptyContent);
 
-        var variables = request.Variables ?? new Dictionary<string, string>();
-        var rendered = Render("content", body, variables, htmlEncode: false);
-        if (!rendered.IsOk) return rendered.Error!;
-        var content = rendered.Value!;
-        if (string.IsNullOrWhiteSpace(content)) return AppError.Validation("content: is empty once rendered", CodeEmptyContent);
+        if (request.RecipientVariables is not null && request.RecipientVariables.Count != request.Recipients!.Count)
+            return AppError.Validation("variables: one set of variables per recipient is required");
+        if (request.Channel == Channel.Sms) subject = null;
+        else if (string.IsNullOrWhiteSpace(subject)) return AppError.Validation("subject: required for email");
 
-        if (request.Channel == Channel.Sms)
+        if (!engine.TryCompile(body, out var bodyTemplate, out var syntax)) return AppError.Validation($"content: Liquid syntax error: {syntax}");
+        CompiledTemplate? subjectTemplate = null;
+        if (subject is not null && !engine.TryCompile(subject, out subjectTemplate, out var subjectSyntax))
+            return AppError.Validation($"subject: Liquid syntax error: {subjectSyntax}");
+
+        var baseVariables = request.Variables ?? new Dictionary<string, string>();
+        var rows = new List<MessageStore.NewMessage>(recipients.Value!.Count);
+        var segmentsByContent = new Dictionary<string, int>();
+        MessageStore.NewMessage? previous = null;
+        foreach (var (index, recipient) in recipients.Value!)
         {
-            if (content.Length > MaxSmsLength) return AppError.Validation($"content: SMS text is {content.Length} characters; at most {MaxSmsLength} are allowed");
-            subject = null;
-        }
-        else
-        {
-            if (content.Length > MaxEmailBodyLength) return AppError.Validation($"content: email body is {content.Length} characters; at most {MaxEmailBodyLength} are allowed");
-            if (string.IsNullOrWhiteSpace(subject)) return AppError.Validation("subject: required for email");
-            var renderedSubject = Render("subject", subject, variables, htmlEncode: false);
-            if (!renderedSubject.IsOk) return renderedSubject.Error!;
-            subject = renderedSubject.Value!.Trim();
-            if (subject.Length is 0 or > MaxSubjectLength) return AppError.Validation($"subject: must be 1 to {MaxSubjectLength} characters once rendered");
+            var variables = request.RecipientVariables is null ? baseVariables : Merge(baseVariables, request.RecipientVariables[index]);
+            if (previous is not null && request.RecipientVariables is null)
+            {
+                // Same variables for everyone: render once, reuse for every row.
+                rows.Add(previous with { Recipient = recipient });
+                continue;
+            }
+            var rendered = RenderOne(request.Channel, bodyTemplate, subjectTemplate, variables, rows.Count == 0 ? null : $"recipient {index + 1}");
+            if (!rendered.IsOk) return rendered.Error!;
+            var (content, renderedSubject) = rendered.Value;
+            if (!segmentsByContent.TryGetValue(content, out var segments))
+            {
+                segments = request.Channel == Channel.Sms ? SmsText.Measure(content).Segments : 1;
+                segmentsByContent[content] = segments;
+            }
+            previous = new MessageStore.NewMessage(recipient, content, segments, renderedSubject);
+            rows.Add(previous);
         }
 
-        var segments = request.Channel == Channel.Sms ? SmsText.Measure(content).Segments : 1;
         var now = clock.GetUtcNow();
         var due = request.NotBefore is { } at && at > now ? at : now;
         var batch = new Batch
         {
-            TenantId = caller.TenantId, UserId = owner, Channel = request.Channel, TemplateId = template?.Id, Subject = subject,
-            Source = request.Source, CreatedAt = now, Duplicates = duplicates,
+            TenantId = caller.TenantId, UserId = owner, Channel = request.Channel, TemplateId = template?.Id, Subject = rows[0].Subject,
+            Source = request.Source, CreatedAt = now, Duplicates = duplicates, ScheduledAt = due > now ? due : null,
         };
         var prototype = new Message
         {
-            TenantId = caller.TenantId, UserId = owner, Channel = request.Channel, Recipient = "", Content = content, Subject = subject,
+            TenantId = caller.TenantId, UserId = owner, Channel = request.Channel, Recipient = "", Content = "", Subject = rows[0].Subject,
             TemplateId = template?.Id, ReceiverName = Trim(request.ReceiverName, 200), ReceiverId = request.ReceiverId, CampusId = request.CampusId,
             BizType = Trim(request.BizType, 64), BizId = request.BizId, Remark = Trim(request.Remark, 500), CreatedAt = now, NextAttemptAt = due,
         };
-        var rows = recipients.Value!.Select(r => new MessageStore.NewMessage(r, content, segments)).ToList();
         var messages = await store.InsertBatchAsync(batch, prototype, rows, ct);
         if (due <= now) dispatch.Kick(messages.Count);
+        else dispatch.KickAt(due);
         return new SendReceipt(batch, messages, duplicates);
     }
 
-    private Result<List<string>> ParseRecipients(SendRequest request, out int duplicates)
+    private static Result<List<(int Index, string Recipient)>> ParseRecipients(SendRequest request, out int duplicates)
     {
         duplicates = 0;
         var field = request.RecipientField;
@@ -164,7 +182,7 @@ public sealed class MessagingService(
             return AppError.Validation($"{field}: {request.Recipients.Count} recipients given; at most {request.MaxRecipients} are allowed in one request");
 
         var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        var list = new List<string>(request.Recipients.Count);
+        var list = new List<(int, string)>(request.Recipients.Count);
         var bad = new List<string>();
         var badCount = 0;
         for (var i = 0; i < request.Recipients.Count; i++)
@@ -179,7 +197,7 @@ public sealed class MessagingService(
                 if (++badCount <= 5) bad.Add(request.Recipients.Count == 1 && field != "recipients" ? $"{field}: {error}" : $"{field}[{i}]: {error}");
                 continue;
             }
-            if (seen.Add(normalized!)) list.Add(normalized!);
+            if (seen.Add(normalized!)) list.Add((i, normalized!));
             else duplicates++;
         }
         if (badCount > 0)
@@ -190,11 +208,28 @@ public sealed class MessagingService(
         return list;
     }
 
-    private Result<string> Render(string field, string source, IReadOnlyDictionary<string, string> variables, bool htmlEncode)
+    private Result<(string Content, string? Subject)> RenderOne(Channel channel, CompiledTemplate body, CompiledTemplate? subject,
+        IReadOnlyDictionary<string, string> variables, string? where)
     {
-        if (!engine.TryCompile(source, out var compiled, out var syntax)) return AppError.Validation($"{field}: Liquid syntax error: {syntax}");
-        if (!engine.TryRender(compiled, variables, htmlEncode, out var output, out var error)) return AppError.Validation($"{field}: could not be rendered: {error}");
-        return output;
+        var at = where is null ? "" : $" ({where})";
+        if (!engine.TryRender(body, variables, htmlEncode: false, out var content, out var error)) return AppError.Validation($"content: could not be rendered{at}: {error}");
+        if (string.IsNullOrWhiteSpace(content)) return AppError.Validation($"content: is empty once rendered{at}", CodeEmptyContent);
+        if (channel == Channel.Sms && content.Length > MaxSmsLength)
+            return AppError.Validation($"content: SMS text is {content.Length} characters once rendered{at}; at most {MaxSmsLength} are allowed");
+        if (channel == Channel.Email && content.Length > MaxEmailBodyLength)
+            return AppError.Validation($"content: email body is {content.Length} characters once rendered{at}; at most {MaxEmailBodyLength} are allowed");
+        if (subject is null) return (content, null);
+        if (!engine.TryRender(subject, variables, htmlEncode: false, out var renderedSubject, out var subjectError)) return AppError.Validation($"subject: could not be rendered{at}: {subjectError}");
+        renderedSubject = renderedSubject.Trim();
+        if (renderedSubject.Length is 0 or > MaxSubjectLength) return AppError.Validation($"subject: must be 1 to {MaxSubjectLength} characters once rendered{at}");
+        return (content, renderedSubject);
+    }
+
+    private static Dictionary<string, string> Merge(IReadOnlyDictionary<string, string> shared, IReadOnlyDictionary<string, string> own)
+    {
+        var merged = new Dictionary<string, string>(shared, StringComparer.Ordinal);
+        foreach (var (k, v) in own) merged[k] = v;
+        return merged;
     }
 
     private static string? Trim(string? value, int max) => value is null ? null : value.Length <= max ? value : value[..max];
@@ -213,24 +248,57 @@ public sealed class MessagingService(
         if (filter.Page < 1) return AppError.Validation("page: must be 1 or more");
         if (filter.PageSize is < 1 or > MaxPageSize) return AppError.Validation($"page_size: must be between 1 and {MaxPageSize}");
         if (filter.Page > int.MaxValue / filter.PageSize) return AppError.Validation("page: too large");
+        if (ValidateFilter(filter, caller) is { } error) return error;
 
+        var q = Filtered(filter, caller);
+        var total = await q.CountAsync(ct);
+        var items = await Sorted(q, filter).Skip((filter.Page - 1) * filter.PageSize).Take(filter.PageSize).ToListAsync(ct);
+        return new Page<Message>(items, filter.Page, filter.PageSize, total);
+    }
+
+    /// <summary>Why a filter cannot be used by this caller, or null when it can.</summary>
+    public static AppError? ValidateFilter(LogFilter filter, Caller caller)
+    {
+        if (!string.IsNullOrWhiteSpace(filter.UserId) && !caller.SeesWholeTenant && filter.UserId != caller.UserId)
+            return AppError.Forbidden("user_id: you may only read your own messages");
+        if (!string.IsNullOrWhiteSpace(filter.Channel) && !Wire.TryParseChannel(filter.Channel, out _) && !IsPush(filter.Channel))
+            return AppError.Validation($"channel: '{filter.Channel}' is not one of sms, email, push");
+        if (!string.IsNullOrWhiteSpace(filter.Status) && !Wire.TryParseStatus(filter.Status, out _))
+            return AppError.Validation($"status: '{filter.Status}' is not one of pending, sending, sent, delivered, failed, cancelled");
+        if (filter.SortBy is not null && !SortColumns.Contains(filter.SortBy)) return AppError.Validation($"sort: '{filter.SortBy}' is not one of {string.Join(", ", SortColumns)}");
+        return null;
+    }
+
+    public static readonly IReadOnlyList<string> SortColumns = ["created_at", "status", "channel", "recipient", "retry_count"];
+
+    /// <summary>Newest first unless another column is asked for; the id breaks ties so pages never overlap.</summary>
+    public static IQueryable<Message> Sorted(IQueryable<Message> q, LogFilter filter) => (filter.SortBy, filter.SortAscending) switch
+    {
+        ("status", false) => q.OrderByDescending(m => m.Status).ThenByDescending(m => m.Id),
+        ("status", true) => q.OrderBy(m => m.Status).ThenBy(m => m.Id),
+        ("channel", false) => q.OrderByDescending(m => m.Channel).ThenByDescending(m => m.Id),
+        ("channel", true) => q.OrderBy(m => m.Channel).ThenBy(m => m.Id),
+        ("recipient", false) => q.OrderByDescending(m => m.Recipient).ThenByDescending(m => m.Id),
+        ("recipient", true) => q.OrderBy(m => m.Recipient).ThenBy(m => m.Id),
+        ("retry_count", false) => q.OrderByDescending(m => m.RetryCount).ThenByDescending(m => m.Id),
+        ("retry_count", true) => q.OrderBy(m => m.RetryCount).ThenBy(m => m.Id),
+        (_, true) => q.OrderBy(m => m.CreatedAt).ThenBy(m => m.Id),
+        _ => q.OrderByDescending(m => m.CreatedAt).ThenByDescending(m => m.Id),
+    };
+
+    private static bool IsPush(string channel) => channel.Trim().Equals("push", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The caller's visible messages narrowed by a filter whose values <see cref="QueryAsync"/> has validated.</summary>
+    public IQueryable<Message> Filtered(LogFilter filter, Caller caller)
+    {
         var q = Visible(caller);
-        if (!string.IsNullOrWhiteSpace(filter.UserId))
-        {
-            if (!caller.SeesWholeTenant && filter.UserId != caller.UserId) return AppError.Forbidden("user_id: you may only read your own messages");
-            q = q.Where(m => m.UserId == filter.UserId);
-        }
+        if (!string.IsNullOrWhiteSpace(filter.UserId)) q = q.Where(m => m.UserId == filter.UserId);
         if (!string.IsNullOrWhiteSpace(filter.Channel))
         {
             if (Wire.TryParseChannel(filter.Channel, out var channel)) q = q.Where(m => m.Channel == channel);
-            else if (filter.Channel.Trim().Equals("push", StringComparison.OrdinalIgnoreCase)) q = q.Where(m => false);
-            else return AppError.Validation($"channel: '{filter.Channel}' is not one of sms, email, push");
+            else q = q.Where(m => false); // push: a valid filter that no message matches yet
         }
-        if (!string.IsNullOrWhiteSpace(filter.Status))
-        {
-            if (!Wire.TryParseStatus(filter.Status, out var status)) return AppError.Validation($"status: '{filter.Status}' is not one of pending, sending, sent, delivered, failed");
-            q = q.Where(m => m.Status == status);
-        }
+        if (Wire.TryParseStatus(filter.Status, out var status)) q = q.Where(m => m.Status == status);
         if (filter.BatchId is { } batchId) q = q.Where(m => m.BatchId == batchId);
         if (filter.TemplateId is { } templateId) q = q.Where(m => m.TemplateId == templateId);
         if (filter.From is { } from) q = q.Where(m => m.CreatedAt >= from);
@@ -240,11 +308,7 @@ public sealed class MessagingService(
             var term = filter.Recipient.Trim();
             q = q.Where(m => m.Recipient.Contains(term));
         }
-
-        var total = await q.CountAsync(ct);
-        var items = await q.OrderByDescending(m => m.CreatedAt).ThenByDescending(m => m.Id)
-            .Skip((filter.Page - 1) * filter.PageSize).Take(filter.PageSize).ToListAsync(ct);
-        return new Page<Message>(items, filter.Page, filter.PageSize, total);
+        return q;
     }
 
     public async Task<Result<Message>> GetAsync(long id, Caller caller, CancellationToken ct)

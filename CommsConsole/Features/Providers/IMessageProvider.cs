@@ -21,6 +21,8 @@ public sealed record SendResult(long MessageId, SendResultKind Kind, string? Thi
 public interface IMessageProvider
 {
     string Name { get; }
+    /// <summary>Price of one SMS segment or one email, for estimates before sending.</summary>
+    decimal UnitPrice { get; }
     bool Supports(Channel channel);
     Task<IReadOnlyList<SendResult>> SendAsync(IReadOnlyList<OutboundMessage> messages, CancellationToken ct);
 }

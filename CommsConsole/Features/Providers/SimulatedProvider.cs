@@ -50,6 +50,8 @@ public sealed class SimulatedProvider : IMessageProvider, IDisposable
 
     public string Name => "simulated";
 
+    public decimal UnitPrice => _options.UnitPrice;
+
     public bool Supports(Messaging.Channel channel) => true;
 
     /// <summary>How many times each message id was received by this process.</summary>

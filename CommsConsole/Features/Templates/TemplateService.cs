@@ -46,6 +46,47 @@ public sealed class TemplateService(AppDbContext db, LiquidTemplateEngine engine
         return template;
     }
 
+    public async Task<Result<Template>> GetAsync(int id, Caller caller, CancellationToken ct)
+    {
+        var template = await db.Templates.AsNoTracking().FirstOrDefaultAsync(t => t.Id == id && t.TenantId == caller.TenantId, ct);
+        return template is null ? AppError.NotFound($"no template with id {id}") : template;
+    }
+
+    public async Task<Result<Template>> UpdateAsync(int id, TemplateInput input, Caller caller, CancellationToken ct)
+    {
+        if (!caller.CanSend) return AppError.Forbidden("your role cannot manage templates");
+        if (Validate(input) is { } error) return error;
+        var template = await db.Templates.FirstOrDefaultAsync(t => t.Id == id && t.TenantId == caller.TenantId, ct);
+        if (template is null) return AppError.NotFound($"no template with id {id}");
+        var code = NormalizeCode(input.Code);
+        if (code != template.Code && await db.Templates.AnyAsync(t => t.TenantId == caller.TenantId && t.Code == code, ct))
+            return AppError.Conflict($"code: a template with code '{code}' already exists");
+        template.Code = code;
+        template.Name = input.Name.Trim();
+        template.Channel = input.Channel;
+        template.Subject = input.Subject;
+        template.Body = input.Body;
+        template.UpdatedBy = caller.UserId;
+        template.UpdatedAt = clock.GetUtcNow();
+        await db.SaveChangesAsync(ct);
+        return template;
+    }
+
+    /// <summary>Deletes a template; messages already sent keep their rendered text and the template's id.</summary>
+    public async Task<Result<bool>> DeleteAsync(int id, Caller caller, CancellationToken ct)
+    {
+        if (!caller.CanSend) return AppError.Forbidden("your role cannot manage templates");
+        var deleted = await db.Templates.Where(t => t.Id == id && t.TenantId == caller.TenantId).ExecuteDeleteAsync(ct);
+        return deleted == 0 ? AppError.NotFound($"no template with id {id}") : true;
+    }
+
+    /// <summary>Checks a template as the editor types: its syntax error with position, or the variables it uses.</summary>
+    public (TemplateError? Error, IReadOnlyList<string> Variables) Inspect(string? source)
+    {
+        if (string.IsNullOrEmpty(source)) return (null, []);
+        return engine.TryCompile(source, out var compiled, out var error) ? (null, compiled.Variables) : (error, []);
+    }
+
     /// <summary>Gives a new tenant the templates every tenant starts with.</summary>
     public async Task SeedDefaultsAsync(string tenantId, CancellationToken ct)
     {

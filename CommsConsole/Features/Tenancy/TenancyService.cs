@@ -64,10 +64,48 @@ public sealed class TenancyService(AppDbContext db, UserManager<ApplicationUser>
         if (!caller.IsAdmin) return [];
         var q = db.Users.AsNoTracking();
         if (!caller.IsSystemAdmin) q = q.Where(u => u.TenantId == caller.TenantId);
-        var now = clock.GetUtcNow();
-        var rows = await q.OrderBy(u => u.Email).Select(u => new { u.Id, u.Email, u.Role, u.TenantId, u.LockoutEnd }).ToListAsync(ct);
-        return rows.Select(u => new UserSummary(u.Id, u.Email ?? "", u.Role, u.TenantId, u.LockoutEnd > now)).ToList();
+        var rows = await q.OrderBy(u => u.Email).ToListAsync(ct);
+        return rows.Select(Summary).ToList();
     }
+
+    public async Task<Result<UserSummary>> ChangeRoleAsync(string userId, string role, Caller caller, CancellationToken ct)
+    {
+        var found = await ManageableAsync(userId, caller, ct);
+        if (!found.IsOk) return found.Error!;
+        if (!Roles.IsKnown(role)) return AppError.Validation($"role: must be one of {string.Join(", ", Roles.All)}");
+        if (role == Roles.SystemAdmin && !caller.IsSystemAdmin) return AppError.Forbidden("role: only a SystemAdmin may grant SystemAdmin");
+        if (userId == caller.UserId) return AppError.Validation("role: you cannot change your own role");
+        var user = found.Value!;
+        user.Role = role;
+        await users.UpdateAsync(user);
+        await users.UpdateSecurityStampAsync(user); // signs the user out of the console so the new role applies
+        return Summary(user);
+    }
+
+    /// <summary>Locks a user out (until unlocked) or lets them back in.</summary>
+    public async Task<Result<UserSummary>> SetLockedAsync(string userId, bool locked, Caller caller, CancellationToken ct)
+    {
+        var found = await ManageableAsync(userId, caller, ct);
+        if (!found.IsOk) return found.Error!;
+        if (userId == caller.UserId) return AppError.Validation("you cannot lock yourself out");
+        var user = found.Value!;
+        await users.SetLockoutEnabledAsync(user, true);
+        await users.SetLockoutEndDateAsync(user, locked ? DateTimeOffset.MaxValue : null);
+        if (!locked) await users.ResetAccessFailedCountAsync(user);
+        await users.UpdateSecurityStampAsync(user);
+        return Summary(user);
+    }
+
+    private async Task<Result<ApplicationUser>> ManageableAsync(string userId, Caller caller, CancellationToken ct)
+    {
+        if (!caller.IsAdmin) return AppError.Forbidden("only an Admin or SystemAdmin may manage users");
+        var user = await db.Users.FirstOrDefaultAsync(u => u.Id == userId && (caller.IsSystemAdmin || u.TenantId == caller.TenantId), ct);
+        if (user is null) return AppError.NotFound($"no user '{userId}'");
+        if (user.Role == Roles.SystemAdmin && !caller.IsSystemAdmin) return AppError.Forbidden("only a SystemAdmin may manage a SystemAdmin");
+        return user;
+    }
+
+    private UserSummary Summary(ApplicationUser u) => new(u.Id, u.Email ?? "", u.Role, u.TenantId, u.LockoutEnd > clock.GetUtcNow());
 
     public Task<List<Tenant>> ListTenantsAsync(Caller caller, CancellationToken ct) =>
         caller.IsSystemAdmin

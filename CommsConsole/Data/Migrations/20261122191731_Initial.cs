@@ -55,7 +55,9 @@ namespace CommsConsole.Data.Migrations
                     Sent = table.Column<int>(type: "INTEGER", nullable: false),
                     Delivered = table.Column<int>(type: "INTEGER", nullable: false),
                     Failed = table.Column<int>(type: "INTEGER", nullable: false),
-                    Duplicates = table.Column<int>(type: "INTEGER", nullable: false)
+                    Cancelled = table.Column<int>(type: "INTEGER", nullable: false),
+                    Duplicates = table.Column<int>(type: "INTEGER", nullable: false),
+                    ScheduledAt = table.Column<long>(type: "INTEGER", nullable: true)
                 },
                 constraints: table =>
                 {

@@ -10,7 +10,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace CommsConsole.Data.Migrations
 {
     [DbContext(typeof(AppDbContext))]
-    [Migration("20261122190254_Initial")]
+    [Migration("20261122191731_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -120,6 +120,9 @@ namespace CommsConsole.Data.Migrations
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
 
+                    b.Property<int>("Cancelled")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int>("Channel")
                         .HasColumnType("INTEGER");
 
@@ -136,6 +139,9 @@ namespace CommsConsole.Data.Migrations
                         .HasColumnType("INTEGER");
 
                     b.Property<int>("Pending")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("ScheduledAt")
                         .HasColumnType("INTEGER");
 
                     b.Property<int>("Sending")

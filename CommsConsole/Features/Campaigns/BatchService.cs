@@ -1,0 +1,79 @@
+using CommsConsole.Data;
+using CommsConsole.Features.Common;
+using CommsConsole.Features.Dispatch;
+using CommsConsole.Features.Messaging;
+using CommsConsole.Features.Tenancy;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace CommsConsole.Features.Campaigns;
+
+public sealed record ResendResult(int Requeued, int Skipped);
+
+/// <summary>Batches (one per bulk request or campaign): listing, progress, cancelling and resending, under the same scoping as messages.</summary>
+public sealed class BatchService(AppDbContext db, MessageStore store, DispatchQueue dispatch, TimeProvider clock, IOptions<DispatchOptions> options)
+{
+    public IQueryable<Batch> Visible(Caller caller)
+    {
+        var q = db.Batches.AsNoTracking();
+        if (caller.IsSystemAdmin) return q;
+        q = q.Where(b => b.TenantId == caller.TenantId);
+        return caller.SeesWholeTenant ? q : q.Where(b => b.UserId == caller.UserId);
+    }
+
+    public async Task<Page<Batch>> ListAsync(Caller caller, int page, int pageSize, CancellationToken ct)
+    {
+        page = Math.Max(1, page);
+        pageSize = Math.Clamp(pageSize, 1, MessagingService.MaxPageSize);
+        var q = Visible(caller);
+        var total = await q.CountAsync(ct);
+        var items = await q.OrderByDescending(b => b.Id).Skip((page - 1) * pageSize).Take(pageSize).ToListAsync(ct);
+        return new Page<Batch>(items, page, pageSize, total);
+    }
+
+    public async Task<Result<Batch>> GetAsync(long id, Caller caller, CancellationToken ct)
+    {
+        var batch = await Visible(caller).FirstOrDefaultAsync(b => b.Id == id, ct);
+        return batch is null ? AppError.NotFound($"no batch with id {id}") : batch;
+    }
+
+    /// <summary>Withdraws the batch's messages that have not been handed to a provider yet.</summary>
+    public async Task<Result<int>> CancelPendingAsync(long id, Caller caller, CancellationToken ct)
+    {
+        if (!caller.CanSend) return AppError.Forbidden($"the {caller.Role} role cannot cancel sends");
+        var found = await GetAsync(id, caller, ct);
+        if (!found.IsOk) return found.Error!;
+        var now = clock.GetUtcNow();
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var cancelled = await db.Messages.Where(m => m.BatchId == id && m.Status == MessageStatus.Pending)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(m => m.Status, MessageStatus.Cancelled)
+                .SetProperty(m => m.Error, "cancelled before sending")
+                .SetProperty(m => m.UpdatedAt, now), ct);
+        await store.RecountAsync([id], ct);
+        await tx.CommitAsync(ct);
+        return cancelled;
+    }
+
+    /// <summary>Sends the batch's failed messages again, each within its retry limit (document 003's rule).</summary>
+    public async Task<Result<ResendResult>> ResendFailedAsync(long id, Caller caller, CancellationToken ct)
+    {
+        if (!caller.CanSend) return AppError.Forbidden($"the {caller.Role} role cannot resend messages");
+        var found = await GetAsync(id, caller, ct);
+        if (!found.IsOk) return found.Error!;
+        var max = options.Value.MaxRetries;
+        var now = clock.GetUtcNow();
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var requeued = await db.Messages.Where(m => m.BatchId == id && m.Status == MessageStatus.Failed && m.RetryCount < max)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(m => m.Status, MessageStatus.Pending)
+                .SetProperty(m => m.RetryCount, m => m.RetryCount + 1)
+                .SetProperty(m => m.NextAttemptAt, now)
+                .SetProperty(m => m.UpdatedAt, now), ct);
+        var skipped = await db.Messages.CountAsync(m => m.BatchId == id && m.Status == MessageStatus.Failed, ct);
+        await store.RecountAsync([id], ct);
+        await tx.CommitAsync(ct);
+        if (requeued > 0) dispatch.Kick(requeued);
+        return new ResendResult(requeued, skipped);
+    }
+}

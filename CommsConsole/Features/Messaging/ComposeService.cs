@@ -1,0 +1,107 @@
+using CommsConsole.Features.Common;
+using CommsConsole.Features.Providers;
+using CommsConsole.Features.Templates;
+using CommsConsole.Features.Tenancy;
+
+namespace CommsConsole.Features.Messaging;
+
+/// <summary>What the compose page has so far.</summary>
+public sealed record ComposeDraft
+{
+    public Channel Channel { get; init; } = Channel.Sms;
+    public string? TemplateCode { get; init; }
+    public string? Content { get; init; }
+    public string? Subject { get; init; }
+    public RecipientList Recipients { get; init; } = RecipientList.Empty;
+    /// <summary>Send at this time instead of now.</summary>
+    public DateTimeOffset? ScheduleAt { get; init; }
+}
+
+public sealed record PreviewItem(string Recipient, string? Subject, string? Content, string? Error, SmsMeasure? Measure);
+
+public sealed record ComposePreview(
+    IReadOnlyList<PreviewItem> Items,
+    TemplateError? SyntaxError,
+    string? Error,
+    int MessageCount,
+    int TotalSegments,
+    decimal EstimatedCost,
+    IReadOnlyList<string> Variables);
+
+/// <summary>The compose page's rules: the same rendering and checks as a send, without writing anything.</summary>
+public sealed class ComposeService(MessagingService messaging, TemplateService templates, LiquidTemplateEngine engine, IProviderResolver providers)
+{
+    public const int PreviewCount = 3;
+
+    public async Task<ComposePreview> PreviewAsync(ComposeDraft draft, Caller caller, CancellationToken ct)
+    {
+        var (body, subject, error) = await ResolveAsync(draft, caller, ct);
+        if (error is not null) return new ComposePreview([], null, error, 0, 0, 0m, []);
+        if (string.IsNullOrWhiteSpace(body)) return new ComposePreview([], null, null, 0, 0, 0m, []);
+        if (!engine.TryCompile(body, out var bodyTemplate, out var syntax)) return new ComposePreview([], syntax, null, 0, 0, 0m, []);
+        CompiledTemplate? subjectTemplate = null;
+        if (!string.IsNullOrWhiteSpace(subject) && draft.Channel == Channel.Email && !engine.TryCompile(subject, out subjectTemplate, out var subjectSyntax))
+            return new ComposePreview([], subjectSyntax, null, 0, 0, 0m, bodyTemplate.Variables);
+
+        var recipients = draft.Recipients.Valid;
+        var samples = recipients.Count > 0 ? recipients.Take(PreviewCount).ToList()
+            : [new RecipientEntry(0, "", "", null, new Dictionary<string, string>())];
+        var items = samples.Select(r => Render(draft.Channel, bodyTemplate, subjectTemplate, r)).ToList();
+
+        // Segments (and so cost) can differ per recipient once variables are in; count them all.
+        var segments = 0;
+        foreach (var r in recipients)
+        {
+            if (draft.Channel == Channel.Email) { segments++; continue; }
+            segments += engine.TryRender(bodyTemplate, r.Variables, false, out var text, out _) ? SmsText.Measure(text).Segments : 0;
+        }
+        var unitPrice = providers.Resolve(caller.TenantId, draft.Channel).UnitPrice;
+        return new ComposePreview(items, null, null, recipients.Count, segments, segments * unitPrice, bodyTemplate.Variables);
+    }
+
+    public async Task<Result<SendReceipt>> SendAsync(ComposeDraft draft, Caller caller, CancellationToken ct)
+    {
+        if (draft.Recipients.Invalid.Count > 0)
+        {
+            var first = draft.Recipients.Invalid[0];
+            return AppError.Validation($"recipients: line {first.Line}: {first.Error} ({draft.Recipients.Invalid.Count} invalid in all)");
+        }
+        var request = new SendRequest
+        {
+            Channel = draft.Channel,
+            Recipients = draft.Recipients.Valid.Select(r => (string?)r.Normalized).ToList(),
+            RecipientVariables = draft.Recipients.Valid.Select(r => r.Variables).ToList(),
+            Content = draft.Content,
+            Subject = draft.Subject,
+            TemplateCode = string.IsNullOrWhiteSpace(draft.TemplateCode) ? null : draft.TemplateCode,
+            NotBefore = draft.ScheduleAt,
+            Source = "console",
+        };
+        var result = await messaging.SendAsync(request, caller, ct);
+        if (result.IsOk && draft.Recipients.Duplicates > 0)
+        {
+            var receipt = result.Value!;
+            return receipt with { Duplicates = receipt.Duplicates + draft.Recipients.Duplicates };
+        }
+        return result;
+    }
+
+    private async Task<(string? Body, string? Subject, string? Error)> ResolveAsync(ComposeDraft draft, Caller caller, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(draft.TemplateCode)) return (draft.Content, draft.Subject, null);
+        var template = await templates.FindByCodeAsync(caller.TenantId, draft.TemplateCode, ct);
+        if (template is null) return (null, null, $"template: no template with code '{draft.TemplateCode}'");
+        if (template.Channel != draft.Channel) return (null, null, $"template: '{template.Code}' is an {template.Channel.ToWire()} template");
+        return (template.Body, string.IsNullOrWhiteSpace(draft.Subject) ? template.Subject : draft.Subject, null);
+    }
+
+    private PreviewItem Render(Channel channel, CompiledTemplate body, CompiledTemplate? subject, RecipientEntry recipient)
+    {
+        var shown = recipient.Normalized is { Length: > 0 } n ? n : "(sample)";
+        if (!engine.TryRender(body, recipient.Variables, htmlEncode: false, out var content, out var error)) return new PreviewItem(shown, null, null, error, null);
+        string? renderedSubject = null;
+        if (subject is not null && !engine.TryRender(subject, recipient.Variables, false, out renderedSubject, out var subjectError))
+            return new PreviewItem(shown, null, content, subjectError, null);
+        return new PreviewItem(shown, renderedSubject?.Trim(), content, null, channel == Channel.Sms ? SmsText.Measure(content) : null);
+    }
+}
