@@ -190,7 +190,7 @@ public sealed class MessagingService(
             var raw = request.Recipients[i];
             string? normalized, error;
             var ok = request.Channel == Channel.Sms
-                ? PhoneNumbers.TryNormalize(raw, out normalized, out error)
+                ? Phones.TryNormalize(raw, out normalized, out error)
                 : EmailAddresses.TryNormalize(raw, out normalized, out error);
             if (!ok)
             {

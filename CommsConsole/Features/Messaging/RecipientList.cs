@@ -79,7 +79,7 @@ public sealed record RecipientList(IReadOnlyList<RecipientEntry> Valid, IReadOnl
         foreach (var (line, raw, variables) in entries)
         {
             var ok = channel == Channel.Sms
-                ? PhoneNumbers.TryNormalize(raw, out var normalized, out var error)
+                ? Phones.TryNormalize(raw, out var normalized, out var error)
                 : EmailAddresses.TryNormalize(raw, out normalized, out error);
             if (!ok) invalid.Add(new RecipientEntry(line, raw, null, error, variables));
             else if (!seen.Add(normalized!)) duplicates++;

@@ -1,0 +1,117 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Text;
+using System.Text.RegularExpressions;
+using PhoneNumbers;
+
+namespace CommsConsole.Features.Messaging;
+
+/// <summary>
+/// Phone numbers as document 003 writes them (a mainland China mobile, 1[3-9] and 9 more digits) or in
+/// international E.164 form, checked by libphonenumber.
+/// </summary>
+public static partial class Phones
+{
+    private static readonly PhoneNumberUtil Util = PhoneNumberUtil.GetInstance();
+
+    [GeneratedRegex(@"^1[3-9]\d{9}$")]
+    private static partial Regex Mainland();
+
+    public static bool TryNormalize(string? input, [NotNullWhen(true)] out string? normalized, [NotNullWhen(false)] out string? error)
+    {
+        normalized = null;
+        var raw = input?.Trim() ?? "";
+        if (raw.Length == 0)
+        {
+            error = "phone number is empty";
+            return false;
+        }
+        var compact = new StringBuilder(raw.Length);
+        foreach (var c in raw)
+        {
+            if (c is ' ' or '-' or '(' or ')' or '\u00A0') continue;
+            compact.Append(c);
+        }
+        var s = compact.ToString();
+        if (s.Length <= 20)
+        {
+            foreach (var prefix in new[] { "+86", "0086", "86" })
+            {
+                if (s.StartsWith(prefix, StringComparison.Ordinal) && Mainland().IsMatch(s[prefix.Length..]))
+                {
+                    s = s[prefix.Length..];
+                    break;
+                }
+            }
+            if (Mainland().IsMatch(s))
+            {
+                normalized = s;
+                error = null;
+                return true;
+            }
+            if (s.StartsWith('+') && s.Skip(1).All(char.IsAsciiDigit))
+            {
+                try
+                {
+                    var number = Util.Parse(s, "ZZ");
+                    if (Util.IsValidNumber(number))
+                    {
+                        normalized = Util.Format(number, PhoneNumberFormat.E164);
+                        error = null;
+                        return true;
+                    }
+                }
+                catch (NumberParseException)
+                {
+                    // Reported below like any other invalid number.
+                }
+            }
+        }
+        error = $"'{Echo(raw)}' is not a valid phone number: expected 1[3-9]xxxxxxxxx or +<country code><number>";
+        return false;
+    }
+
+    internal static string Echo(string raw) => raw.Length <= 40 ? raw : raw[..40] + "…";
+}
+
+/// <summary>Email addresses in their plain form (no display names), with the domain lower-cased.</summary>
+public static partial class EmailAddresses
+{
+    [GeneratedRegex(@"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")]
+    private static partial Regex Label();
+
+    public static bool TryNormalize(string? input, [NotNullWhen(true)] out string? normalized, [NotNullWhen(false)] out string? error)
+    {
+        normalized = null;
+        var s = input?.Trim() ?? "";
+        error = $"'{Phones.Echo(s)}' is not a valid email address";
+        if (s.Length is 0 or > 254) return false;
+        var at = s.IndexOf('@');
+        if (at <= 0 || at != s.LastIndexOf('@') || at > 64) return false;
+        var local = s[..at];
+        var domain = s[(at + 1)..];
+        if (local.Any(c => char.IsWhiteSpace(c) || char.IsControl(c) || c is '<' or '>' or '(' or ')' or ',' or ';' or ':' or '"' or '[' or ']' or '\\'))
+            return false;
+        if (local.StartsWith('.') || local.EndsWith('.') || local.Contains("..", StringComparison.Ordinal)) return false;
+        var labels = domain.Split('.');
+        if (labels.Length < 2 || !labels.All(l => Label().IsMatch(l))) return false;
+        normalized = local + "@" + domain.ToLowerInvariant();
+        error = null;
+        return true;
+    }
+}
+
+/// <summary>Recipients as lists show them: enough to recognise, not enough to use (138****8000, a***@example.com).</summary>
+public static class RecipientMask
+{
+    public static string Mask(string recipient)
+    {
+        if (string.IsNullOrEmpty(recipient)) return "";
+        var at = recipient.IndexOf('@');
+        if (at > 0) return recipient[0] + "***" + recipient[at..];
+        if (recipient.Length == 11) return recipient[..3] + "****" + recipient[7..];
+        if (recipient.Length >= 10) return recipient[..3] + new string('*', recipient.Length - 7) + recipient[^4..];
+        // Short values: show at most a quarter at each end.
+        var keep = recipient.Length / 4;
+        return recipient[..keep] + new string('*', recipient.Length - 2 * keep) + recipient[^keep..];
+    }
+}

@@ -1,0 +1,194 @@
+using System.Text.RegularExpressions;
+using DotLiquid;
+
+namespace CommsConsole.Features.Templates;
+
+/// <summary>
+/// Checks the block structure of a template before DotLiquid parses it: every block closed by its own end
+/// tag, and nesting bounded (DotLiquid's parser recurses once per level). Gives the position DotLiquid's
+/// messages lack.
+/// </summary>
+internal static partial class TagScanner
+{
+    private static readonly HashSet<string> Blocks = ["if", "unless", "for", "case", "capture", "tablerow", "ifchanged", "comment", "raw"];
+
+    [GeneratedRegex(@"\{%-?\s*(\w+)", RegexOptions.CultureInvariant)]
+    private static partial Regex TagStart();
+
+    [GeneratedRegex(@"\{%-?\s*(assign|capture)\s+([\w-]+)\s*=?(.*?)-?%\}", RegexOptions.CultureInvariant | RegexOptions.Singleline)]
+    private static partial Regex Binding();
+
+    [GeneratedRegex(@"\{\{-?(.*?)-?\}\}", RegexOptions.CultureInvariant | RegexOptions.Singleline)]
+    private static partial Regex Output();
+
+    public static TemplateError? Scan(string source, int maxNesting)
+    {
+        var stack = new Stack<(string Name, int Index)>();
+        string? verbatim = null; // inside raw or comment, only its end tag counts
+        var loops = 0;
+        var loopBound = new HashSet<string>(StringComparer.Ordinal); // assigned or captured inside a loop
+        var capturing = new Stack<string>();
+        foreach (Match m in TagStart().Matches(source))
+        {
+            var name = m.Groups[1].Value;
+            if (verbatim is null && loops > 0 && name is "assign" or "capture" && GrowsInLoop(source, m.Index, loopBound, capturing) is { } growth)
+            {
+                return LiquidTemplateEngine.At(source, m.Index, growth);
+            }
+            if (verbatim is not null)
+            {
+                if (name == "end" + verbatim)
+                {
+                    stack.Pop();
+                    verbatim = null;
+                }
+                continue;
+            }
+            if (Blocks.Contains(name))
+            {
+                if (name is "for" or "tablerow") loops++;
+                stack.Push((name, m.Index));
+                if (stack.Count > maxNesting) return LiquidTemplateEngine.At(source, m.Index, $"Blocks are nested more than {maxNesting} deep");
+                if (name is "raw" or "comment") verbatim = name;
+            }
+            else if (name.StartsWith("end", StringComparison.Ordinal) && Blocks.Contains(name[3..]))
+            {
+                var opened = name[3..];
+                if (stack.Count == 0) return LiquidTemplateEngine.At(source, m.Index, $"Tag '{name}' has no matching '{opened}'");
+                var (top, topIndex) = stack.Peek();
+                if (top != opened)
+                {
+                    var where = LiquidTemplateEngine.At(source, topIndex, "");
+                    return LiquidTemplateEngine.At(source, m.Index, $"Tag '{name}' closes '{top}' opened at line {where.Line}, column {where.Column}");
+                }
+                stack.Pop();
+                if (opened is "for" or "tablerow") loops--;
+                if (opened == "capture" && capturing.Count > 0) capturing.Pop();
+            }
+        }
+        if (stack.Count > 0)
+        {
+            var (name, index) = stack.Peek();
+            return LiquidTemplateEngine.At(source, index, $"Tag '{name}' was never closed");
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// Inside a loop, a variable built from a variable that the loop itself rebinds can double on every
+    /// iteration (assign s = s | append: s), exhausting memory long before any time limit is checked.
+    /// Such templates are refused; building from outside values is fine.
+    /// </summary>
+    private static string? GrowsInLoop(string source, int index, HashSet<string> loopBound, Stack<string> capturing)
+    {
+        var binding = Binding().Match(source, index);
+        if (!binding.Success || binding.Index != index) return null;
+        var (kind, target, expression) = (binding.Groups[1].Value, binding.Groups[2].Value, binding.Groups[3].Value);
+        loopBound.Add(target);
+        if (kind == "capture")
+        {
+            // The capture's body is checked for outputs of loop-bound variables up to its end tag.
+            var end = source.IndexOf("endcapture", index, StringComparison.Ordinal);
+            var body = end < 0 ? source[index..] : source[index..end];
+            foreach (Match output in Output().Matches(body))
+            {
+                if (ReadsAny(output.Groups[1].Value, loopBound)) return $"Capture of '{target}' inside a loop reads a variable the loop rebinds; it could grow without limit";
+            }
+            capturing.Push(target);
+            return null;
+        }
+        return ReadsAny(expression, loopBound) ? $"Assignment to '{target}' inside a loop reads a variable the loop rebinds; it could grow without limit" : null;
+    }
+
+    private static bool ReadsAny(string expression, HashSet<string> names)
+    {
+        foreach (Match id in Regex.Matches(Regex.Replace(expression, @"'[^']*'|""[^""]*""", ""), @"(?<![\w.])([A-Za-z_][\w-]*)"))
+        {
+            if (names.Contains(id.Groups[1].Value)) return true;
+        }
+        return false;
+    }
+}
+
+/// <summary>The root variables a template reads, in first-use order, without those it binds itself.</summary>
+internal static partial class VariableFinder
+{
+    private static readonly HashSet<string> Keywords =
+    [
+        "and", "or", "not", "contains", "in", "with", "true", "false", "nil", "null", "empty", "blank", "forloop", "tablerowloop",
+        "if", "elsif", "else", "unless", "for", "case", "when", "capture", "assign", "cycle", "increment", "decrement", "tablerow",
+        "break", "continue", "raw", "comment", "include", "limit", "offset", "reversed", "cols", "ifchanged",
+    ];
+
+    [GeneratedRegex(@"\{\{-?(.*?)-?\}\}|\{%-?(.*?)-?%\}", RegexOptions.Singleline | RegexOptions.CultureInvariant)]
+    private static partial Regex Markup();
+
+    [GeneratedRegex(@"'[^']*'|""[^""]*""", RegexOptions.CultureInvariant)]
+    private static partial Regex Strings();
+
+    [GeneratedRegex(@"(?<![\w.\]])([A-Za-z_][\w-]*)", RegexOptions.CultureInvariant)]
+    private static partial Regex Identifier();
+
+    public static IReadOnlyList<string> Find(string source)
+    {
+        var found = new List<string>();
+        var bound = new HashSet<string>(StringComparer.Ordinal);
+        var verbatim = false;
+        foreach (Match m in Markup().Matches(source))
+        {
+            var isTag = m.Groups[2].Success;
+            var text = Strings().Replace(isTag ? m.Groups[2].Value : m.Groups[1].Value, "\"\"").Trim();
+            if (isTag)
+            {
+                var name = text.Split([' ', '\t', '\n', '\r'], 2)[0];
+                if (verbatim) { verbatim = name is not ("endraw" or "endcomment"); continue; }
+                if (name is "raw" or "comment") { verbatim = true; continue; }
+                var rest = text.Length > name.Length ? text[name.Length..] : "";
+                switch (name)
+                {
+                    case "for" or "tablerow":
+                        var parts = rest.Split(" in ", 2, StringSplitOptions.TrimEntries);
+                        bound.Add(parts[0]);
+                        rest = parts.Length > 1 ? parts[1] : "";
+                        break;
+                    case "assign":
+                        var eq = rest.IndexOf('=');
+                        if (eq > 0) bound.Add(rest[..eq].Trim());
+                        rest = eq > 0 ? rest[(eq + 1)..] : "";
+                        break;
+                    case "capture" or "increment" or "decrement":
+                        bound.Add(rest.Trim());
+                        rest = "";
+                        break;
+                    case "include" or "cycle":
+                        rest = "";
+                        break;
+                }
+                text = rest;
+            }
+            else if (verbatim)
+            {
+                continue;
+            }
+            // Filter names follow '|'; their arguments (after ':') may be variables.
+            var segments = text.Split('|');
+            for (var i = 0; i < segments.Length; i++)
+            {
+                var segment = segments[i];
+                if (i > 0)
+                {
+                    var colon = segment.IndexOf(':');
+                    segment = colon < 0 ? "" : segment[(colon + 1)..];
+                }
+                foreach (Match id in Identifier().Matches(segment))
+                {
+                    var name = id.Groups[1].Value;
+                    if (Keywords.Contains(name) || bound.Contains(name) || found.Contains(name)) continue;
+                    found.Add(name);
+                }
+            }
+        }
+        return found;
+    }
+}
+
