@@ -1,0 +1,23 @@
+using static Microsoft.Playwright.Assertions;
+
+namespace CommsConsole.E2E;
+
+[Collection(ConsoleCollection.Name)]
+public sealed class SignInTests(BrowserFixture fixture)
+{
+    [Fact]
+    public Task SignIn_AsBootstrapAdmin_ShowsSignedInUser() => fixture.RunPageAsync(nameof(SignIn_AsBootstrapAdmin_ShowsSignedInUser), async page =>
+    {
+        await Ui.SignInAsync(page, AppProcess.AdminEmail, AppProcess.AdminPassword);
+        await Expect(page.GetByText(AppProcess.AdminEmail).First).ToBeVisibleAsync();
+        Assert.DoesNotContain("/Account/Login", page.Url);
+    });
+
+    [Fact]
+    public Task SignIn_WithWrongPassword_ShowsError() => fixture.RunPageAsync(nameof(SignIn_WithWrongPassword_ShowsError), async page =>
+    {
+        await Ui.SignInAsync(page, AppProcess.AdminEmail, "not-the-password");
+        await Expect(page.GetByText("Invalid login attempt", new() { Exact = false })).ToBeVisibleAsync();
+        Assert.Contains("/Account/Login", page.Url);
+    });
+}
