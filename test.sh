@@ -1,36 +1,53 @@
 #!/usr/bin/env bash
-# Runs every test of CommsConsole on a new Debian machine: installs what the tests need, builds once,
-# runs the unit, integration and browser tests, and ends with one summary line.
+# Runs every test of CommsConsole on a new Debian machine: installs the system packages the tests need
+# (Chromium for the browser tests, aiosmtpd as an SMTP peer, curl for the documents' examples), builds
+# once, runs every test project and ends with one summary line.
 set -euo pipefail
 cd "$(dirname "$0")"
 
-as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+# Playwright must never fetch browsers of its own; the tests use Debian's /usr/bin/chromium.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 
+needed=(chromium python3-aiosmtpd curl)
 missing=()
-command -v chromium >/dev/null 2>&1 || missing+=(chromium)
-/usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || missing+=(python3-aiosmtpd)
-command -v curl >/dev/null 2>&1 || missing+=(curl)
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "Installing ${missing[*]}"
-  as_root apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
+for pkg in "${needed[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+  echo "Installing missing packages: ${missing[*]}"
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -q
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
-rm -rf TestResults
-dotnet build CommsConsole.sln -c Release -nologo -clp:ErrorsOnly
-status=0
-dotnet test CommsConsole.sln -c Release --no-build -nologo --logger trx --results-directory TestResults || status=$?
+dotnet build CommsConsole.sln -c Release -clp:ErrorsOnly
 
-# One line that counts every test of every project, from the TRX reports.
-read -r passed failed < <(/usr/bin/python3 - <<'PY'
-import glob, xml.etree.ElementTree as ET
-passed = failed = 0
-for path in glob.glob("TestResults/*.trx"):
-    counters = ET.parse(path).getroot().find(".//{*}Counters")
-    passed += int(counters.get("passed", 0))
-    failed += int(counters.get("failed", 0)) + int(counters.get("error", 0)) + int(counters.get("timeout", 0))
-print(passed, failed)
-PY
-)
-echo "${passed} passed, ${failed} failed"
-if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$passed" -eq 0 ]; then exit 1; fi
+results=TestResults
+rm -rf "$results" CommsConsole.E2E/bin/Release/net10.0/screenshots
+test_rc=0
+dotnet test CommsConsole.sln -c Release --no-build --logger trx --results-directory "$results" || test_rc=$?
+
+# One line for the whole run, summed over every project's TRX report.
+passed=0
+failed=0
+shopt -s nullglob
+for trx in "$results"/*.trx; do
+  counters=$(grep -o '<Counters [^>]*>' "$trx" || true)
+  p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  passed=$((passed + ${p:-0}))
+  failed=$((failed + ${f:-0}))
+done
+
+shots=(CommsConsole.E2E/bin/Release/net10.0/screenshots/*.png)
+if ((${#shots[@]})); then
+  echo "Screenshots of failed browser tests:"
+  printf '  %s\n' "${shots[@]}"
+fi
+
+echo "$passed passed, $failed failed"
+if ((test_rc != 0 || failed > 0 || passed == 0)); then
+  exit 1
+fi
