@@ -10,6 +10,10 @@ public static class Ui
         await page.GotoAsync("/Account/Login");
         await page.FillAsync("input[name='Input.Email']", email);
         await page.FillAsync("input[name='Input.Password']", password);
-        await page.ClickAsync("button[type='submit']");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Log in", Exact = true }).ClickAsync();
     }
+
+    /// <summary>The text input or textarea of a field marked with data-testid, wherever the component put the attribute.</summary>
+    public static ILocator Field(IPage page, string testId) =>
+        page.Locator($"input[data-testid='{testId}'], textarea[data-testid='{testId}'], [data-testid='{testId}'] input, [data-testid='{testId}'] textarea").First;
 }

@@ -1,10 +1,8 @@
 using CommsConsole.Components;
-using CommsConsole.Components.Account;
 using CommsConsole.Data;
 using CommsConsole.Features.Api;
 using CommsConsole.Features.Messaging;
 using CommsConsole.Features.Tenancy;
-using Microsoft.AspNetCore.Http.Json;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -12,9 +10,8 @@ builder.AddDataLayer();
 builder.AddTenancy();
 builder.AddMessaging();
 builder.AddApiDocs();
-builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+builder.AddConsole();
 builder.Services.AddHealthChecks();
-builder.Services.AddSingleton<CommsConsole.Components.Shared.ServiceRunner>();
 builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
 
 var app = builder.Build();
@@ -24,13 +21,12 @@ await app.InitializeDatabaseAsync();
 app.UseApiErrorEnvelopes();
 if (!app.Environment.IsDevelopment()) app.UseHsts();
 app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+app.UseConsoleLocalization();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseAntiforgery();
 
-app.MapStaticAssets();
-app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
-app.MapAdditionalIdentityEndpoints().ExcludeFromDescription();
+app.MapConsole();
 app.MapHealthChecks("/health").AllowAnonymous();
 app.MapApiDocs();
 app.MapTenancyApi();

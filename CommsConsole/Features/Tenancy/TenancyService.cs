@@ -107,6 +107,9 @@ public sealed class TenancyService(AppDbContext db, UserManager<ApplicationUser>
 
     private UserSummary Summary(ApplicationUser u) => new(u.Id, u.Email ?? "", u.Role, u.TenantId, u.LockoutEnd > clock.GetUtcNow());
 
+    public Task<string?> TenantNameAsync(Caller caller, CancellationToken ct) =>
+        db.Tenants.Where(t => t.Id == caller.TenantId).Select(t => (string?)t.Name).FirstOrDefaultAsync(ct);
+
     public Task<List<Tenant>> ListTenantsAsync(Caller caller, CancellationToken ct) =>
         caller.IsSystemAdmin
             ? db.Tenants.AsNoTracking().OrderBy(t => t.Name).ToListAsync(ct)

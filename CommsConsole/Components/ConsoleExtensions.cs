@@ -1,0 +1,49 @@
+using System.Globalization;
+using CommsConsole.Components.Account;
+using CommsConsole.Components.Shared;
+using Microsoft.AspNetCore.Localization;
+using MudBlazor.Services;
+
+namespace CommsConsole.Components;
+
+public static class ConsoleExtensions
+{
+    public static readonly string[] Cultures = ["en", "zh-CN"];
+
+    /// <summary>The Blazor console: MudBlazor, localization, and the helpers its components share.</summary>
+    public static void AddConsole(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        builder.Services.AddMudServices();
+        builder.Services.AddLocalization(o => o.ResourcesPath = "Resources");
+        builder.Services.AddSingleton<ServiceRunner>();
+        builder.Services.AddScoped<CallerState>();
+    }
+
+    /// <summary>Language from the culture cookie, else the browser's Accept-Language, else English.</summary>
+    public static void UseConsoleLocalization(this WebApplication app) =>
+        app.UseRequestLocalization(new RequestLocalizationOptions()
+            .SetDefaultCulture(Cultures[0])
+            .AddSupportedCultures(Cultures)
+            .AddSupportedUICultures(Cultures));
+
+    public static void MapConsole(this WebApplication app)
+    {
+        app.MapStaticAssets();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        app.MapAdditionalIdentityEndpoints().ExcludeFromDescription();
+
+        // Switching language sets the culture cookie and reloads the page, so the new circuit starts in it.
+        app.MapGet("/culture/set", (string culture, string? redirectUri, HttpContext http) =>
+        {
+            if (Cultures.Contains(culture))
+            {
+                http.Response.Cookies.Append(CookieRequestCultureProvider.DefaultCookieName,
+                    CookieRequestCultureProvider.MakeCookieValue(new RequestCulture(CultureInfo.GetCultureInfo(culture))),
+                    new CookieOptions { Expires = DateTimeOffset.UtcNow.AddYears(1), IsEssential = true, SameSite = SameSiteMode.Lax });
+            }
+            var target = string.IsNullOrEmpty(redirectUri) || !redirectUri.StartsWith('/') || redirectUri.StartsWith("//", StringComparison.Ordinal) ? "/" : redirectUri;
+            return Results.LocalRedirect(target);
+        }).ExcludeFromDescription().AllowAnonymous();
+    }
+}
