@@ -1,0 +1,78 @@
+using Bunit;
+using CommsConsole.Components.Pages.Compose;
+using CommsConsole.Features.Tenancy;
+using CommsConsole.Tests.Infrastructure;
+
+namespace CommsConsole.Tests.Components;
+
+[Collection(AppCollection.Name)]
+public sealed class ComposeTests(SharedApp app) : ConsoleComponentContext(app)
+{
+    [Fact]
+    public async Task Recipients_AreCheckedAsTyped_WithBadLinesListedAndDuplicatesCounted()
+    {
+        await SignInAsync(Roles.Marketer);
+        var cut = Render<Compose>();
+
+        cut.Find("[data-testid=recipients]").Input("13800138000\nnot-a-phone\n13800138000, 13900139000");
+
+        cut.WaitForAssertion(() =>
+        {
+            Assert.Equal("2", cut.Find("[data-testid=valid-count]").TextContent);
+            Assert.Equal("1", cut.Find("[data-testid=invalid-count]").TextContent);
+            Assert.Equal("1", cut.Find("[data-testid=duplicate-count]").TextContent);
+            Assert.Contains("Line 2:", cut.Find("[data-testid=invalid-list]").TextContent);
+            Assert.Contains("not-a-phone", cut.Find("[data-testid=invalid-list]").TextContent);
+        });
+        Assert.True(cut.Find("[data-testid=send]").HasAttribute("disabled"), "a list with a bad line cannot be sent");
+    }
+
+    [Fact]
+    public async Task Preview_RendersTheFirstRecipients_WithSegmentsAndCost()
+    {
+        await SignInAsync(Roles.Marketer);
+        var cut = Render<Compose>();
+
+        cut.Find("[data-testid=content]").Input("Hello, your code is 123456");
+        cut.Find("[data-testid=recipients]").Input("13800138000\n13900139000");
+
+        cut.WaitForAssertion(() =>
+        {
+            var previews = cut.FindAll("[data-testid=preview-text]");
+            Assert.Equal(2, previews.Count);
+            Assert.Equal("Hello, your code is 123456", previews[0].TextContent);
+            Assert.Contains("26 characters · GSM-7 · 1 segment(s)", cut.Find("[data-testid=sms-measure]").TextContent);
+            Assert.Contains("2 messages · 2 billed units · estimated cost 0.10", cut.Find("[data-testid=estimate]").TextContent);
+        });
+        Assert.False(cut.Find("[data-testid=send]").HasAttribute("disabled"));
+    }
+
+    [Fact]
+    public async Task SegmentCount_FollowsTheEncoding_ChineseTextOver70CharactersIsTwoParts()
+    {
+        await SignInAsync(Roles.Marketer);
+        var cut = Render<Compose>();
+
+        cut.Find("[data-testid=content]").Input(new string('验', 71));
+        cut.Find("[data-testid=recipients]").Input("13800138000");
+
+        cut.WaitForAssertion(() =>
+        {
+            Assert.Contains("71 characters · UCS-2 · 2 segment(s)", cut.Find("[data-testid=sms-measure]").TextContent);
+            Assert.Contains("1 messages · 2 billed units", cut.Find("[data-testid=estimate]").TextContent);
+        });
+    }
+
+    [Fact]
+    public async Task LiquidSyntaxError_IsShownWithItsPosition_AndBlocksSending()
+    {
+        await SignInAsync(Roles.Marketer);
+        var cut = Render<Compose>();
+
+        cut.Find("[data-testid=content]").Input("Hi {{ name }}\n{% for x in list %}");
+        cut.Find("[data-testid=recipients]").Input("13800138000");
+
+        cut.WaitForAssertion(() => Assert.Contains("Tag 'for' was never closed (line 2, column 1)", cut.Markup));
+        Assert.True(cut.Find("[data-testid=send]").HasAttribute("disabled"));
+    }
+}

@@ -1,0 +1,50 @@
+using System.Security.Claims;
+using Bunit;
+using CommsConsole.Components.Shared;
+using CommsConsole.Features.Templates;
+using CommsConsole.Features.Tenancy;
+using CommsConsole.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor.Services;
+
+namespace CommsConsole.Tests.Components;
+
+/// <summary>
+/// bUnit with MudBlazor and loose JS interop, signed in as a real user of the shared test app, whose services
+/// (and so its real database) stand behind the components.
+/// </summary>
+public abstract class ConsoleComponentContext : BunitContext
+{
+    protected ConsoleComponentContext(SharedApp app)
+    {
+        App = app;
+        JSInterop.Mode = JSRuntimeMode.Loose;
+        Services.AddMudServices();
+        Services.AddLocalization(o => o.ResourcesPath = "Resources");
+        Services.AddScoped<CallerState>();
+        // The components reach the app's services through ServiceRunner, one scope per call, as in the app.
+        Services.AddSingleton(new ServiceRunner(app.Services.GetRequiredService<IServiceScopeFactory>()));
+        Services.AddSingleton(app.Services.GetRequiredService<LiquidTemplateEngine>());
+    }
+
+    protected SharedApp App { get; }
+
+    // MudBlazor's services only dispose asynchronously; xunit 2 disposes test classes synchronously.
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) DisposeAsync().AsTask().GetAwaiter().GetResult();
+        else base.Dispose(disposing);
+    }
+
+    /// <summary>Creates a tenant and a user in it, and signs the component context in as that user.</summary>
+    protected async Task<(HttpClient Api, string UserId, string TenantId)> SignInAsync(string role)
+    {
+        var tenant = await App.CreateTenantAsync();
+        var (api, userId) = await App.UserAsync(role, tenant);
+        var auth = AddAuthorization();
+        auth.SetAuthorized(userId);
+        auth.SetRoles(role);
+        auth.SetClaims(new Claim(ClaimTypes.NameIdentifier, userId), new Claim(Caller.TenantClaim, tenant));
+        return (api, userId, tenant);
+    }
+}

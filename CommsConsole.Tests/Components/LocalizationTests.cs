@@ -1,0 +1,59 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using System.Xml.Linq;
+using CommsConsole.Components.Shared;
+using CommsConsole.Features.Tenancy;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Localization;
+
+namespace CommsConsole.Tests.Components;
+
+public sealed partial class LocalizationTests
+{
+    [GeneratedRegex("""L\["([^"]+)"\]""")]
+    private static partial Regex LocalizedString();
+
+    private static string RepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "CommsConsole.sln"))) return dir.FullName;
+        }
+        throw new InvalidOperationException("repository root not found");
+    }
+
+    [Fact]
+    public void EveryConsoleString_HasAChineseTranslation()
+    {
+        var root = RepoRoot();
+        var used = Directory.EnumerateFiles(Path.Combine(root, "CommsConsole", "Components"), "*.razor", SearchOption.AllDirectories)
+            .SelectMany(f => LocalizedString().Matches(File.ReadAllText(f)).Select(m => m.Groups[1].Value))
+            .Concat(Roles.All)
+            .ToHashSet();
+        var translated = XDocument.Load(Path.Combine(root, "CommsConsole", "Resources", "Components", "Shared", "Ui.zh-CN.resx"))
+            .Root!.Elements("data").Select(d => d.Attribute("name")!.Value).ToHashSet();
+
+        Assert.True(used.Count > 100, $"only {used.Count} strings found; is the scan looking in the right place?");
+        Assert.Empty(used.Except(translated).Order());
+    }
+
+    [Fact]
+    public void Localizer_AnswersInChinese_ForZhCn_AndInEnglishOtherwise()
+    {
+        var services = new ServiceCollection().AddLogging().AddLocalization(o => o.ResourcesPath = "Resources").BuildServiceProvider();
+        var localizer = services.GetRequiredService<IStringLocalizer<Ui>>();
+        var before = CultureInfo.CurrentUICulture;
+        try
+        {
+            CultureInfo.CurrentUICulture = CultureInfo.GetCultureInfo("zh-CN");
+            Assert.Equal("仪表盘", localizer["Dashboard"]);
+            Assert.Equal("将立即发送 3 条消息，预计费用 0.15。", string.Format(localizer["{0} messages will be sent {1}. Estimated cost {2:0.00}."], 3, localizer["now"], 0.15m));
+            CultureInfo.CurrentUICulture = CultureInfo.GetCultureInfo("en");
+            Assert.Equal("Dashboard", localizer["Dashboard"]);
+        }
+        finally
+        {
+            CultureInfo.CurrentUICulture = before;
+        }
+    }
+}

@@ -1,0 +1,47 @@
+using Bunit;
+using MudBlazor;
+using Microsoft.Extensions.DependencyInjection;
+using CommsConsole.Components.Pages.Templates;
+using CommsConsole.Features.Tenancy;
+using CommsConsole.Tests.Infrastructure;
+
+namespace CommsConsole.Tests.Components;
+
+[Collection(AppCollection.Name)]
+public sealed class TemplateEditorTests(SharedApp app) : ConsoleComponentContext(app)
+{
+    /// <summary>The editor is a dialog: it renders inside the dialog provider, opened as the page opens it.</summary>
+    private async Task<IRenderedComponent<MudDialogProvider>> OpenEditorAsync()
+    {
+        var provider = Render<MudDialogProvider>();
+        var dialogs = Services.GetRequiredService<IDialogService>();
+        await provider.InvokeAsync(() => dialogs.ShowAsync<TemplateEditor>("New template"));
+        provider.WaitForElement("[data-testid=template-body]");
+        return provider;
+    }
+
+    [Fact]
+    public async Task SyntaxError_IsShownWithLineAndColumn_AsTheBodyIsTyped()
+    {
+        await SignInAsync(Roles.Marketer);
+        var cut = await OpenEditorAsync();
+
+        cut.Find("[data-testid=template-body]").Input("Dear {{ name }},\n{% if vip %}gold");
+
+        cut.WaitForAssertion(() => Assert.Contains("Tag 'if' was never closed (line 2, column 1)", cut.Markup));
+    }
+
+    [Fact]
+    public async Task Variables_AreDetected_AndThePreviewUsesSampleValues()
+    {
+        await SignInAsync(Roles.Marketer);
+        var cut = await OpenEditorAsync();
+
+        cut.Find("[data-testid=template-body]").Input("Dear {{ name }}, your order {{ order }} has shipped.");
+        cut.WaitForAssertion(() => Assert.NotNull(cut.Find("[data-testid=sample-order]")));
+        cut.Find("[data-testid=sample-name]").Input("Li Lei");
+
+        cut.WaitForAssertion(() =>
+            Assert.Equal("Dear Li Lei, your order  has shipped.", cut.Find("[data-testid=template-preview]").TextContent));
+    }
+}
