@@ -1,0 +1,483 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+using CommsConsole.Benchmarks;
+using CommsConsole.Features.Templates;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
+
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+
+var settings = Settings.Parse(args);
+if (settings is null)
+{
+    Console.Error.WriteLine("usage: CommsConsole.Benchmarks [--quick] [--out <file>]");
+    return 2;
+}
+var bench = new Bench(settings);
+return await bench.RunAsync();
+
+/// <summary>Sizes of one run: the full suite, or --quick (small enough for CI, every path exercised once).</summary>
+public sealed record Settings(bool Quick, int BulkSize, int BulkReps, int DispatchRequests, int DispatchRequestSize, int DispatchReps,
+    int LogRows, int LogRequests, int DeepPage, double RenderSeconds, int RenderRuns, string? Out)
+{
+    public static Settings? Parse(string[] args)
+    {
+        var quick = false;
+        string? output = null;
+        for (var i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--quick": quick = true; break;
+                case "--out" when i + 1 < args.Length: output = args[++i]; break;
+                default: return null;
+            }
+        }
+        return quick
+            ? new Settings(true, 1_000, 1, 5, 1_000, 1, 20_000, 5, 250, 0.2, 1, output)
+            : new Settings(false, 10_000, 5, 10, 10_000, 3, 1_000_000, 30, 5_000, 2.0, 3, output);
+    }
+
+    public int DispatchTotal => DispatchRequests * DispatchRequestSize;
+}
+
+public sealed class Bench(Settings s)
+{
+    private const string SmsTemplate = "您的验证码是{{code}}，{{minutes}}分钟内有效。";
+    private readonly List<Figure> _figures = [];
+    private readonly List<string> _errors = [];
+    private readonly string _tmp = Path.Combine(Path.GetTempPath(), "commsconsole-bench-" + Guid.NewGuid().ToString("N")[..8]);
+    private long _nextPhone;
+
+    public async Task<int> RunAsync()
+    {
+        Directory.CreateDirectory(_tmp);
+        var started = Stopwatch.StartNew();
+        Log($"CommsConsole benchmarks ({(s.Quick ? "quick" : "full")}), app from CommsConsole/bin/{Paths.Configuration}, scratch files in {_tmp}");
+        try
+        {
+            await Step("4 template renders", TemplateRenders);
+            await Step("1 bulk accept", BulkAcceptAsync);
+            await Step("2+5 dispatch throughput and memory", DispatchAsync);
+            await Step("3 log queries", LogQueriesAsync);
+        }
+        finally
+        {
+            SqliteConnection.ClearAllPools();
+            try { Directory.Delete(_tmp, recursive: true); } catch (IOException) { }
+        }
+        Log($"finished in {started.Elapsed.TotalSeconds:F0} s");
+
+        var report = Report(started.Elapsed);
+        Console.WriteLine();
+        Console.WriteLine(report);
+        var output = s.Out ?? (s.Quick ? Path.Combine(AppContext.BaseDirectory, "BENCHMARKS.quick.md") : Path.Combine(Paths.Root, "BENCHMARKS.md"));
+        await File.WriteAllTextAsync(output, report);
+        Log($"report written to {output}");
+        if (_errors.Count == 0) return 0;
+        Console.Error.WriteLine($"{_errors.Count} step(s) failed:");
+        foreach (var e in _errors) Console.Error.WriteLine("  " + e);
+        return 1;
+    }
+
+    private async Task Step(string name, Func<Task> step)
+    {
+        Log($"-- {name}");
+        try
+        {
+            await step();
+        }
+        catch (Exception ex)
+        {
+            _errors.Add($"{name}: {ex.GetType().Name}: {ex.Message}");
+            Console.Error.WriteLine($"ERROR in {name}: {ex}");
+        }
+    }
+
+    private Task Step(string name, Action step) => Step(name, () => { step(); return Task.CompletedTask; });
+
+    private static void Log(string line) => Console.WriteLine($"[{DateTime.Now:HH:mm:ss}] {line}");
+
+    // ---------------------------------------------------------------- 4. template renders
+
+    private void TemplateRenders()
+    {
+        var engine = new LiquidTemplateEngine(Options.Create(new TemplateLimits()));
+        if (!engine.TryCompile(SmsTemplate, out var template, out var syntax)) throw new InvalidOperationException("template does not compile: " + syntax);
+        var variables = Enumerable.Range(0, 4096)
+            .Select(i => (IReadOnlyDictionary<string, string>)new Dictionary<string, string> { ["code"] = (i * 7919 % 1_000_000).ToString("D6"), ["minutes"] = (i % 10 + 1).ToString() })
+            .ToArray();
+        if (!engine.TryRender(template, variables[1], false, out var sample, out var error) || sample != "您的验证码是007919，2分钟内有效。")
+            throw new InvalidOperationException($"unexpected render: {sample ?? error}");
+
+        double Run(double seconds)
+        {
+            var sw = Stopwatch.StartNew();
+            var limit = TimeSpan.FromSeconds(seconds);
+            long n = 0;
+            while (true)
+            {
+                for (var i = 0; i < 256; i++, n++)
+                {
+                    if (!engine.TryRender(template, variables[n & 4095], false, out _, out var e)) throw new InvalidOperationException("render failed: " + e);
+                }
+                if (sw.Elapsed >= limit) return n / sw.Elapsed.TotalSeconds;
+            }
+        }
+
+        Run(Math.Min(0.5, s.RenderSeconds)); // warm-up, not counted
+        var rates = new List<double>();
+        for (var r = 0; r < s.RenderRuns; r++)
+        {
+            rates.Add(Run(s.RenderSeconds));
+            Log($"   run {r + 1}: {rates[^1]:N0} renders/s");
+        }
+        var median = Stats.Median(rates);
+        _figures.Add(new Figure("4", "template renders/s (one compiled template, 4,096 variable sets, 1 thread, in-process)",
+            $"{median:N0}/s", Stats.Spread(rates, "N0"), $"{rates.Count} × {s.RenderSeconds:0.#} s", "≥ 200,000/s",
+            median >= 200_000 ? "met" : $"**MISSED**: {median:N0}/s is {median / 200_000:P0} of the target", ""));
+    }
+
+    // ---------------------------------------------------------------- 1. bulk accept vs raw insert
+
+    private async Task BulkAcceptAsync()
+    {
+        await using var app = await AppServer.StartAsync("bulk", Path.Combine(_tmp, "bulk.db"));
+        var (tenant, user) = AdminIds(app.DbPath);
+        var schema = Db.MessagesSchema(app.DbPath);
+        var baselinePath = Path.Combine(_tmp, "baseline.db");
+        Db.CreateBaseline(baselinePath, schema);
+        using var baseline = Db.OpenReadWrite(baselinePath);
+        using var ro = Db.OpenReadOnly(app.DbPath);
+
+        // Warm-up (JIT, connection pools), not counted: a smaller request and the same rows raw.
+        var warm = Phones(Math.Min(1_000, s.BulkSize));
+        var w = await SendBulkAsync(app, BulkPayload(warm));
+        await DrainAsync(ro, TimeSpan.FromMinutes(5));
+        Db.RawInsert(baseline, tenant, user, 0, warm, w.Content, w.Segments);
+
+        var appMs = new List<double>();
+        var headerMs = new List<double>();
+        var rawMs = new List<double>();
+        var ratios = new List<double>();
+        var beforeInsertMs = new List<double>();
+        long responseBytes = 0, requestBytes = 0;
+        for (var rep = 0; rep < s.BulkReps; rep++)
+        {
+            var recipients = Phones(s.BulkSize);
+            var payload = BulkPayload(recipients);
+            requestBytes = payload.Length;
+            var result = await SendBulkAsync(app, payload);
+            if (result.Total != s.BulkSize) throw new InvalidOperationException($"bulk answered total {result.Total}, expected {s.BulkSize}");
+            var durable = Db.Scalar(ro, """SELECT COUNT(*) FROM "Messages" WHERE "BatchId"=@b""", ("@b", result.BatchId));
+            if (durable != s.BulkSize) throw new InvalidOperationException($"after the response {durable} rows of batch {result.BatchId} are in the file, expected {s.BulkSize}");
+            // The app stamps the batch with its clock after parsing, validating and rendering, just before its insert:
+            // the same machine's clock splits the request into "before the insert" and "insert, commit and answer".
+            var stamped = new DateTimeOffset(Db.Scalar(ro, """SELECT "CreatedAt" FROM "Batches" WHERE "Id"=@b""", ("@b", result.BatchId)), TimeSpan.Zero);
+            beforeInsertMs.Add((stamped - result.SentAt).TotalMilliseconds);
+            await DrainAsync(ro, TimeSpan.FromMinutes(5)); // the app's dispatcher sends them; the raw insert runs on an idle machine like the request did
+
+            var raw = Db.RawInsert(baseline, tenant, user, result.BatchId, recipients, result.Content, result.Segments).TotalMilliseconds;
+            appMs.Add(result.Elapsed.TotalMilliseconds);
+            headerMs.Add(result.Headers.TotalMilliseconds);
+            rawMs.Add(raw);
+            ratios.Add(result.Elapsed.TotalMilliseconds / raw);
+            responseBytes = result.ResponseBytes;
+            Log($"   run {rep + 1}: app {appMs[^1]:F0} ms (insert began after {beforeInsertMs[^1]:F0} ms, headers after {headerMs[^1]:F0} ms, {responseBytes / 1e6:F1} MB body), raw insert {raw:F0} ms, ratio {ratios[^1]:F2}");
+        }
+
+        var p50 = Stats.Median(appMs);
+        var ratio = p50 / Stats.Median(rawMs);
+        var n = $"{s.BulkReps} (+1 warm-up)";
+        _figures.Add(new Figure("1a", $"`POST /communication/bulk`, {s.BulkSize:N0} sms recipients, send → full response read (rows durable)",
+            $"{p50:F0} ms", Stats.Spread(appMs, "F0") + " ms", n, "p50 < 500 ms",
+            p50 < 500 ? "met" : $"**MISSED**: p50 {p50:F0} ms",
+            $"medians: the app stamped the batch (parse, validate, render done; insert begins) {Stats.Median(beforeInsertMs):F0} ms after sending, " +
+            $"response headers after {Stats.Median(headerMs):F0} ms; request {requestBytes / 1e6:F2} MB, response {responseBytes / 1e6:F1} MB ({s.BulkSize:N0} log items echoed back)"));
+        _figures.Add(new Figure("1b", $"raw batched insert of the same {s.BulkSize:N0} rows (Microsoft.Data.Sqlite, one transaction, one prepared INSERT, identical table and indexes)",
+            $"{Stats.Median(rawMs):F0} ms", Stats.Spread(rawMs, "F0") + " ms", n, "baseline", "–", ""));
+        _figures.Add(new Figure("1c", "ratio app ÷ raw (median ÷ median; spread of per-run ratios)",
+            $"{ratio:F2}×", Stats.Spread(ratios, "F2") + "×", n, "≤ 2×",
+            ratio <= 2 ? "met" : $"**MISSED**: {ratio:F1}×", ""));
+    }
+
+    // ---------------------------------------------------------------- 2 + 5. dispatch throughput, peak memory
+
+    private async Task DispatchAsync()
+    {
+        var rates = new List<double>();
+        var peaks = new List<double>();
+        var acceptSeconds = new List<double>();
+        var totalSeconds = new List<double>();
+        var notes = new List<string>();
+        for (var rep = 0; rep < s.DispatchReps; rep++)
+        {
+            await using var app = await AppServer.StartAsync($"dispatch-{rep + 1}", Path.Combine(_tmp, $"dispatch-{rep + 1}.db"));
+            var payloads = Enumerable.Range(0, s.DispatchRequests).Select(_ => BulkPayload(Phones(s.DispatchRequestSize))).ToList();
+            using var ro = Db.OpenReadOnly(app.DbPath);
+            var startRss = app.MemoryMb("VmRSS");
+
+            var sw = Stopwatch.StartNew();
+            foreach (var payload in payloads)
+            {
+                var r = await SendBulkAsync(app, payload);
+                if (r.Total != s.DispatchRequestSize) throw new InvalidOperationException($"bulk answered total {r.Total}");
+            }
+            var accepted = sw.Elapsed;
+            await DrainAsync(ro, TimeSpan.FromMinutes(10), poll: 50);
+            var elapsed = sw.Elapsed;
+            var peak = app.MemoryMb("VmHWM");
+
+            var total = Db.Scalar(ro, """SELECT COUNT(*) FROM "Messages" """);
+            var sent = Db.Scalar(ro, """SELECT COUNT(*) FROM "Messages" WHERE "Status" IN (2,3)""");
+            if (total != s.DispatchTotal) throw new InvalidOperationException($"{total} rows in the file, expected {s.DispatchTotal}");
+            if (sent != total) notes.Add($"run {rep + 1}: {total - sent} of {total} not sent");
+            var rate = s.DispatchTotal / elapsed.TotalSeconds;
+            rates.Add(rate);
+            peaks.Add(peak);
+            acceptSeconds.Add(accepted.TotalSeconds);
+            totalSeconds.Add(elapsed.TotalSeconds);
+            Log($"   run {rep + 1}: {s.DispatchTotal:N0} in {elapsed.TotalSeconds:F1} s = {rate:N0}/s (all {s.DispatchRequests} requests accepted after {accepted.TotalSeconds:F1} s); " +
+                $"RSS {startRss:F0} MB at start, peak {peak:F0} MB");
+        }
+
+        var median = Stats.Median(rates);
+        var peakMedian = Stats.Median(peaks);
+        var n = $"{s.DispatchReps} (fresh app each)";
+        _figures.Add(new Figure("2", $"dispatch {s.DispatchTotal:N0} messages ({s.DispatchRequests} bulk requests of {s.DispatchRequestSize:N0}) through the simulated provider, no latency: first request → last status written",
+            $"{median:N0} msg/s", Stats.Spread(rates, "N0") + " msg/s", n, "≥ 5,000 msg/s",
+            median >= 5_000 ? "met" : $"**MISSED**: {median:N0} msg/s",
+            $"total {Stats.Median(totalSeconds):F1} s, of which the {s.DispatchRequests} requests took {Stats.Median(acceptSeconds):F1} s (medians; dispatch runs alongside)"
+            + (notes.Count > 0 ? "; " + string.Join("; ", notes) : "")));
+        _figures.Add(new Figure("2b", "dispatch through the SUBMAIL adapter with 50 ms latency", "not measured", "–", "–", "–", "–",
+            "not measured: SUBMAIL adapter not built yet"));
+        _figures.Add(new Figure("5", $"peak RSS of the server process (VmHWM) during figure 2's {s.DispatchTotal:N0}-message run",
+            $"{peakMedian:F0} MB", Stats.Spread(peaks, "F0") + " MB", n, "< 400 MB",
+            peakMedian < 400 ? "met" : $"**MISSED**: {peakMedian:F0} MB", "includes start-up; one fresh process per run"));
+    }
+
+    // ---------------------------------------------------------------- 3. log queries over many rows
+
+    private async Task LogQueriesAsync()
+    {
+        var path = Path.Combine(_tmp, "logs.db");
+        string tenant, user;
+        await using (var setup = await AppServer.StartAsync("logs-setup", path))
+        {
+            (tenant, user) = AdminIds(path);
+        }
+        SqliteConnection.ClearAllPools();
+        var generated = Db.GenerateLogRows(path, tenant, user, s.LogRows);
+        Log($"   generated {s.LogRows:N0} rows in {generated.TotalSeconds:F1} s");
+
+        await using var app = await AppServer.StartAsync("logs", path);
+        var variants = new (string Name, string Query)[]
+        {
+            ("no filter, page 1", "page=1&page_size=20"),
+            ($"no filter, page {s.DeepPage:N0}", $"page={s.DeepPage}&page_size=20"),
+            ("`channel=sms&status=sent`, page 1", "channel=sms&status=sent&page=1&page_size=20"),
+            ($"`channel=sms&status=sent`, page {s.DeepPage:N0}", $"channel=sms&status=sent&page={s.DeepPage}&page_size=20"),
+        };
+        foreach (var (name, query) in variants)
+        {
+            var url = "/communication/logs?" + query;
+            var total = 0;
+            for (var i = 0; i < 2; i++) total = await GetLogsAsync(app, url); // warm-up
+            var times = new List<double>();
+            var budget = Stopwatch.StartNew();
+            while (times.Count < s.LogRequests && (times.Count < 5 || budget.Elapsed < TimeSpan.FromSeconds(90)))
+            {
+                var sw = Stopwatch.StartNew();
+                await GetLogsAsync(app, url);
+                times.Add(sw.Elapsed.TotalMilliseconds);
+            }
+            var p50 = Stats.Median(times);
+            var p95 = Stats.Percentile(times, 95);
+            Log($"   {name}: p50 {p50:F1} ms, p95 {p95:F1} ms over {times.Count} (total {total:N0})");
+            _figures.Add(new Figure("3", $"`GET /communication/logs` {name}, page_size 20, SystemAdmin, {s.LogRows:N0} rows",
+                $"{p50:F1} ms (p95 {p95:F1} ms)", Stats.Spread(times, "F1") + " ms", $"{times.Count} (+2 warm-up)", "p50 < 30 ms",
+                p50 < 30 ? "met" : $"**MISSED**: p50 {p50:F0} ms", $"total matching {total:N0}"));
+        }
+    }
+
+    private static async Task<int> GetLogsAsync(AppServer app, string url)
+    {
+        using var response = await app.Http.GetAsync(url);
+        await AppServer.EnsureOkAsync(response, "GET " + url);
+        using var doc = JsonDocument.Parse(await response.Content.ReadAsStreamAsync());
+        var items = doc.RootElement.GetProperty("items").GetArrayLength();
+        if (items != 20) throw new InvalidOperationException($"GET {url} returned {items} items, expected 20");
+        return doc.RootElement.GetProperty("total").GetInt32();
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private List<string> Phones(int n)
+    {
+        var list = new List<string>(n);
+        for (var i = 0; i < n; i++) list.Add("13" + (_nextPhone++).ToString("D9"));
+        return list;
+    }
+
+    private static byte[] BulkPayload(IReadOnlyList<string> recipients) => JsonSerializer.SerializeToUtf8Bytes(new
+    {
+        channel = "sms",
+        content = SmsTemplate,
+        recipients,
+        variables = new Dictionary<string, object> { ["code"] = "482913", ["minutes"] = 5 },
+    });
+
+    private sealed record BulkResult(TimeSpan Elapsed, TimeSpan Headers, long ResponseBytes, int Total, long BatchId, string Content, int Segments,
+        DateTimeOffset SentAt);
+
+    /// <summary>Sends one bulk request; the clock stops when the whole response has been read.</summary>
+    private static async Task<BulkResult> SendBulkAsync(AppServer app, byte[] payload)
+    {
+        using var content = new ByteArrayContent(payload);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/communication/bulk") { Content = content };
+        var sentAt = DateTimeOffset.UtcNow;
+        var sw = Stopwatch.StartNew();
+        using var response = await app.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        var headers = sw.Elapsed;
+        var body = await response.Content.ReadAsByteArrayAsync();
+        var elapsed = sw.Elapsed;
+        if (!response.IsSuccessStatusCode)
+            throw new InvalidOperationException($"POST /communication/bulk answered {(int)response.StatusCode}: {Encoding.UTF8.GetString(body, 0, Math.Min(body.Length, 500))}");
+        using var doc = JsonDocument.Parse(body);
+        var root = doc.RootElement;
+        var first = root.GetProperty("items")[0];
+        return new BulkResult(elapsed, headers, body.Length, root.GetProperty("total").GetInt32(), root.GetProperty("batch_id").GetInt64(),
+            first.GetProperty("content").GetString()!, first.GetProperty("segments").GetInt32(), sentAt);
+    }
+
+    /// <summary>Waits until no row is pending or sending, reading the app's file read-only.</summary>
+    private static async Task DrainAsync(SqliteConnection ro, TimeSpan timeout, int poll = 100)
+    {
+        var sw = Stopwatch.StartNew();
+        while (Db.Scalar(ro, """SELECT COUNT(*) FROM "Messages" WHERE "Status" IN (0,1)""") > 0)
+        {
+            if (sw.Elapsed > timeout) throw new TimeoutException($"messages still pending or sending after {timeout}");
+            await Task.Delay(poll);
+        }
+    }
+
+    private static (string Tenant, string User) AdminIds(string dbPath)
+    {
+        using var c = Db.OpenReadOnly(dbPath);
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = """SELECT "Id","TenantId" FROM "AspNetUsers" WHERE "NormalizedEmail"=@e""";
+        cmd.Parameters.AddWithValue("@e", AppServer.AdminEmail.ToUpperInvariant());
+        using var r = cmd.ExecuteReader();
+        if (!r.Read()) throw new InvalidOperationException("the bootstrap admin is not in the database");
+        return (r.GetString(1), r.GetString(0));
+    }
+
+    // ---------------------------------------------------------------- report
+
+    private string Report(TimeSpan duration)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine("# CommsConsole benchmarks");
+        sb.AppendLine();
+        if (s.Quick) sb.AppendLine("**Quick mode** (CI smoke run: small sizes, one repetition; the figures are not comparable with the targets).\n");
+        sb.AppendLine("| | |");
+        sb.AppendLine("|---|---|");
+        sb.AppendLine($"| machine | {CpuModel()}, {Environment.ProcessorCount} cores, {MemTotalGb():F1} GB RAM |");
+        sb.AppendLine($"| OS | {OsName()} ({RuntimeInformation.OSArchitecture}) |");
+        sb.AppendLine($"| runtime | .NET {Environment.Version}, app built {Paths.Configuration} |");
+        sb.AppendLine($"| date | {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC |");
+        sb.AppendLine($"| git commit | {GitCommit()} |");
+        sb.AppendLine($"| duration | {duration.TotalMinutes:F1} min |");
+        sb.AppendLine();
+        sb.AppendLine("| # | figure | median | spread (min–max) | runs | target | result | notes |");
+        sb.AppendLine("|---|---|---|---|---|---|---|---|");
+        foreach (var f in _figures)
+            sb.AppendLine($"| {f.Number} | {f.What} | {f.Median} | {f.Spread} | {f.Runs} | {f.Target} | {f.Verdict} | {f.Notes} |");
+        if (_errors.Count > 0)
+        {
+            sb.AppendLine();
+            sb.AppendLine("**Errors** (figures of these steps are missing):");
+            foreach (var e in _errors) sb.AppendLine($"- {e}");
+        }
+        sb.AppendLine();
+        sb.AppendLine("## Method");
+        sb.AppendLine();
+        sb.AppendLine($"""
+            - `dotnet run --project CommsConsole.Benchmarks -c Release` (`--quick` for the CI-sized run, `--out <file>` to choose the report path).
+              Every HTTP figure runs against the real app started as its own process (`dotnet CommsConsole/bin/{Paths.Configuration}/net10.0/CommsConsole.dll
+              --urls http://127.0.0.1:<free port>`, `ASPNETCORE_ENVIRONMENT=Development`, `Logging__LogLevel__Default=Warning`, default dispatch
+              and simulated-provider settings) on a fresh SQLite file in a temporary folder, over real HTTP on 127.0.0.1 with a bearer token
+              of the bootstrap SystemAdmin. Spread is min–max over the runs; medians interpolate.
+            - **1**: {s.BulkReps} requests of {s.BulkSize:N0} distinct sms recipients, content `{SmsTemplate}` with variables `code`, `minutes`, after one
+              {Math.Min(1_000, s.BulkSize):N0}-recipient warm-up. The clock runs from sending the request to having read the whole response body; afterwards the
+              rows of the batch are counted in the file through another connection (durable), and the benchmark waits until the app has dispatched them,
+              so every request starts on an idle server. The baseline then inserts the same recipients with the app's rendered content into a second
+              file holding a `Messages` table and indexes copied from the app's own file (created by its migration), WAL like the app's: one
+              transaction, one prepared `INSERT` with the columns `MessageStore.InsertBatchAsync` writes, on an open connection; the baseline file grows
+              by the same rows as the app's.
+            - **2/5**: per run a fresh app and file; {s.DispatchRequests} bulk requests of {s.DispatchRequestSize:N0} are sent one after another while the app dispatches;
+              the clock stops when a read-only connection to the app's file (polled every 50 ms) sees no pending or sending row; every row must then be in
+              the file, and all sent. Peak memory is `VmHWM` from `/proc/<pid>/status` of the server process at that moment.
+            - **3**: the app creates its file and admin, is stopped, and {s.LogRows:N0} finished messages of the admin's tenant (80% sms, 20% email; 70% sent,
+              10% delivered, 15% failed, 5% cancelled; created over 30 days; in batches of 10,000 with matching counts) are inserted straight into the file
+              with the app's encodings (indexes dropped during the insert and rebuilt; no `ANALYZE`, as the app does not run it); then the app is started
+              again. Each variant: 2 warm-up requests, then up to {s.LogRequests} sequential requests (at least 5, at most ~90 s), each timed to the end of
+              the body; every answer must hold 20 items. p50/p95 interpolate.
+            - **4**: `LiquidTemplateEngine` in this process (no HTTP): one template compiled once, rendered on one thread with 4,096 different
+              variable sets in turn; {s.RenderRuns} runs of {s.RenderSeconds:0.#} s after a warm-up.
+            """);
+        return sb.ToString();
+    }
+
+    private static string CpuModel()
+    {
+        try
+        {
+            var line = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal));
+            return line is null ? RuntimeInformation.ProcessArchitecture.ToString() : line[(line.IndexOf(':') + 1)..].Trim();
+        }
+        catch (IOException) { return RuntimeInformation.ProcessArchitecture.ToString(); }
+    }
+
+    private static double MemTotalGb()
+    {
+        var line = File.ReadLines("/proc/meminfo").First(l => l.StartsWith("MemTotal:", StringComparison.Ordinal));
+        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024.0 / 1024.0;
+    }
+
+    private static string OsName()
+    {
+        try
+        {
+            var pretty = File.ReadLines("/etc/os-release").FirstOrDefault(l => l.StartsWith("PRETTY_NAME=", StringComparison.Ordinal));
+            var kernel = "Linux " + File.ReadAllText("/proc/sys/kernel/osrelease").Trim();
+            return pretty is null ? kernel : $"{pretty["PRETTY_NAME=".Length..].Trim('"')}, {kernel}";
+        }
+        catch (IOException) { return RuntimeInformation.OSDescription; }
+    }
+
+    private static string GitCommit()
+    {
+        try
+        {
+            string Git(string args)
+            {
+                var psi = new ProcessStartInfo("git", args) { WorkingDirectory = Paths.Root, RedirectStandardOutput = true, RedirectStandardError = true };
+                using var p = Process.Start(psi)!;
+                var output = p.StandardOutput.ReadToEnd().Trim();
+                p.WaitForExit();
+                return output;
+            }
+            var commit = Git("rev-parse --short HEAD");
+            var dirty = Git("status --porcelain --untracked-files=no").Length > 0 ? " (with uncommitted changes)" : "";
+            return commit.Length == 0 ? "unknown" : commit + dirty;
+        }
+        catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or InvalidOperationException) { return "unknown"; }
+    }
+}
