@@ -33,7 +33,6 @@ public sealed class MessageStore(AppDbContext db)
               "CreatedAt","UpdatedAt","NextAttemptAt")
             VALUES (@tenant,@user,@batch,@channel,@status,@recipient,@subject,@content,@template,
               @rname,@rid,@campus,@biztype,@bizid,@remark,0,@cost,@segments,@now,@now,@due)
-            RETURNING "Id"
             """;
         var p = new Params(cmd);
         p.Set("tenant", prototype.TenantId);
@@ -57,16 +56,28 @@ public sealed class MessageStore(AppDbContext db)
         var segments = p.Set("segments", 0);
         await cmd.PrepareAsync(ct);
 
-        var result = new List<Message>(rows.Count);
         foreach (var row in rows)
         {
             recipient.Value = row.Recipient;
             content.Value = row.Content;
             subject.Value = (object?)row.Subject ?? DBNull.Value;
             segments.Value = row.Segments;
-            var id = Convert.ToInt64(await cmd.ExecuteScalarAsync(ct));
-            result.Add(Copy(prototype, id, batch.Id, row));
+            await cmd.ExecuteNonQueryAsync(ct);
         }
+
+        // Ids come back in one query instead of a RETURNING round per row: within this transaction the batch's
+        // ids ascend in insertion order (SQLite rowids; on PostgreSQL this session's sequence values).
+        await using var ids = conn.CreateCommand();
+        ids.Transaction = tx.GetDbTransaction();
+        ids.CommandText = """SELECT "Id" FROM "Messages" WHERE "BatchId" = @batch ORDER BY "Id" """;
+        new Params(ids).Set("batch", batch.Id);
+        var result = new List<Message>(rows.Count);
+        await using (var reader = await ids.ExecuteReaderAsync(ct))
+        {
+            var i = 0;
+            while (await reader.ReadAsync(ct)) result.Add(Copy(prototype, reader.GetInt64(0), batch.Id, rows[i++]));
+        }
+        if (result.Count != rows.Count) throw new InvalidOperationException($"batch {batch.Id}: wrote {rows.Count} rows but read back {result.Count}");
         await tx.CommitAsync(ct);
         return result;
     }

@@ -48,6 +48,9 @@ public sealed class MessageConfiguration : IEntityTypeConfiguration<Message>
         b.HasIndex(m => new { m.TenantId, m.UserId, m.CreatedAt, m.Id });
         b.HasIndex(m => new { m.TenantId, m.Status, m.CreatedAt, m.Id });
         b.HasIndex(m => new { m.TenantId, m.Channel, m.CreatedAt, m.Id });
+        // The same for a SystemAdmin, who reads across tenants.
+        b.HasIndex(m => new { m.CreatedAt, m.Id });
+        b.HasIndex(m => new { m.Status, m.CreatedAt, m.Id });
         // Dispatch: due pending work, and expired leases.
         b.HasIndex(m => new { m.Status, m.NextAttemptAt });
         b.HasIndex(m => new { m.Status, m.LeaseUntil });

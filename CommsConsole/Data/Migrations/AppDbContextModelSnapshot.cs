@@ -299,9 +299,13 @@ namespace CommsConsole.Data.Migrations
 
                     b.HasIndex("BatchId", "Status");
 
+                    b.HasIndex("CreatedAt", "Id");
+
                     b.HasIndex("Status", "LeaseUntil");
 
                     b.HasIndex("Status", "NextAttemptAt");
+
+                    b.HasIndex("Status", "CreatedAt", "Id");
 
                     b.HasIndex("TenantId", "CreatedAt", "Id");
 

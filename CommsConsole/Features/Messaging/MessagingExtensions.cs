@@ -21,6 +21,7 @@ public static class MessagingExtensions
         services.AddOptions<TemplateLimits>().BindConfiguration("Templates");
         services.AddOptions<SimulatedProviderOptions>().BindConfiguration(SimulatedProviderOptions.Section);
         services.AddSingleton(TimeProvider.System);
+        services.AddMemoryCache();
 
         services.AddSingleton<LiquidTemplateEngine>();
         services.AddScoped<TemplateService>();

@@ -4,6 +4,7 @@ using CommsConsole.Features.Dispatch;
 using CommsConsole.Features.Templates;
 using CommsConsole.Features.Tenancy;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 
 namespace CommsConsole.Features.Messaging;
@@ -74,7 +75,8 @@ public sealed class MessagingService(
     LiquidTemplateEngine engine,
     DispatchQueue dispatch,
     TimeProvider clock,
-    IOptions<DispatchOptions> dispatchOptions)
+    IOptions<DispatchOptions> dispatchOptions,
+    IMemoryCache counts)
 {
     public const int MaxBulkRecipients = 10_000;
     public const int MaxSmsLength = 1_000;
@@ -251,9 +253,29 @@ public sealed class MessagingService(
         if (ValidateFilter(filter, caller) is { } error) return error;
 
         var q = Filtered(filter, caller);
-        var total = await q.CountAsync(ct);
-        var items = await Sorted(q, filter).Skip((filter.Page - 1) * filter.PageSize).Take(filter.PageSize).ToListAsync(ct);
+        var total = await CountAsync(q, filter, caller, ct);
+        // Deferred join: the page's ids come from the index alone (skipping deep pages without reading rows),
+        // then only those rows are read.
+        var pageIds = Sorted(q, filter).Skip((filter.Page - 1) * filter.PageSize).Take(filter.PageSize).Select(m => m.Id);
+        var items = await Sorted(db.Messages.AsNoTracking().Where(m => pageIds.Contains(m.Id)), filter).ToListAsync(ct);
         return new Page<Message>(items, filter.Page, filter.PageSize, total);
+    }
+
+    private const int CachedCountThreshold = 10_000;
+
+    /// <summary>
+    /// Counting a large result reads every matching index entry (tens of milliseconds per million rows), and paging
+    /// through the same filter would count again on every page. Counts above <see cref="CachedCountThreshold"/> are
+    /// kept for a few seconds; smaller ones are always exact.
+    /// </summary>
+    private async Task<int> CountAsync(IQueryable<Message> q, LogFilter filter, Caller caller, CancellationToken ct)
+    {
+        var scope = caller.IsSystemAdmin ? "*" : caller.SeesWholeTenant ? caller.TenantId : caller.TenantId + "/" + caller.UserId;
+        var key = ("log-count", scope, filter with { Page = 1, PageSize = 1, SortBy = null, SortAscending = false });
+        if (counts.TryGetValue(key, out int cached)) return cached;
+        var total = await q.CountAsync(ct);
+        if (total > CachedCountThreshold) counts.Set(key, total, TimeSpan.FromSeconds(5));
+        return total;
     }
 
     /// <summary>Why a filter cannot be used by this caller, or null when it can.</summary>

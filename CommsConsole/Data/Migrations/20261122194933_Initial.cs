@@ -382,9 +382,19 @@ namespace CommsConsole.Data.Migrations
                 columns: new[] { "BatchId", "Status" });
 
             migrationBuilder.CreateIndex(
+                name: "IX_Messages_CreatedAt_Id",
+                table: "Messages",
+                columns: new[] { "CreatedAt", "Id" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Messages_LeaseId",
                 table: "Messages",
                 column: "LeaseId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Messages_Status_CreatedAt_Id",
+                table: "Messages",
+                columns: new[] { "Status", "CreatedAt", "Id" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_Messages_Status_LeaseUntil",

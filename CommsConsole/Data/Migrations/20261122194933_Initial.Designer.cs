@@ -10,7 +10,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace CommsConsole.Data.Migrations
 {
     [DbContext(typeof(AppDbContext))]
-    [Migration("20261122191731_Initial")]
+    [Migration("20261122194933_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -302,9 +302,13 @@ namespace CommsConsole.Data.Migrations
 
                     b.HasIndex("BatchId", "Status");
 
+                    b.HasIndex("CreatedAt", "Id");
+
                     b.HasIndex("Status", "LeaseUntil");
 
                     b.HasIndex("Status", "NextAttemptAt");
+
+                    b.HasIndex("Status", "CreatedAt", "Id");
 
                     b.HasIndex("TenantId", "CreatedAt", "Id");
 
