@@ -36,12 +36,15 @@ public sealed class CompiledTemplate
         Source = source;
         Inner = template;
         Variables = variables;
+        Plain = PlainTemplate.TryCreate(template);
     }
 
     public string Source { get; }
     /// <summary>The variables the template reads, in first-use order.</summary>
     public IReadOnlyList<string> Variables { get; }
     internal LiquidTemplate Inner { get; }
+    /// <summary>Set when the template is only text and bare variables, which render without DotLiquid.</summary>
+    internal PlainTemplate? Plain { get; }
 }
 
 /// <summary>
@@ -91,49 +94,94 @@ public sealed partial class LiquidTemplateEngine
         return true;
     }
 
+    /// <summary>Renders with the values inserted as they are (SMS text, email subjects, plain-text bodies).</summary>
+    public bool TryRender(CompiledTemplate template, IReadOnlyDictionary<string, string> variables,
+        [NotNullWhen(true)] out string? output, [NotNullWhen(false)] out string? error) =>
+        TryRender(template, variables, htmlEncode: false, out output, out error);
+
+    /// <summary>
+    /// Renders with every variable value HTML-encoded when <paramref name="htmlEncode"/> is set (email HTML bodies),
+    /// so recipient data cannot inject markup; the template's own markup is kept. Never throws.
+    /// </summary>
     public bool TryRender(CompiledTemplate template, IReadOnlyDictionary<string, string> variables, bool htmlEncode,
         [NotNullWhen(true)] out string? output, [NotNullWhen(false)] out string? error)
     {
         output = null;
-        var hash = new Hash();
+        if (template is null || variables is null)
+        {
+            error = template is null ? "no template to render" : "no variables given";
+            return false;
+        }
         foreach (var (key, value) in variables)
         {
-            if (value.Length > _limits.MaxVariableValueLength)
+            if (value is not null && value.Length > _limits.MaxVariableValueLength)
             {
                 error = $"variable '{key}' is {value.Length} characters; at most {_limits.MaxVariableValueLength} are allowed";
                 return false;
             }
-            hash[key] = htmlEncode ? WebUtility.HtmlEncode(value) : value;
         }
+        if (template.Plain is { } plain)
+        {
+            // Most message templates are text with {{ name }} holes; filling them directly is several times faster
+            // than DotLiquid's per-render context, and gives the same output (pinned by tests).
+            output = plain.Render(variables, htmlEncode, _limits.MaxOutputLength);
+            error = output is null ? OutputTooLong() : null;
+            return output is not null;
+        }
+        // Built directly: no reflection over an anonymous object and no intermediate dictionary per render.
+        var hash = new Hash();
+        foreach (var (key, value) in variables)
+        {
+            var text = value ?? "";
+            hash[key] = htmlEncode ? WebUtility.HtmlEncode(text) : text;
+        }
+        // The writer refuses to grow past the limit, so a template that multiplies its output stops at the limit
+        // instead of filling memory until the deadline is next checked.
+        var writer = BoundedWriter.Rent(_limits.MaxOutputLength);
         try
         {
-            var rendered = template.Inner.Render(new RenderParameters(CultureInfo.InvariantCulture)
+            template.Inner.Render(writer, new RenderParameters(CultureInfo.InvariantCulture)
             {
                 LocalVariables = hash,
                 ErrorsOutputMode = ErrorsOutputMode.Rethrow,
                 MaxIterations = _limits.MaxIterations,
                 Timeout = _limits.RenderTimeoutMs,
             });
-            if (rendered.Length > _limits.MaxOutputLength)
-            {
-                error = $"output is {rendered.Length} characters; at most {_limits.MaxOutputLength} are allowed";
-                return false;
-            }
-            output = rendered;
+            output = writer.ToString();
             error = null;
             return true;
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            error = ex switch
-            {
-                MaximumIterationsExceededException => $"a loop ran more than {_limits.MaxIterations} times",
-                TimeoutException => $"rendering took longer than {_limits.RenderTimeoutMs} ms",
-                FileSystemException => "templates cannot include other files",
-                _ => Clean(ex.Message),
-            };
+            error = Describe(ex);
             return false;
         }
+        finally
+        {
+            BoundedWriter.Return(writer);
+        }
+    }
+
+    private string OutputTooLong() => $"output is longer than the {_limits.MaxOutputLength} characters allowed";
+
+    private string Describe(Exception ex)
+    {
+        for (var e = ex; e is not null; e = e.InnerException)
+        {
+            switch (e)
+            {
+                case OutputLimitExceededException:
+                    return OutputTooLong();
+                case MaximumIterationsExceededException:
+                    return $"a loop ran more than {_limits.MaxIterations} times";
+                case TimeoutException:
+                    return $"rendering took longer than {_limits.RenderTimeoutMs} ms";
+                case FileSystemException:
+                    return "templates cannot include other files";
+            }
+        }
+        var message = Clean(ex.Message);
+        return message.Length == 0 ? "the template could not be rendered" : message;
     }
 
     public IReadOnlyList<string> FindVariables(string source) => TryCompile(source, out var compiled, out _) ? compiled.Variables : [];
