@@ -110,6 +110,9 @@ public sealed class FakeSubmailServer : IAsyncDisposable
         if (!form.TryGetValue("signature", out var signature) || signature.Length == 0) return ("111", "Empty signature");
         if (!form.ContainsKey("to") || !form.ContainsKey("content")) return ("201", "Missing to or content");
         if (!form["content"].StartsWith('【')) return ("401", "The SMS signature must come first");
+        if (form["content"].EnumerateRunes().Count() > 1000) return ("405", "The SMS content is longer than 1000 characters");
+        if (form["to"].Split(',').Length > 10_000) return ("202", "More than 10000 numbers in one request");
+        if (form.TryGetValue("tag", out var tag) && tag.Length > 32) return ("203", "tag is longer than 32 characters");
 
         if (signType == "normal")
         {

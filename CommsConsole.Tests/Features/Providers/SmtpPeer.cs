@@ -8,22 +8,25 @@ namespace CommsConsole.Tests.Features.Providers;
 /// <summary>
 /// A real SMTP server for tests: Debian's aiosmtpd run by /usr/bin/python3 with a small handler written here. It
 /// saves every message it accepts as a .eml file (with the envelope in a .rcpt file beside it) and refuses one
-/// recipient address with 550.
+/// recipient address with 550 and defers another with 451.
 /// </summary>
 public sealed class SmtpPeer : IAsyncDisposable
 {
     public const string RefusedRecipient = "nobody@refused.example";
+    public const string DeferredRecipient = "later@deferred.example";
 
     private const string Script = """
         import os, sys, uuid
         from aiosmtpd.controller import Controller
 
-        out, port, refused = sys.argv[1], int(sys.argv[2]), sys.argv[3].lower()
+        out, port, refused, deferred = sys.argv[1], int(sys.argv[2]), sys.argv[3].lower(), sys.argv[4].lower()
 
         class Handler:
             async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
                 if address.lower() == refused:
                     return '550 5.1.1 <%s>: Recipient address rejected' % address
+                if address.lower() == deferred:
+                    return '451 4.7.1 <%s>: Greylisted, try again later' % address
                 envelope.rcpt_tos.append(address)
                 return '250 OK'
 
@@ -73,7 +76,7 @@ public sealed class SmtpPeer : IAsyncDisposable
         var port = FreePort();
         var start = new ProcessStartInfo("/usr/bin/python3")
         {
-            ArgumentList = { script, mail, port.ToString(), RefusedRecipient },
+            ArgumentList = { script, mail, port.ToString(), RefusedRecipient, DeferredRecipient },
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,

@@ -80,6 +80,24 @@ public sealed class SmtpProviderTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task DeferredRecipient_4xx_IsTransient_AndTheChunkContinues()
+    {
+        var results = await Provider().SendAsync(
+            [Email(1, SmtpPeer.DeferredRecipient, "s", "later"), Email(2, "c@example.com", "s", "now")], default);
+
+        Assert.Equal([SendResultKind.TransientFailure, SendResultKind.Sent], results.Select(r => r.Kind));
+        Assert.Contains("451", results[0].Error);
+        Assert.Equal(["c@example.com"], _peer.Received().SelectMany(x => x.RcptTo));
+    }
+
+    [Fact]
+    public void BadCredentials_ArePermanent()
+    {
+        var (kind, _) = SmtpProvider.Classify(new MailKit.Security.AuthenticationException("535 5.7.8 bad credentials"), "connecting");
+        Assert.Equal(SendResultKind.PermanentFailure, kind);
+    }
+
+    [Fact]
     public async Task InvalidAddress_IsPermanent_WithoutStoppingTheOthers()
     {
         var results = await Provider().SendAsync([Email(1, "not an address", "s", "x"), Email(2, "ok@example.com", "s", "y")], default);

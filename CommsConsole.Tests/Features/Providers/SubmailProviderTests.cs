@@ -61,6 +61,31 @@ public sealed class SubmailProviderTests : IAsyncLifetime
         Assert.False(Assert.Single(_server.Requests).Accepted);
     }
 
+    [Theory]
+    [InlineData(true, false)]   // tag signed although SUBMAIL leaves it out
+    [InlineData(false, true)]   // parameters not sorted
+    public async Task FakeServer_RejectsSignaturesNotMadeAsDocumented(bool signTag, bool unsorted)
+    {
+        var ts = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString();
+        var fields = new List<KeyValuePair<string, string>>
+        {
+            new("appid", FakeSubmailServer.AppId), new("to", "13800138000"), new("content", "【X】hi"),
+            new("timestamp", ts), new("sign_type", "md5"), new("tag", "7"),
+        };
+        var signed = fields.Where(f => signTag || f.Key != "tag");
+        if (!unsorted) signed = signed.OrderBy(f => f.Key, StringComparer.Ordinal);
+        var text = FakeSubmailServer.AppId + FakeSubmailServer.AppKey + string.Join('&', signed.Select(f => f.Key + "=" + f.Value))
+            + FakeSubmailServer.AppId + FakeSubmailServer.AppKey;
+        var signature = Convert.ToHexStringLower(System.Security.Cryptography.MD5.HashData(System.Text.Encoding.UTF8.GetBytes(text)));
+        using var http = new HttpClient();
+
+        var answer = await http.PostAsync(new Uri(_server.BaseUrl, "sms/batchsend"), new FormUrlEncodedContent([.. fields, new("signature", signature)]));
+
+        using var json = JsonDocument.Parse(await answer.Content.ReadAsStringAsync());
+        Assert.Equal("error", json.RootElement.GetProperty("status").GetString());
+        Assert.Equal("108", json.RootElement.GetProperty("code").GetString());
+    }
+
     [Fact]
     public async Task StaleTimestamp_IsRejectedByTheServer_AndIsPermanent()
     {
