@@ -165,6 +165,15 @@ public sealed class SubmailProviderTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task NumberWithAComma_IsRefused_WithoutShiftingTheOthers()
+    {
+        var results = await Provider().SendAsync([Sms(1, "13800138000,13900139000"), Sms(2, "13700137000")], default);
+
+        Assert.Equal([SendResultKind.PermanentFailure, SendResultKind.Sent], results.Select(r => r.Kind));
+        Assert.Equal("13700137000", Assert.Single(_server.Requests).Form["to"]);
+    }
+
+    [Fact]
     public async Task SameNumberTwice_TakesItsAnswersInOrder()
     {
         var results = await Provider().SendAsync([Sms(1, "13800138000"), Sms(2, "13800138000")], default);

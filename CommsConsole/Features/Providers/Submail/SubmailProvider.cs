@@ -52,6 +52,10 @@ public sealed class SubmailProvider : IMessageProvider
                     results[m.Id] = SendResult.Permanent(m.Id, $"SMS content is longer than SUBMAIL's {MaxContentLength} characters");
                 continue;
             }
+            // A comma would split one number into two inside "to" and shift every answer after it.
+            foreach (var m in rows.Where(m => m.Recipient.Contains(',') || string.IsNullOrWhiteSpace(m.Recipient)))
+                results[m.Id] = SendResult.Permanent(m.Id, "not a phone number SUBMAIL can take");
+            rows.RemoveAll(m => results.ContainsKey(m.Id));
             foreach (var part in rows.Chunk(MaxNumbersPerRequest))
             {
                 foreach (var r in await SendOneAsync(part, content, group.Key.BatchId, ct))
