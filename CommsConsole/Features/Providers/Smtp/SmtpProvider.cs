@@ -1,0 +1,165 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text.RegularExpressions;
+using CommsConsole.Features.Messaging;
+using MailKit.Net.Smtp;
+using MailKit.Security;
+using MimeKit;
+
+namespace CommsConsole.Features.Providers.Smtp;
+
+/// <summary>
+/// Sends email through an SMTP relay with MailKit: one connection per chunk, one message per row. A refusal of
+/// one message (5xx) fails only that message permanently; 4xx replies, refused connections, socket errors and
+/// timeouts are transient. Never retries: dispatch decides when to try again.
+/// </summary>
+public sealed partial class SmtpProvider : IMessageProvider
+{
+    private readonly SmtpOptions _options;
+    private readonly SecureSocketOptions _security;
+    private readonly MailboxAddress _from;
+    private readonly string _domain;
+
+    public SmtpProvider(SmtpOptions options)
+    {
+        _options = options;
+        _security = options.Security?.Trim().ToLowerInvariant() switch
+        {
+            "none" => SecureSocketOptions.None,
+            "starttls" => SecureSocketOptions.StartTls,
+            "sslonconnect" => SecureSocketOptions.SslOnConnect,
+            "auto" or "" or null => SecureSocketOptions.Auto,
+            var other => throw new ArgumentException($"Unknown SMTP security '{other}'; use None, StartTls, SslOnConnect or Auto", nameof(options)),
+        };
+        _from = new MailboxAddress(options.FromName ?? "", options.FromAddress);
+        var at = options.FromAddress.LastIndexOf('@');
+        _domain = at >= 0 && at < options.FromAddress.Length - 1 ? options.FromAddress[(at + 1)..] : "commsconsole.local";
+    }
+
+    public string Name => "smtp";
+
+    public decimal UnitPrice => _options.UnitPrice;
+
+    public bool Supports(Channel channel) => channel == Channel.Email;
+
+    public async Task<IReadOnlyList<SendResult>> SendAsync(IReadOnlyList<OutboundMessage> messages, CancellationToken ct)
+    {
+        var results = new List<SendResult>(messages.Count);
+        using var client = new SmtpClient { Timeout = (int)TimeSpan.FromSeconds(Math.Max(1, _options.TimeoutSeconds)).TotalMilliseconds };
+        try
+        {
+            await client.ConnectAsync(_options.Host, _options.Port, _security, ct);
+            if (!string.IsNullOrEmpty(_options.UserName))
+                await client.AuthenticateAsync(_options.UserName, _options.Password ?? "", ct);
+        }
+        catch (Exception ex) when (!(ex is OperationCanceledException && ct.IsCancellationRequested))
+        {
+            var (kind, error) = Classify(ex, "connecting to the SMTP server");
+            return messages.Select(m => new SendResult(m.Id, kind, Error: error)).ToList();
+        }
+
+        foreach (var m in messages)
+        {
+            if (!client.IsConnected)
+            {
+                results.Add(SendResult.Transient(m.Id, "the SMTP connection was lost earlier in this chunk"));
+                continue;
+            }
+            MimeMessage mime;
+            string messageId;
+            try
+            {
+                (mime, messageId) = Build(m);
+            }
+            catch (ParseException ex)
+            {
+                results.Add(SendResult.Permanent(m.Id, $"not a valid email address: {ex.Message}"));
+                continue;
+            }
+            try
+            {
+                var reply = await client.SendAsync(mime, ct);
+                results.Add(new SendResult(m.Id, SendResultKind.Sent, ThirdPartyId: "<" + messageId + ">", ThirdPartyStatus: "accepted",
+                    Response: reply, Cost: _options.UnitPrice));
+            }
+            catch (Exception ex) when (!(ex is OperationCanceledException && ct.IsCancellationRequested))
+            {
+                var (kind, error) = Classify(ex, "sending");
+                results.Add(new SendResult(m.Id, kind, Error: error, Response: ex is SmtpCommandException c ? $"{(int)c.StatusCode} {c.Message}" : null));
+            }
+        }
+
+        if (client.IsConnected)
+        {
+            try { await client.DisconnectAsync(quit: true, ct); }
+            catch (Exception ex) when (ex is not OperationCanceledException) { /* Every message already has its outcome. */ }
+        }
+        return results;
+    }
+
+    /// <summary>The MIME message of one row, with a Message-ID that names the row: &lt;{id}.{random}@{sender domain}&gt;.</summary>
+    internal (MimeMessage Message, string MessageId) Build(OutboundMessage m)
+    {
+        var messageId = $"{m.Id}.{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}@{_domain}";
+        var message = new MimeMessage { Subject = m.Subject ?? "", MessageId = messageId };
+        message.From.Add(_from);
+        message.To.Add(MailboxAddress.Parse(m.Recipient));
+        var body = new BodyBuilder();
+        if (LooksLikeHtml(m.Content))
+        {
+            body.HtmlBody = m.Content;
+            body.TextBody = HtmlToText(m.Content);
+        }
+        else
+        {
+            body.TextBody = m.Content;
+        }
+        message.Body = body.ToMessageBody();
+        return (message, messageId);
+    }
+
+    /// <summary>
+    /// 5xx (including a refused recipient, RecipientNotAccepted) and bad credentials are permanent; 4xx, refused
+    /// connections, socket and protocol errors and timeouts are transient.
+    /// </summary>
+    internal static (SendResultKind Kind, string Error) Classify(Exception ex, string doing) => ex switch
+    {
+        SmtpCommandException c when (int)c.StatusCode is >= 400 and < 500 =>
+            (SendResultKind.TransientFailure, $"SMTP server deferred {Describe(c)} ({(int)c.StatusCode}): {c.Message}"),
+        SmtpCommandException c =>
+            (SendResultKind.PermanentFailure, $"SMTP server refused {Describe(c)} ({(int)c.StatusCode}): {c.Message}"),
+        AuthenticationException => (SendResultKind.PermanentFailure, $"SMTP authentication failed: {ex.Message}"),
+        _ => (SendResultKind.TransientFailure, $"SMTP error while {doing}: {ex.GetType().Name}: {ex.Message}"),
+    };
+
+    private static string Describe(SmtpCommandException c) => c.ErrorCode switch
+    {
+        SmtpErrorCode.RecipientNotAccepted => $"the recipient {c.Mailbox}",
+        SmtpErrorCode.SenderNotAccepted => $"the sender {c.Mailbox}",
+        SmtpErrorCode.MessageNotAccepted => "the message",
+        _ => "a command",
+    };
+
+    internal static bool LooksLikeHtml(string content) => HtmlTag().IsMatch(content);
+
+    internal static string HtmlToText(string html)
+    {
+        var text = ScriptOrStyle().Replace(html, "");
+        text = LineBreak().Replace(text, "\n");
+        text = AnyTag().Replace(text, "");
+        text = WebUtility.HtmlDecode(text);
+        text = ManyBlankLines().Replace(text, "\n\n");
+        return text.Trim();
+    }
+
+    [GeneratedRegex(@"<(html|head|body|p|div|span|br|hr|a|b|i|u|em|strong|table|tr|td|th|ul|ol|li|img|h[1-6]|font|center|blockquote|pre)\b[^>]*>|</\s*[a-z][a-z0-9]*\s*>", RegexOptions.IgnoreCase)]
+    private static partial Regex HtmlTag();
+    [GeneratedRegex(@"<(script|style|head)\b[^>]*>.*?</\1\s*>", RegexOptions.IgnoreCase | RegexOptions.Singleline)]
+    private static partial Regex ScriptOrStyle();
+    [GeneratedRegex(@"<br\s*/?>|</(p|div|h[1-6]|li|tr|table|blockquote|pre)\s*>", RegexOptions.IgnoreCase)]
+    private static partial Regex LineBreak();
+    [GeneratedRegex(@"<[^>]+>")]
+    private static partial Regex AnyTag();
+    [GeneratedRegex(@"\n\s*\n(\s*\n)+")]
+    private static partial Regex ManyBlankLines();
+}

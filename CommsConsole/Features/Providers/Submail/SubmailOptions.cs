@@ -1,0 +1,15 @@
+namespace CommsConsole.Features.Providers.Submail;
+
+/// <summary>Settings of one SUBMAIL SMS application (document 002).</summary>
+public sealed class SubmailOptions
+{
+    public string AppId { get; set; } = "";
+    public string AppKey { get; set; } = "";
+    /// <summary>"normal" (the app key is sent as the signature), "md5" or "sha1" (a digest of the parameters is sent).</summary>
+    public string SignType { get; set; } = "md5";
+    public string BaseUrl { get; set; } = "https://api-v4.mysubmail.com";
+    /// <summary>The 【…】 text SUBMAIL requires at the very start of every SMS, e.g. "【CommsConsole】".</summary>
+    public string Signature { get; set; } = "";
+    /// <summary>Price of one billed unit (SUBMAIL's <c>fee</c>).</summary>
+    public decimal UnitPrice { get; set; } = 0.05m;
+}
