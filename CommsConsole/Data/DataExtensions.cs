@@ -1,4 +1,6 @@
+using System.Data.Common;
 using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.EntityFrameworkCore;
 
 namespace CommsConsole.Data;
@@ -24,7 +26,7 @@ public static class DataExtensions
             throw new InvalidOperationException($"Database:Provider '{options.Provider}' is not supported; use Sqlite.");
         }
         var sqlite = ResolveSqlitePath(connectionString, builder.Environment.ContentRootPath);
-        builder.Services.AddDbContextFactory<AppDbContext>(o => o.UseSqlite(sqlite));
+        builder.Services.AddDbContextFactory<AppDbContext>(o => o.UseSqlite(sqlite).AddInterceptors(new SqliteConnectionSetup()));
         builder.Services.AddScoped<MessageStore>();
     }
 
@@ -41,6 +43,35 @@ public static class DataExtensions
         // Enough for a burst of concurrent writers (dispatch workers and requests) to queue rather than fail.
         csb.DefaultTimeout = Math.Max(csb.DefaultTimeout, 60);
         return csb.ToString();
+    }
+
+    /// <summary>
+    /// Connections leave checkpointing to <see cref="CheckpointAsync"/>: otherwise whichever commit crosses
+    /// SQLite's WAL threshold copies every page dispatch wrote back into the database, and that commit is often
+    /// a bulk request waiting to answer.
+    /// </summary>
+    private sealed class SqliteConnectionSetup : DbConnectionInterceptor
+    {
+        public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData) => Setup(connection);
+
+        public override Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken ct = default)
+        {
+            Setup(connection);
+            return Task.CompletedTask;
+        }
+
+        private static void Setup(DbConnection connection)
+        {
+            using var cmd = connection.CreateCommand();
+            cmd.CommandText = "PRAGMA wal_autocheckpoint=0;";
+            cmd.ExecuteNonQuery();
+        }
+    }
+
+    /// <summary>Copies committed WAL pages into the database file in the background (the sweeper calls it).</summary>
+    public static async Task CheckpointAsync(this AppDbContext db, CancellationToken ct)
+    {
+        if (db.Database.IsSqlite()) await db.Database.ExecuteSqlRawAsync("PRAGMA wal_checkpoint(PASSIVE);", ct);
     }
 
     /// <summary>WAL lets log queries read while dispatch writes; the setting is stored in the file.</summary>

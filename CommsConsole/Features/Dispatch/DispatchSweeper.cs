@@ -41,5 +41,6 @@ public sealed class DispatchSweeper(
 
         var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
         if (await db.Messages.AnyAsync(m => m.Status == MessageStatus.Pending && m.NextAttemptAt <= now, ct)) queue.Kick();
+        await db.CheckpointAsync(ct);
     }
 }

@@ -79,7 +79,7 @@ public sealed record CommunicationLogListResponse(
     public int? Duplicates { get; init; }
 }
 
-public sealed record CommunicationServices(MessagingService Messaging, TimeProvider Clock, HttpContext Http)
+public sealed record CommunicationServices(MessagingService Messaging, Dispatch.DispatchQueue Dispatch, TimeProvider Clock, HttpContext Http)
 {
     public Caller Caller => Caller.From(Http.User) ?? throw new InvalidOperationException("endpoint reached without an authenticated caller");
 }
@@ -107,10 +107,17 @@ public static class CommunicationApi
     {
         var error = ToSendRequest(body, out var request);
         if (error is not null) return Error(error, services.Clock);
-        var result = await services.Messaging.SendAsync(request!, services.Caller, ct);
+        var result = await services.Messaging.SendAsync(request! with { CallerStartsDispatch = true }, services.Caller, ct);
         if (!result.IsOk) return Error(result.Error!, services.Clock);
 
         var receipt = result.Value!;
+        var count = receipt.Messages.Count;
+        // Up to 10,000 items go back; dispatch starts once they are written rather than competing with the writing.
+        services.Http.Response.OnCompleted(() =>
+        {
+            services.Dispatch.Kick(count);
+            return Task.CompletedTask;
+        });
         var items = receipt.Messages.Select(CommunicationLogResponse.From).ToList();
         var message = receipt.Duplicates > 0 ? $"accepted {items.Count} messages; {receipt.Duplicates} duplicate recipients sent once" : $"accepted {items.Count} messages";
         return TypedResults.Ok(new CommunicationLogListResponse(200, message, items, items.Count,

@@ -35,6 +35,11 @@ public sealed record SendRequest
     public required string Source { get; init; }
     /// <summary>Send no earlier than this (a scheduled send); now when null.</summary>
     public DateTimeOffset? NotBefore { get; init; }
+    /// <summary>
+    /// The caller starts dispatch itself once it has answered (see <see cref="DispatchQueue.Kick"/>), so that a large
+    /// answer is not written while dispatch already competes for the CPU. The sweeper starts it regardless.
+    /// </summary>
+    public bool CallerStartsDispatch { get; init; }
 }
 
 public sealed record SendReceipt(Batch Batch, IReadOnlyList<Message> Messages, int Duplicates);
@@ -170,8 +175,8 @@ public sealed class MessagingService(
             BizType = Trim(request.BizType, 64), BizId = request.BizId, Remark = Trim(request.Remark, 500), CreatedAt = now, NextAttemptAt = due,
         };
         var messages = await store.InsertBatchAsync(batch, prototype, rows, ct);
-        if (due <= now) dispatch.Kick(messages.Count);
-        else dispatch.KickAt(due);
+        if (due > now) dispatch.KickAt(due);
+        else if (!request.CallerStartsDispatch) dispatch.Kick(messages.Count);
         return new SendReceipt(batch, messages, duplicates);
     }
 
