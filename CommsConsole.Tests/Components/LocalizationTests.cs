@@ -30,8 +30,11 @@ public sealed partial class LocalizationTests
             .SelectMany(f => LocalizedString().Matches(File.ReadAllText(f)).Select(m => m.Groups[1].Value))
             .Concat(Roles.All)
             .ToHashSet();
-        var translated = XDocument.Load(Path.Combine(root, "CommsConsole", "Resources", "Components", "Shared", "Ui.zh-CN.resx"))
-            .Root!.Elements("data").Select(d => d.Attribute("name")!.Value).ToHashSet();
+        var names = XDocument.Load(Path.Combine(root, "CommsConsole", "Resources", "Components", "Shared", "Ui.zh-CN.resx"))
+            .Root!.Elements("data").Select(d => d.Attribute("name")!.Value).ToList();
+        var translated = names.ToHashSet();
+        // Resource names are case-insensitive: "Sent" and "sent" would be one entry and lose a translation.
+        Assert.Empty(names.GroupBy(n => n, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1).Select(g => g.Key));
 
         Assert.True(used.Count > 100, $"only {used.Count} strings found; is the scan looking in the right place?");
         Assert.Empty(used.Except(translated).Order());
