@@ -1,6 +1,7 @@
 using CommsConsole.Components.Account;
 using CommsConsole.Data;
 using CommsConsole.Features.Api;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Identity;
@@ -34,10 +35,22 @@ public static class TenancyExtensions
                 options.MapInboundClaims = false;
                 options.Events = new JwtBearerEvents
                 {
+                    OnTokenValidated = async context =>
+                    {
+                        var services = context.HttpContext.RequestServices;
+                        var rejection = await services.GetRequiredService<TokenAccountCheck>()
+                            .RejectionAsync(context.Principal!, services.GetRequiredService<AppDbContext>());
+                        if (rejection is not null) context.Fail(rejection);
+                    },
                     OnChallenge = async context =>
                     {
                         context.HandleResponse();
-                        var message = context.AuthenticateFailure is null ? "missing bearer token" : "invalid or expired bearer token";
+                        var message = context.AuthenticateFailure switch
+                        {
+                            null => "missing bearer token",
+                            AuthenticationFailureException failure => failure.Message,
+                            _ => "invalid or expired bearer token",
+                        };
                         await ApiEnvelope.WriteErrorAsync(context.HttpContext, StatusCodes.Status401Unauthorized, message);
                     },
                     OnForbidden = context =>
@@ -71,6 +84,7 @@ public static class TenancyExtensions
             .AddPolicy(HangfirePolicy, p => p.AddAuthenticationSchemes(IdentityConstants.ApplicationScheme).RequireRole(Roles.SystemAdmin));
 
         services.AddSingleton<JwtKeyProvider>();
+        services.AddSingleton<TokenAccountCheck>();
         services.AddScoped<TokenService>();
         services.AddScoped<TenancyService>();
     }

@@ -52,6 +52,28 @@ public sealed class JwtKeyProvider(IServiceScopeFactory scopes, IOptions<JwtOpti
 
 public sealed record IssuedToken(string AccessToken, int ExpiresIn);
 
+/// <summary>
+/// Keeps bearer tokens in step with their accounts: a token stops working once its user is locked, deleted, or has
+/// had its role or password changed (each of which renews the security stamp the token carries). One primary-key
+/// read per request; caching it would let a locked account keep working until the cache expired.
+/// </summary>
+public sealed class TokenAccountCheck(TimeProvider clock)
+{
+    private sealed record AccountState(string? Stamp, DateTimeOffset? LockoutEnd);
+
+    public async Task<string?> RejectionAsync(ClaimsPrincipal principal, AppDbContext db)
+    {
+        var userId = principal.FindFirstValue("sub");
+        if (userId is null) return "token has no subject";
+        var state = await db.Users.AsNoTracking().Where(u => u.Id == userId)
+            .Select(u => new AccountState(u.SecurityStamp, u.LockoutEnd)).FirstOrDefaultAsync();
+        if (state is null) return "the account no longer exists";
+        if (state.LockoutEnd > clock.GetUtcNow()) return "the account is locked";
+        if (state.Stamp != principal.FindFirstValue(TokenService.StampClaim)) return "the account changed since this token was issued; get a new token";
+        return null;
+    }
+}
+
 public sealed class TokenService(
     UserManager<ApplicationUser> users,
     SignInManager<ApplicationUser> signIn,
@@ -59,6 +81,8 @@ public sealed class TokenService(
     IOptions<JwtOptions> options,
     TimeProvider clock)
 {
+    public const string StampClaim = "stamp";
+
     /// <summary>Checks the credentials (counting failures towards lockout) and issues a bearer token.</summary>
     public async Task<Result<IssuedToken>> IssueAsync(string? email, string? password)
     {
@@ -83,6 +107,7 @@ public sealed class TokenService(
                 new Claim("email", user.Email ?? ""),
                 new Claim("role", user.Role),
                 new Claim(Caller.TenantClaim, user.TenantId),
+                new Claim(StampClaim, user.SecurityStamp ?? ""),
             ]),
             NotBefore = now,
             IssuedAt = now,
