@@ -4,6 +4,8 @@ using CommsConsole.Features.Providers;
 using CommsConsole.Features.Providers.Submail;
 using Microsoft.Extensions.Time.Testing;
 
+using CommsConsole.Testing;
+
 namespace CommsConsole.Tests.Features.Providers;
 
 public sealed class SubmailProviderTests : IAsyncLifetime

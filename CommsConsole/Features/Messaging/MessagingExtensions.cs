@@ -31,7 +31,17 @@ public static class MessagingExtensions
         services.AddScoped<Campaigns.BatchService>();
         services.AddScoped<Dashboard.DashboardService>();
         services.AddSingleton<SimulatedProvider>();
-        services.AddSingleton<IProviderResolver, DefaultProviderResolver>();
+        services.AddOptions<ProvidersOptions>().BindConfiguration(ProvidersOptions.Section);
+        services.AddOptions<Providers.Submail.SubmailOptions>().BindConfiguration("Providers:Submail");
+        services.AddOptions<Providers.Smtp.SmtpOptions>().BindConfiguration("Providers:Smtp");
+        // No retry in the HTTP pipeline: a retried batchsend could send twice; retries belong to dispatch.
+        services.AddHttpClient(nameof(Providers.Submail.SubmailProvider), c => c.Timeout = TimeSpan.FromSeconds(30));
+        services.AddSingleton(sp => new Providers.Submail.SubmailProvider(
+            sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(Providers.Submail.SubmailProvider)),
+            sp.GetRequiredService<IOptions<Providers.Submail.SubmailOptions>>().Value,
+            sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new Providers.Smtp.SmtpProvider(sp.GetRequiredService<IOptions<Providers.Smtp.SmtpOptions>>().Value));
+        services.AddSingleton<IProviderResolver, ConfiguredProviderResolver>();
         services.AddSingleton<DispatchQueue>();
         services.AddTransient<DispatchJob>();
         services.AddHostedService<DispatchSweeper>();

@@ -1,4 +1,5 @@
 using CommsConsole.Features.Messaging;
+using Microsoft.Extensions.Options;
 
 namespace CommsConsole.Features.Providers;
 
@@ -33,8 +34,40 @@ public interface IProviderResolver
     IMessageProvider Resolve(string tenantId, Channel channel);
 }
 
-/// <summary>Until tenants configure real providers, every channel goes through the simulated one.</summary>
-public sealed class DefaultProviderResolver(SimulatedProvider simulated) : IProviderResolver
+public sealed class ProvidersOptions
 {
-    public IMessageProvider Resolve(string tenantId, Channel channel) => simulated;
+    public const string Section = "Providers";
+    /// <summary>"simulated" (default) or "submail" (settings under Providers:Submail).</summary>
+    public string Sms { get; set; } = "simulated";
+    /// <summary>"simulated" (default) or "smtp" (settings under Providers:Smtp).</summary>
+    public string Email { get; set; } = "simulated";
+}
+
+/// <summary>
+/// The provider of each channel, chosen in configuration for the whole installation. Choosing per tenant (with a
+/// fallback when the primary fails) builds on this.
+/// </summary>
+public sealed class ConfiguredProviderResolver : IProviderResolver
+{
+    private readonly IMessageProvider _sms;
+    private readonly IMessageProvider _email;
+
+    public ConfiguredProviderResolver(IOptions<ProvidersOptions> options, IServiceProvider services)
+    {
+        var o = options.Value;
+        _sms = o.Sms.Trim().ToLowerInvariant() switch
+        {
+            "simulated" => services.GetRequiredService<SimulatedProvider>(),
+            "submail" => services.GetRequiredService<Submail.SubmailProvider>(),
+            var other => throw new InvalidOperationException($"Providers:Sms '{other}' is not one of simulated, submail"),
+        };
+        _email = o.Email.Trim().ToLowerInvariant() switch
+        {
+            "simulated" => services.GetRequiredService<SimulatedProvider>(),
+            "smtp" => services.GetRequiredService<Smtp.SmtpProvider>(),
+            var other => throw new InvalidOperationException($"Providers:Email '{other}' is not one of simulated, smtp"),
+        };
+    }
+
+    public IMessageProvider Resolve(string tenantId, Channel channel) => channel == Channel.Sms ? _sms : _email;
 }

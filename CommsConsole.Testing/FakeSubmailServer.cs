@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace CommsConsole.Tests.Features.Providers;
+namespace CommsConsole.Testing;
 
 /// <summary>
 /// A stand-in for SUBMAIL's <c>sms/batchsend</c> on 127.0.0.1. It checks the signature itself, from the form
