@@ -37,7 +37,7 @@ public sealed class AppServer : IAsyncDisposable
     public HttpClient Http { get; }
     public int Pid => _process.Id;
 
-    public static async Task<AppServer> StartAsync(string name, string dbPath)
+    public static async Task<AppServer> StartAsync(string name, string dbPath, IReadOnlyDictionary<string, string>? settings = null)
     {
         var dll = Path.Combine(Paths.Root, "CommsConsole", "bin", Paths.Configuration, "net10.0", "CommsConsole.dll");
         if (!File.Exists(dll)) throw new InvalidOperationException($"Build the app first: {dll} is missing");
@@ -53,6 +53,7 @@ public sealed class AppServer : IAsyncDisposable
         psi.Environment["Bootstrap__AdminEmail"] = AdminEmail;
         psi.Environment["Bootstrap__AdminPassword"] = AdminPassword;
         psi.Environment["Logging__LogLevel__Default"] = "Warning";
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>()) psi.Environment[key.Replace(":", "__")] = value;
 
         var logDir = Path.Combine(AppContext.BaseDirectory, "app-logs");
         Directory.CreateDirectory(logDir);

@@ -23,7 +23,7 @@ return await bench.RunAsync();
 
 /// <summary>Sizes of one run: the full suite, or --quick (small enough for CI, every path exercised once).</summary>
 public sealed record Settings(bool Quick, int BulkSize, int BulkReps, int DispatchRequests, int DispatchRequestSize, int DispatchReps,
-    int LogRows, int LogRequests, int DeepPage, double RenderSeconds, int RenderRuns, string? Out)
+    int LogRows, int LogRequests, int DeepPage, double RenderSeconds, int RenderRuns, int LoadClients, int LoadSeconds, string? Out)
 {
     public static Settings? Parse(string[] args)
     {
@@ -39,8 +39,8 @@ public sealed record Settings(bool Quick, int BulkSize, int BulkReps, int Dispat
             }
         }
         return quick
-            ? new Settings(true, 1_000, 1, 5, 1_000, 1, 20_000, 5, 250, 0.2, 1, output)
-            : new Settings(false, 10_000, 5, 10, 10_000, 3, 1_000_000, 30, 5_000, 2.0, 3, output);
+            ? new Settings(true, 1_000, 1, 5, 1_000, 1, 20_000, 5, 250, 0.2, 1, 10, 5, output)
+            : new Settings(false, 10_000, 5, 10, 10_000, 3, 1_000_000, 30, 5_000, 2.0, 3, 50, 60, output);
     }
 
     public int DispatchTotal => DispatchRequests * DispatchRequestSize;
@@ -65,6 +65,7 @@ public sealed class Bench(Settings s)
             await Step("1 bulk accept", BulkAcceptAsync);
             await Step("2+5 dispatch throughput and memory", DispatchAsync);
             await Step("3 log queries", LogQueriesAsync);
+            await Step("6 mixed load", LoadAsync);
         }
         finally
         {
@@ -206,9 +207,108 @@ public sealed class Bench(Settings s)
             ratio <= 2 ? "met" : $"**MISSED**: {ratio:F1}×", ""));
     }
 
+    // ---------------------------------------------------------------- 6. mixed load from concurrent clients
+
+    /// <summary>
+    /// Clients in this process (a separate process from the server) each loop for a fixed time: nine log queries
+    /// (random page and status) for every bulk send of 100 recipients. Every answer must be a 2xx.
+    /// </summary>
+    private async Task LoadAsync()
+    {
+        await using var app = await AppServer.StartAsync("load", Path.Combine(_tmp, "load.db"));
+        var logs = new System.Collections.Concurrent.ConcurrentBag<double>();
+        var bulks = new System.Collections.Concurrent.ConcurrentBag<double>();
+        var errors = 0;
+        string[] statuses = ["", "&status=sent", "&status=failed", "&channel=sms"];
+        var until = DateTime.UtcNow.AddSeconds(s.LoadSeconds);
+        var clients = Enumerable.Range(0, s.LoadClients).Select(async c =>
+        {
+            var random = new Random(c);
+            var n = 0;
+            while (DateTime.UtcNow < until)
+            {
+                var sw = Stopwatch.StartNew();
+                try
+                {
+                    if (n++ % 10 == 9)
+                    {
+                        var r = await SendBulkAsync(app, BulkPayload(Phones(100)));
+                        if (r.Total != 100) Interlocked.Increment(ref errors);
+                        bulks.Add(sw.Elapsed.TotalMilliseconds);
+                    }
+                    else
+                    {
+                        using var response = await app.Http.GetAsync($"/communication/logs?page={random.Next(1, 20)}&page_size=20{statuses[random.Next(statuses.Length)]}");
+                        await response.Content.ReadAsByteArrayAsync();
+                        if (!response.IsSuccessStatusCode) Interlocked.Increment(ref errors);
+                        logs.Add(sw.Elapsed.TotalMilliseconds);
+                    }
+                }
+                catch (Exception ex) when (ex is HttpRequestException or InvalidOperationException or TaskCanceledException)
+                {
+                    Interlocked.Increment(ref errors);
+                }
+            }
+        }).ToList();
+        await Task.WhenAll(clients);
+        var total = logs.Count + bulks.Count;
+        Log($"   {s.LoadClients} clients for {s.LoadSeconds} s: {total:N0} requests ({logs.Count:N0} log queries, {bulks.Count:N0} bulk sends), {errors} errors; " +
+            $"logs p50 {Stats.Percentile(logs.ToList(), 50):F1} ms p99 {Stats.Percentile(logs.ToList(), 99):F1} ms; bulk p50 {Stats.Percentile(bulks.ToList(), 50):F1} ms p99 {Stats.Percentile(bulks.ToList(), 99):F1} ms");
+        if (errors > 0) _errors.Add($"mixed load: {errors} failed requests");
+        _figures.Add(new Figure("6", $"{s.LoadClients} concurrent clients for {s.LoadSeconds} s, 9 log queries per bulk send of 100 (one app, dispatching meanwhile)",
+            $"logs p50 {Stats.Percentile(logs.ToList(), 50):F1} ms, p99 {Stats.Percentile(logs.ToList(), 99):F1} ms; bulk p50 {Stats.Percentile(bulks.ToList(), 50):F1} ms, p99 {Stats.Percentile(bulks.ToList(), 99):F1} ms",
+            "–", $"{total:N0} requests", "no error", errors == 0 ? "met" : $"**MISSED**: {errors} errors",
+            $"{total / (double)s.LoadSeconds:N0} requests/s"));
+    }
+
     // ---------------------------------------------------------------- 2 + 5. dispatch throughput, peak memory
 
     private async Task DispatchAsync()
+    {
+        await DispatchSimulatedAsync();
+        await DispatchSubmailAsync();
+    }
+
+    /// <summary>Figure 2b: the same load through the SUBMAIL adapter to the fake SUBMAIL server answering after 50 ms.</summary>
+    private async Task DispatchSubmailAsync()
+    {
+        var rates = new List<double>();
+        var requests = new List<double>();
+        for (var rep = 0; rep < s.DispatchReps; rep++)
+        {
+            await using var submail = await CommsConsole.Testing.FakeSubmailServer.StartAsync();
+            submail.Delay = TimeSpan.FromMilliseconds(50);
+            await using var app = await AppServer.StartAsync($"dispatch-submail-{rep + 1}", Path.Combine(_tmp, $"dispatch-submail-{rep + 1}.db"), new Dictionary<string, string>
+            {
+                ["Providers:Sms"] = "submail",
+                ["Providers:Submail:BaseUrl"] = submail.BaseUrl.ToString().TrimEnd('/'),
+                ["Providers:Submail:AppId"] = CommsConsole.Testing.FakeSubmailServer.AppId,
+                ["Providers:Submail:AppKey"] = CommsConsole.Testing.FakeSubmailServer.AppKey,
+                ["Providers:Submail:Signature"] = "【CommsConsole】",
+            });
+            var payloads = Enumerable.Range(0, s.DispatchRequests).Select(_ => BulkPayload(Phones(s.DispatchRequestSize))).ToList();
+            using var ro = Db.OpenReadOnly(app.DbPath);
+            var sw = Stopwatch.StartNew();
+            foreach (var payload in payloads)
+            {
+                var r = await SendBulkAsync(app, payload);
+                if (r.Total != s.DispatchRequestSize) throw new InvalidOperationException($"bulk answered total {r.Total}");
+            }
+            await DrainAsync(ro, TimeSpan.FromMinutes(10), poll: 50);
+            var elapsed = sw.Elapsed;
+            var sent = Db.Scalar(ro, """SELECT COUNT(*) FROM "Messages" WHERE "Status" IN (2,3) AND "Provider" = 'submail'""");
+            if (sent != s.DispatchTotal) throw new InvalidOperationException($"{sent} of {s.DispatchTotal} sent through SUBMAIL");
+            var rate = s.DispatchTotal / elapsed.TotalSeconds;
+            rates.Add(rate);
+            requests.Add(submail.Requests.Count);
+            Log($"   SUBMAIL run {rep + 1}: {s.DispatchTotal:N0} in {elapsed.TotalSeconds:F1} s = {rate:N0}/s over {submail.Requests.Count:N0} batchsend requests");
+        }
+        _figures.Add(new Figure("2b", $"dispatch {s.DispatchTotal:N0} messages through the SUBMAIL adapter to a fake SUBMAIL server answering after 50 ms (signature checked)",
+            $"{Stats.Median(rates):N0} msg/s", Stats.Spread(rates, "N0") + " msg/s", $"{s.DispatchReps} (fresh app each)", "–", "–",
+            $"{Stats.Median(requests):N0} batchsend requests per run (one per dispatch chunk of one text)"));
+    }
+
+    private async Task DispatchSimulatedAsync()
     {
         var rates = new List<double>();
         var peaks = new List<double>();
@@ -254,8 +354,6 @@ public sealed class Bench(Settings s)
             median >= 5_000 ? "met" : $"**MISSED**: {median:N0} msg/s",
             $"total {Stats.Median(totalSeconds):F1} s, of which the {s.DispatchRequests} requests took {Stats.Median(acceptSeconds):F1} s (medians; dispatch runs alongside)"
             + (notes.Count > 0 ? "; " + string.Join("; ", notes) : "")));
-        _figures.Add(new Figure("2b", "dispatch through the SUBMAIL adapter with 50 ms latency", "not measured", "–", "–", "–", "–",
-            "not measured: SUBMAIL adapter not built yet"));
         _figures.Add(new Figure("5", $"peak RSS of the server process (VmHWM) during figure 2's {s.DispatchTotal:N0}-message run",
             $"{peakMedian:F0} MB", Stats.Spread(peaks, "F0") + " MB", n, "< 400 MB",
             peakMedian < 400 ? "met" : $"**MISSED**: {peakMedian:F0} MB", "includes start-up; one fresh process per run"));
@@ -431,6 +529,12 @@ public sealed class Bench(Settings s)
               the body; every answer must hold 20 items. p50/p95 interpolate.
             - **4**: `LiquidTemplateEngine` in this process (no HTTP): one template compiled once, rendered on one thread with 4,096 different
               variable sets in turn; {s.RenderRuns} runs of {s.RenderSeconds:0.#} s after a warm-up.
+            - **2b**: as 2, but the app is started with `Providers:Sms=submail` pointing at the fake SUBMAIL server of `CommsConsole.Testing`
+              (in this process, on 127.0.0.1), which checks every signature and answers each `batchsend` after 50 ms.
+            - **6**: one fresh app; {s.LoadClients} clients in this process loop for {s.LoadSeconds} s, each sending nine
+              `GET /communication/logs` (random page 1–19, random status/channel filter) for every `POST /communication/bulk` of 100
+              recipients, over one shared HTTP connection pool; latency is per request to the end of the body; any non-2xx or
+              exception counts as an error. The app dispatches the sends meanwhile.
             """);
         return sb.ToString();
     }
