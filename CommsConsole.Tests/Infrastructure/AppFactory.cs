@@ -22,6 +22,8 @@ public class AppFactory : WebApplicationFactory<Program>, IAsyncLifetime
     public const string AdminPassword = "Admin-Passw0rd!";
     /// <summary>Numbers the simulated provider refuses permanently, to produce failed records on demand.</summary>
     public const string RejectedPrefix = "1990000";
+    /// <summary>The key SUBHOOK delivery reports to this app are signed with.</summary>
+    public const string SubhookKey = "subhook-test-key";
 
     private readonly Dictionary<string, string?> _settings = new();
 
@@ -39,6 +41,7 @@ public class AppFactory : WebApplicationFactory<Program>, IAsyncLifetime
         _settings["Dispatch:ChunkSize"] = "200";
         _settings["Providers:Simulated:RejectRecipientPattern"] = "^" + RejectedPrefix;
         _settings["Providers:Simulated:RecordPath"] = RecordPath;
+        _settings["Providers:Submail:SubhookKey"] = SubhookKey;
         _settings["Logging:LogLevel:Default"] = "Warning";
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>()) _settings[k] = v;
         UseKestrel(options => options.Listen(System.Net.IPAddress.Loopback, 0));

@@ -42,6 +42,7 @@ public static class MessagingExtensions
             sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new Providers.Smtp.SmtpProvider(sp.GetRequiredService<IOptions<Providers.Smtp.SmtpOptions>>().Value));
         services.AddSingleton<IProviderResolver, ConfiguredProviderResolver>();
+        services.AddScoped<Receipts.SubhookReceiver>();
         services.AddSingleton<DispatchQueue>();
         services.AddTransient<DispatchJob>();
         services.AddHostedService<DispatchSweeper>();
@@ -69,6 +70,7 @@ public static class MessagingExtensions
     {
         app.MapCommunicationApi();
         app.MapNotificationSmsApi();
+        Receipts.ReceiptsApi.MapReceiptsApi(app);
         app.MapHangfireDashboard("/hangfire", new DashboardOptions { Authorization = [], AppPath = "/" })
             .RequireAuthorization(TenancyExtensions.HangfirePolicy);
     }

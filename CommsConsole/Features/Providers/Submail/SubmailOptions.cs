@@ -10,6 +10,8 @@ public sealed class SubmailOptions
     public string BaseUrl { get; set; } = "https://api-v4.mysubmail.com";
     /// <summary>The 【…】 text SUBMAIL requires at the very start of every SMS, e.g. "【CommsConsole】".</summary>
     public string Signature { get; set; } = "";
+    /// <summary>The key SUBHOOK delivery reports are signed with (md5 of the report's token followed by this key).</summary>
+    public string SubhookKey { get; set; } = "";
     /// <summary>Price of one billed unit (SUBMAIL's <c>fee</c>).</summary>
     public decimal UnitPrice { get; set; } = 0.05m;
 }

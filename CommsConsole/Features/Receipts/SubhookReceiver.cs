@@ -1,0 +1,124 @@
+using System.Security.Cryptography;
+using System.Text;
+using CommsConsole.Data;
+using CommsConsole.Features.Api;
+using CommsConsole.Features.Common;
+using CommsConsole.Features.Messaging;
+using CommsConsole.Features.Providers.Submail;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace CommsConsole.Features.Receipts;
+
+/// <summary>One SUBHOOK event as SUBMAIL posts it (form fields or JSON).</summary>
+public sealed record SubhookEvent(string? Events, string? Address, string? App, string? SendId, string? Tag, string? Timestamp,
+    string? Token, string? Signature, string? Report, string? Content);
+
+public enum SubhookOutcome { Applied, AlreadyApplied, UnknownSendId, Ignored }
+
+/// <summary>
+/// Delivery reports from SUBMAIL (SUBHOOK): verified by signature, then applied to the message whose third-party id
+/// they name. Applying is idempotent: a report only moves a message out of <c>sent</c>, so the same event twice
+/// changes nothing the second time.
+/// </summary>
+public sealed class SubhookReceiver(AppDbContext db, IOptions<SubmailOptions> options, TimeProvider clock, ILogger<SubhookReceiver> logger)
+{
+    public bool IsAuthentic(SubhookEvent e)
+    {
+        var key = options.Value.SubhookKey;
+        if (string.IsNullOrEmpty(key) || string.IsNullOrEmpty(e.Token) || string.IsNullOrEmpty(e.Signature)) return false;
+        var expected = Convert.ToHexStringLower(MD5.HashData(Encoding.UTF8.GetBytes(e.Token + key)));
+        return CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(e.Signature.Trim().ToLowerInvariant()));
+    }
+
+    public async Task<SubhookOutcome> ApplyAsync(SubhookEvent e, CancellationToken ct)
+    {
+        var kind = e.Events?.Trim().ToLowerInvariant();
+        if (kind is not ("delivered" or "dropped"))
+        {
+            // Replies (mo) and template events are acknowledged; opt-out keywords in replies are the compliance area's.
+            logger.LogInformation("SUBHOOK {Event} event acknowledged for send id {SendId}", kind, e.SendId);
+            return SubhookOutcome.Ignored;
+        }
+        if (string.IsNullOrWhiteSpace(e.SendId)) return SubhookOutcome.UnknownSendId;
+        var message = await db.Messages.AsNoTracking().Where(m => m.ThirdPartyId == e.SendId)
+            .Select(m => new { m.Id, m.BatchId, m.Status }).FirstOrDefaultAsync(ct);
+        if (message is null) return SubhookOutcome.UnknownSendId;
+
+        var at = long.TryParse(e.Timestamp, out var unix) ? DateTimeOffset.FromUnixTimeSeconds(unix) : clock.GetUtcNow();
+        var now = clock.GetUtcNow();
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        int changed;
+        if (kind == "delivered")
+        {
+            changed = await db.Messages.Where(m => m.Id == message.Id && m.Status == MessageStatus.Sent).ExecuteUpdateAsync(s => s
+                .SetProperty(m => m.Status, MessageStatus.Delivered)
+                .SetProperty(m => m.DeliveredAt, at)
+                .SetProperty(m => m.ThirdPartyStatus, "delivered")
+                .SetProperty(m => m.UpdatedAt, now), ct);
+            if (changed == 1)
+                await db.Batches.Where(b => b.Id == message.BatchId).ExecuteUpdateAsync(s => s.SetProperty(b => b.Sent, b => b.Sent - 1).SetProperty(b => b.Delivered, b => b.Delivered + 1), ct);
+        }
+        else
+        {
+            var reason = string.IsNullOrWhiteSpace(e.Report) ? "dropped by the carrier" : $"dropped by the carrier: {e.Report.Trim()}";
+            changed = await db.Messages.Where(m => m.Id == message.Id && m.Status == MessageStatus.Sent).ExecuteUpdateAsync(s => s
+                .SetProperty(m => m.Status, MessageStatus.Failed)
+                .SetProperty(m => m.Error, reason)
+                .SetProperty(m => m.ThirdPartyStatus, "dropped")
+                .SetProperty(m => m.UpdatedAt, now), ct);
+            if (changed == 1)
+                await db.Batches.Where(b => b.Id == message.BatchId).ExecuteUpdateAsync(s => s.SetProperty(b => b.Sent, b => b.Sent - 1).SetProperty(b => b.Failed, b => b.Failed + 1), ct);
+        }
+        await tx.CommitAsync(ct);
+        return changed == 1 ? SubhookOutcome.Applied : SubhookOutcome.AlreadyApplied;
+    }
+}
+
+public static class ReceiptsApi
+{
+    public static void MapReceiptsApi(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/webhooks/submail", ReceiveSubmail).AllowAnonymous().WithTags("webhooks").DisableAntiforgery()
+            .WithSummary("SUBHOOK delivery reports from SUBMAIL (signed; unsigned or wrongly signed events are refused)")
+            .Produces<SimpleResponse>().Produces<SimpleResponse>(401);
+    }
+
+    public static async Task<IResult> ReceiveSubmail(HttpRequest request, SubhookReceiver receiver, TimeProvider clock, CancellationToken ct)
+    {
+        SubhookEvent e;
+        if (request.HasFormContentType)
+        {
+            var form = await request.ReadFormAsync(ct);
+            string? F(string name) => form.TryGetValue(name, out var v) ? v.ToString() : null;
+            e = new SubhookEvent(F("events"), F("address"), F("app"), F("send_id"), F("tag"), F("timestamp"), F("token"), F("signature"), F("report"), F("content"));
+        }
+        else if (request.HasJsonContentType())
+        {
+            Dictionary<string, System.Text.Json.JsonElement> json;
+            try
+            {
+                json = await request.ReadFromJsonAsync<Dictionary<string, System.Text.Json.JsonElement>>(ct) ?? [];
+            }
+            catch (System.Text.Json.JsonException)
+            {
+                return ApiEnvelope.Simple(AppError.Validation("body: not a JSON object"), clock);
+            }
+            string? J(string name) => json.TryGetValue(name, out var v) ? (v.ValueKind == System.Text.Json.JsonValueKind.String ? v.GetString() : v.GetRawText()) : null;
+            e = new SubhookEvent(J("events"), J("address"), J("app"), J("send_id"), J("tag"), J("timestamp"), J("token"), J("signature"), J("report"), J("content"));
+        }
+        else
+        {
+            return ApiEnvelope.Simple(AppError.Validation("body: expected form fields or a JSON object"), clock);
+        }
+        if (!receiver.IsAuthentic(e)) return ApiEnvelope.Simple(new AppError(ErrorKind.Unauthorized, "signature: the event is not signed with this installation's SUBHOOK key"), clock);
+        var outcome = await receiver.ApplyAsync(e, ct);
+        return TypedResults.Ok(new SimpleResponse(200, outcome switch
+        {
+            SubhookOutcome.Applied => "applied",
+            SubhookOutcome.AlreadyApplied => "already applied",
+            SubhookOutcome.UnknownSendId => "unknown send id; ignored",
+            _ => "acknowledged",
+        }, ApiEnvelope.Timestamp(clock.GetUtcNow())));
+    }
+}
