@@ -52,3 +52,42 @@ public sealed class SubmailDispatchTests
         Assert.Contains("blacklist", rows[2].Error);
     }
 }
+
+public sealed class ThrottleTests
+{
+    [Fact]
+    public async Task Dispatch_HoldsSubmailToItsRate_AcrossAllWorkers()
+    {
+        const int messages = 600, perSecond = 200;
+        await using var submail = await FakeSubmailServer.StartAsync();
+        await using var app = new AppFactory(null, new Dictionary<string, string?>
+        {
+            ["Providers:Sms"] = "submail",
+            ["Providers:Submail:BaseUrl"] = submail.BaseUrl.ToString().TrimEnd('/'),
+            ["Providers:Submail:AppId"] = FakeSubmailServer.AppId,
+            ["Providers:Submail:AppKey"] = FakeSubmailServer.AppKey,
+            ["Providers:Submail:Signature"] = "【CommsConsole】",
+            ["Providers:Throttle:Sms:MessagesPerSecond"] = perSecond.ToString(),
+            ["Providers:Throttle:Sms:MaxConcurrency"] = "2",
+            ["Dispatch:ChunkSize"] = "500",
+        });
+        await ((IAsyncLifetime)app).InitializeAsync();
+        var tenant = await app.CreateTenantAsync();
+        var (client, _) = await app.UserAsync(Roles.Marketer, tenant);
+        var phones = Enumerable.Range(0, messages).Select(i => $"139{i:D8}").ToArray();
+        var sentAt = DateTimeOffset.UtcNow;
+        var batchId = (await client.PostAsync("/communication/bulk", new { channel = "sms", content = "hi", recipients = phones })).Body.Long("batch_id");
+        await app.WaitUntilAsync(async db => await db.Messages.CountAsync(m => m.BatchId == batchId && m.Status == MessageStatus.Sent) == messages,
+            TimeSpan.FromSeconds(60));
+
+        // Measured by the provider's clock: N messages at R per second span at least N/R seconds (the first slice
+        // waits for its second's tokens like the others), and no request carries more than one second's allowance.
+        var requests = submail.Requests.Where(r => r.Accepted).OrderBy(r => r.ArrivedAt).ToList();
+        Assert.Equal(messages, requests.Sum(r => r.To.Length));
+        Assert.All(requests, r => Assert.True(r.To.Length <= perSecond, $"{r.To.Length} numbers in one request"));
+        var minimum = TimeSpan.FromSeconds((double)messages / perSecond);
+        Assert.True(requests[^1].ArrivedAt - sentAt >= minimum, $"the last of {messages} messages arrived {(requests[^1].ArrivedAt - sentAt).TotalSeconds:F2} s after the send");
+        var span = requests[^1].ArrivedAt - requests[0].ArrivedAt;
+        Assert.True(span >= minimum - TimeSpan.FromSeconds(1.1), $"{messages} messages arrived within {span.TotalSeconds:F2} s");
+    }
+}

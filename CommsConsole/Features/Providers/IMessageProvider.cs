@@ -55,19 +55,25 @@ public sealed class ConfiguredProviderResolver : IProviderResolver
     public ConfiguredProviderResolver(IOptions<ProvidersOptions> options, IServiceProvider services)
     {
         var o = options.Value;
+        var config = services.GetRequiredService<IConfiguration>();
         _sms = o.Sms.Trim().ToLowerInvariant() switch
         {
             "simulated" => services.GetRequiredService<SimulatedProvider>(),
             "submail" => services.GetRequiredService<Submail.SubmailProvider>(),
             var other => throw new InvalidOperationException($"Providers:Sms '{other}' is not one of simulated, submail"),
         };
+        _sms = Throttled(_sms, config.GetSection("Providers:Throttle:Sms").Get<ThrottleOptions>());
         _email = o.Email.Trim().ToLowerInvariant() switch
         {
             "simulated" => services.GetRequiredService<SimulatedProvider>(),
             "smtp" => services.GetRequiredService<Smtp.SmtpProvider>(),
             var other => throw new InvalidOperationException($"Providers:Email '{other}' is not one of simulated, smtp"),
         };
+        _email = Throttled(_email, config.GetSection("Providers:Throttle:Email").Get<ThrottleOptions>());
     }
+
+    private static IMessageProvider Throttled(IMessageProvider provider, ThrottleOptions? throttle) =>
+        throttle is { MessagesPerSecond: > 0 } or { MaxConcurrency: > 0 } ? new ThrottledProvider(provider, throttle) : provider;
 
     public IMessageProvider Resolve(string tenantId, Channel channel) => channel == Channel.Sms ? _sms : _email;
 }
