@@ -98,7 +98,8 @@ public sealed class ComposeService(MessagingService messaging, TemplateService t
     private PreviewItem Render(Channel channel, CompiledTemplate body, CompiledTemplate? subject, RecipientEntry recipient)
     {
         var shown = recipient.Normalized is { Length: > 0 } n ? n : "(sample)";
-        if (!engine.TryRender(body, recipient.Variables, htmlEncode: false, out var content, out var error)) return new PreviewItem(shown, null, null, error, null);
+        var htmlEncode = channel == Channel.Email && Providers.Smtp.SmtpProvider.LooksLikeHtml(body.Source);
+        if (!engine.TryRender(body, recipient.Variables, htmlEncode, out var content, out var error)) return new PreviewItem(shown, null, null, error, null);
         string? renderedSubject = null;
         if (subject is not null && !engine.TryRender(subject, recipient.Variables, false, out renderedSubject, out var subjectError))
             return new PreviewItem(shown, null, content, subjectError, null);

@@ -219,7 +219,9 @@ public sealed class MessagingService(
         IReadOnlyDictionary<string, string> variables, string? where)
     {
         var at = where is null ? "" : $" ({where})";
-        if (!engine.TryRender(body, variables, htmlEncode: false, out var content, out var error)) return AppError.Validation($"content: could not be rendered{at}: {error}");
+        // Recipient data must not inject markup into an HTML email; the template's own markup stays.
+        var htmlEncode = channel == Channel.Email && Providers.Smtp.SmtpProvider.LooksLikeHtml(body.Source);
+        if (!engine.TryRender(body, variables, htmlEncode, out var content, out var error)) return AppError.Validation($"content: could not be rendered{at}: {error}");
         if (string.IsNullOrWhiteSpace(content)) return AppError.Validation($"content: is empty once rendered{at}", CodeEmptyContent);
         if (channel == Channel.Sms && content.Length > MaxSmsLength)
             return AppError.Validation($"content: SMS text is {content.Length} characters once rendered{at}; at most {MaxSmsLength} are allowed");

@@ -140,7 +140,7 @@ public sealed partial class SmtpProvider : IMessageProvider
         _ => "a command",
     };
 
-    internal static bool LooksLikeHtml(string content) => HtmlTag().IsMatch(content);
+    public static bool LooksLikeHtml(string content) => HtmlTag().IsMatch(content);
 
     internal static string HtmlToText(string html)
     {
