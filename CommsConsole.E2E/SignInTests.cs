@@ -11,6 +11,11 @@ public sealed class SignInTests(BrowserFixture fixture)
         await Ui.SignInAsync(page, AppProcess.AdminEmail, AppProcess.AdminPassword);
         await Expect(page.GetByText(AppProcess.AdminEmail).First).ToBeVisibleAsync();
         Assert.DoesNotContain("/Account/Login", page.Url);
+
+        // The SystemAdmin, and only a signed-in SystemAdmin, reaches the background jobs.
+        var dashboard = await page.GotoAsync("/hangfire");
+        Assert.Equal(200, dashboard!.Status);
+        await Expect(page.GetByText("Servers").First).ToBeVisibleAsync();
     });
 
     [Fact]
