@@ -106,14 +106,25 @@ public sealed class Bench(Settings s)
 
     // ---------------------------------------------------------------- 4. template renders
 
+    private const string TaggedTemplate = "{% if minutes == '1' %}【CommsConsole】{% endif %}您的验证码是{{ code | upcase }}，{{ minutes }}分钟内有效。";
+
+    /// <summary>Figure 4 for a text-and-variables template (the common SMS shape) and 4b for one with a tag and a filter (DotLiquid's path).</summary>
     private void TemplateRenders()
     {
+        RenderFigure("4", "template renders/s (text and variables: one compiled template, 4,096 variable sets, 1 thread, in-process)",
+            SmsTemplate, "您的验证码是007919，2分钟内有效。");
+        RenderFigure("4b", "template renders/s (with an `if` tag and a filter, so through DotLiquid; otherwise as 4)",
+            TaggedTemplate, "您的验证码是007919，2分钟内有效。");
+    }
+
+    private void RenderFigure(string id, string title, string source, string expectedSecond)
+    {
         var engine = new LiquidTemplateEngine(Options.Create(new TemplateLimits()));
-        if (!engine.TryCompile(SmsTemplate, out var template, out var syntax)) throw new InvalidOperationException("template does not compile: " + syntax);
+        if (!engine.TryCompile(source, out var template, out var syntax)) throw new InvalidOperationException("template does not compile: " + syntax);
         var variables = Enumerable.Range(0, 4096)
             .Select(i => (IReadOnlyDictionary<string, string>)new Dictionary<string, string> { ["code"] = (i * 7919 % 1_000_000).ToString("D6"), ["minutes"] = (i % 10 + 1).ToString() })
             .ToArray();
-        if (!engine.TryRender(template, variables[1], false, out var sample, out var error) || sample != "您的验证码是007919，2分钟内有效。")
+        if (!engine.TryRender(template, variables[1], false, out var sample, out var error) || sample != expectedSecond)
             throw new InvalidOperationException($"unexpected render: {sample ?? error}");
 
         double Run(double seconds)
@@ -136,10 +147,10 @@ public sealed class Bench(Settings s)
         for (var r = 0; r < s.RenderRuns; r++)
         {
             rates.Add(Run(s.RenderSeconds));
-            Log($"   run {r + 1}: {rates[^1]:N0} renders/s");
+            Log($"   {id} run {r + 1}: {rates[^1]:N0} renders/s");
         }
         var median = Stats.Median(rates);
-        _figures.Add(new Figure("4", "template renders/s (one compiled template, 4,096 variable sets, 1 thread, in-process)",
+        _figures.Add(new Figure(id, title,
             $"{median:N0}/s", Stats.Spread(rates, "N0"), $"{rates.Count} × {s.RenderSeconds:0.#} s", "≥ 200,000/s",
             median >= 200_000 ? "met" : $"**MISSED**: {median:N0}/s is {median / 200_000:P0} of the target", ""));
     }
