@@ -38,6 +38,8 @@ public sealed class BadInputReliabilityTests(SharedApp app, ITestOutputHelper ou
     private const string Doubling = "{% assign s = 'x' %}{% for i in (1..100) %}{% assign s = s | append: s %}{% endfor %}{{ s }}";
     private const string Include = "{% include 'x' %}";
     private static readonly string Nested = string.Concat(Enumerable.Repeat("{% if true %}", 1_000)) + "x" + string.Concat(Enumerable.Repeat("{% endif %}", 1_000));
+    /// <summary>1,000 levels in under 20,000 characters, so the nesting limit is reached before the length limit.</summary>
+    private static readonly string NestedCompact = string.Concat(Enumerable.Repeat("{%if 1%}", 1_000)) + "x" + string.Concat(Enumerable.Repeat("{%endif%}", 1_000));
     private static readonly string Huge = new('v', 10_000);
     private static readonly string DeepJson = new string('[', 100) + new string(']', 100);
 
@@ -77,6 +79,8 @@ public sealed class BadInputReliabilityTests(SharedApp app, ITestOutputHelper ou
         ["bulk: unknown template"] = new("POST", "/communication/bulk", Bulk("\"channel\":\"sms\",\"template\":\"NO_SUCH_TEMPLATE\",\"recipients\":[\"13800138000\"]"), Status: 404),
         ["bulk: Liquid endless loop"] = new("POST", "/communication/bulk", Bulk("\"channel\":\"sms\",\"content\":" + Q(EndlessLoop) + ",\"recipients\":[\"13800138000\"]")),
         ["bulk: Liquid nested 1,000 deep"] = new("POST", "/communication/bulk", Bulk("\"channel\":\"sms\",\"content\":" + Q(Nested) + ",\"recipients\":[\"13800138000\"]")),
+        ["bulk: Liquid nested 1,000 deep, compact tags"] = new("POST", "/communication/bulk", Bulk("\"channel\":\"sms\",\"content\":" + Q(NestedCompact) + ",\"recipients\":[\"13800138000\"]")),
+        ["send-template: 17,000 chars of Liquid tags in a param"] = new("POST", "/notification/sms/send-template", "{\"phone\":\"13800138000\",\"templateCode\":\"NOTIFY\",\"params\":{\"content\":" + Q(NestedCompact) + "}}"),
         ["bulk: Liquid doubling string"] = new("POST", "/communication/bulk", Bulk("\"channel\":\"email\",\"subject\":\"s\",\"content\":" + Q(Doubling) + ",\"recipients\":[\"alice@example.com\"]")),
         ["bulk: Liquid include"] = new("POST", "/communication/bulk", Bulk("\"channel\":\"sms\",\"content\":" + Q(Include) + ",\"recipients\":[\"13800138000\"]")),
         ["bulk: Liquid unclosed tag"] = new("POST", "/communication/bulk", Bulk("\"channel\":\"sms\",\"content\":\"hi {% if x %}\",\"recipients\":[\"13800138000\"]")),
