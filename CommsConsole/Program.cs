@@ -19,6 +19,7 @@ var app = builder.Build();
 await app.InitializeDatabaseAsync();
 
 app.UseApiErrorEnvelopes();
+app.UseApiJsonBodies();
 if (!app.Environment.IsDevelopment()) app.UseHsts();
 app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
 app.UseConsoleLocalization();

@@ -77,6 +77,23 @@ public static class ApiEnvelope
         });
     }
 
+    /// <summary>
+    /// The API takes JSON bodies (the webhooks also take forms). A body of another type would not match any API
+    /// endpoint and would fall through to the console's pages; it is answered 415 in the family's envelope instead.
+    /// </summary>
+    public static void UseApiJsonBodies(this WebApplication app) => app.Use(async (context, next) =>
+    {
+        var request = context.Request;
+        var hasBody = request.ContentLength > 0 || request.Headers.TransferEncoding.Count > 0;
+        if (hasBody && IsApiPath(request.Path) && !request.Path.StartsWithSegments("/webhooks") && !request.HasJsonContentType())
+        {
+            await WriteErrorAsync(context, StatusCodes.Status415UnsupportedMediaType,
+                $"body: expected Content-Type application/json, got '{request.ContentType ?? "none"}'");
+            return;
+        }
+        await next(context);
+    });
+
     private static string Describe(BadHttpRequestException bad)
     {
         if (bad.InnerException is JsonException json)
