@@ -80,14 +80,13 @@ public sealed class ThrottleTests
         await app.WaitUntilAsync(async db => await db.Messages.CountAsync(m => m.BatchId == batchId && m.Status == MessageStatus.Sent) == messages,
             TimeSpan.FromSeconds(60));
 
-        // Measured by the provider's clock: N messages at R per second span at least N/R seconds (the first slice
-        // waits for its second's tokens like the others), and no request carries more than one second's allowance.
+        // Measured by the provider's clock: N messages at R per second are all in no sooner than N/R seconds after the
+        // send (the first slice waits for its second's tokens like the others), and no request carries more than one
+        // second's allowance.
         var requests = submail.Requests.Where(r => r.Accepted).OrderBy(r => r.ArrivedAt).ToList();
         Assert.Equal(messages, requests.Sum(r => r.To.Length));
         Assert.All(requests, r => Assert.True(r.To.Length <= perSecond, $"{r.To.Length} numbers in one request"));
         var minimum = TimeSpan.FromSeconds((double)messages / perSecond);
         Assert.True(requests[^1].ArrivedAt - sentAt >= minimum, $"the last of {messages} messages arrived {(requests[^1].ArrivedAt - sentAt).TotalSeconds:F2} s after the send");
-        var span = requests[^1].ArrivedAt - requests[0].ArrivedAt;
-        Assert.True(span >= minimum - TimeSpan.FromSeconds(1.1), $"{messages} messages arrived within {span.TotalSeconds:F2} s");
     }
 }
