@@ -230,6 +230,12 @@ public sealed class Bench(Settings s)
         var logs = new System.Collections.Concurrent.ConcurrentBag<double>();
         var bulks = new System.Collections.Concurrent.ConcurrentBag<double>();
         var errors = 0;
+        var errorSamples = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        void Failed(string what)
+        {
+            Interlocked.Increment(ref errors);
+            if (errorSamples.Count < 5) errorSamples.Enqueue(what);
+        }
         string[] statuses = ["", "&status=sent", "&status=failed", "&channel=sms"];
         var until = DateTime.UtcNow.AddSeconds(s.LoadSeconds);
         var clients = Enumerable.Range(0, s.LoadClients).Select(async c =>
@@ -244,20 +250,20 @@ public sealed class Bench(Settings s)
                     if (n++ % 10 == 9)
                     {
                         var r = await SendBulkAsync(app, BulkPayload(Phones(100)));
-                        if (r.Total != 100) Interlocked.Increment(ref errors);
+                        if (r.Total != 100) Failed($"bulk answered total {r.Total} for 100 recipients");
                         bulks.Add(sw.Elapsed.TotalMilliseconds);
                     }
                     else
                     {
                         using var response = await app.Http.GetAsync($"/communication/logs?page={random.Next(1, 20)}&page_size=20{statuses[random.Next(statuses.Length)]}");
                         await response.Content.ReadAsByteArrayAsync();
-                        if (!response.IsSuccessStatusCode) Interlocked.Increment(ref errors);
+                        if (!response.IsSuccessStatusCode) Failed($"logs answered {(int)response.StatusCode}");
                         logs.Add(sw.Elapsed.TotalMilliseconds);
                     }
                 }
                 catch (Exception ex) when (ex is HttpRequestException or InvalidOperationException or TaskCanceledException)
                 {
-                    Interlocked.Increment(ref errors);
+                    Failed($"{ex.GetType().Name}: {ex.Message}");
                 }
             }
         }).ToList();
@@ -265,7 +271,8 @@ public sealed class Bench(Settings s)
         var total = logs.Count + bulks.Count;
         Log($"   {s.LoadClients} clients for {s.LoadSeconds} s: {total:N0} requests ({logs.Count:N0} log queries, {bulks.Count:N0} bulk sends), {errors} errors; " +
             $"logs p50 {Stats.Percentile(logs.ToList(), 50):F1} ms p99 {Stats.Percentile(logs.ToList(), 99):F1} ms; bulk p50 {Stats.Percentile(bulks.ToList(), 50):F1} ms p99 {Stats.Percentile(bulks.ToList(), 99):F1} ms");
-        if (errors > 0) _errors.Add($"mixed load: {errors} failed requests");
+        foreach (var sample in errorSamples) Log($"   error: {sample}");
+        if (errors > 0) _errors.Add($"mixed load: {errors} failed requests, e.g. {errorSamples.FirstOrDefault()}");
         _figures.Add(new Figure("6", $"{s.LoadClients} concurrent clients for {s.LoadSeconds} s, 9 log queries per bulk send of 100 (one app, dispatching meanwhile)",
             $"logs p50 {Stats.Percentile(logs.ToList(), 50):F1} ms, p99 {Stats.Percentile(logs.ToList(), 99):F1} ms; bulk p50 {Stats.Percentile(bulks.ToList(), 50):F1} ms, p99 {Stats.Percentile(bulks.ToList(), 99):F1} ms",
             "–", $"{total:N0} requests", "no error", errors == 0 ? "met" : $"**MISSED**: {errors} errors",
@@ -429,7 +436,8 @@ public sealed class Bench(Settings s)
     private List<string> Phones(int n)
     {
         var list = new List<string>(n);
-        for (var i = 0; i < n; i++) list.Add("13" + (_nextPhone++).ToString("D9"));
+        // Concurrent load clients draw numbers too: each number must be handed out once.
+        for (var i = 0; i < n; i++) list.Add("13" + (Interlocked.Increment(ref _nextPhone) - 1).ToString("D9"));
         return list;
     }
 
