@@ -9,7 +9,7 @@ public sealed class AdminTests(BrowserFixture fixture)
     [Fact]
     public Task Admin_CreatesAnAuditor_WhoCanReadButNotSend() => fixture.RunPageAsync(nameof(Admin_CreatesAnAuditor_WhoCanReadButNotSend), async page =>
     {
-        await Ui.SignInAsync(page, AppProcess.AdminEmail, AppProcess.AdminPassword);
+        await Ui.SignInAsync(page, ConsoleApp.AdminEmail, ConsoleApp.AdminPassword);
         await page.GotoAsync("/users");
         var email = $"auditor-{Guid.NewGuid():N}"[..20] + "@e2e.test";
         await Ui.Field(page, "new-user-email").FillAsync(email);

@@ -7,12 +7,12 @@ public sealed class BrowserFixture : IAsyncLifetime
 {
     private IPlaywright? _playwright;
 
-    public AppProcess App { get; private set; } = null!;
+    public ConsoleApp App { get; private set; } = null!;
     public IBrowser Browser { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
-        App = await AppProcess.StartAsync("console");
+        App = await ConsoleApp.StartAsync("console");
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {

@@ -17,7 +17,7 @@ public sealed class ConsoleFlowTests(BrowserFixture fixture)
     [Fact]
     public Task Marketer_SendsACsvCampaign_WatchesItFinish_RetriesAFailure_AndExports() => fixture.RunPageAsync(nameof(Marketer_SendsACsvCampaign_WatchesItFinish_RetriesAFailure_AndExports), async page =>
     {
-        await Ui.SignInAsync(page, AppProcess.AdminEmail, AppProcess.AdminPassword);
+        await Ui.SignInAsync(page, ConsoleApp.AdminEmail, ConsoleApp.AdminPassword);
         await Expect(page.GetByTestId("signed-in-user")).ToBeVisibleAsync();
 
         // A template with a variable, checked as it is typed.
@@ -36,7 +36,7 @@ public sealed class ConsoleFlowTests(BrowserFixture fixture)
         var csv = new StringBuilder("phone,name\n");
         for (var i = 0; i < Recipients; i++)
         {
-            var phone = i < Rejected ? $"{AppProcess.RejectedPrefix}{i:D4}" : $"138{i:D8}";
+            var phone = i < Rejected ? $"{ConsoleApp.RejectedPrefix}{i:D4}" : $"138{i:D8}";
             csv.Append(phone).Append(",Customer ").Append(i).Append('\n');
         }
         await page.GotoAsync("/compose");
@@ -79,7 +79,7 @@ public sealed class ConsoleFlowTests(BrowserFixture fixture)
     public Task MarketerOfAnotherTenant_SeesNoneOfIt() => fixture.RunPageAsync(nameof(MarketerOfAnotherTenant_SeesNoneOfIt), async page =>
     {
         using var api = new HttpClient { BaseAddress = new Uri(fixture.App.BaseUrl) };
-        var token = await (await api.PostAsJsonAsync("/auth/token", new { email = AppProcess.AdminEmail, password = AppProcess.AdminPassword }))
+        var token = await (await api.PostAsJsonAsync("/auth/token", new { email = ConsoleApp.AdminEmail, password = ConsoleApp.AdminPassword }))
             .Content.ReadFromJsonAsync<JsonElement>();
         api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token.GetProperty("access_token").GetString());
         await api.PostAsJsonAsync("/communication/bulk", new { channel = "sms", content = "admin tenant message", recipients = new[] { "13700000001" } });

@@ -8,7 +8,7 @@ public sealed class LanguageTests(BrowserFixture fixture)
     [Fact]
     public Task Console_SwitchesToChinese_AndBack() => fixture.RunPageAsync(nameof(Console_SwitchesToChinese_AndBack), async page =>
     {
-        await Ui.SignInAsync(page, AppProcess.AdminEmail, AppProcess.AdminPassword);
+        await Ui.SignInAsync(page, ConsoleApp.AdminEmail, ConsoleApp.AdminPassword);
         await Expect(page.GetByText("Dashboard").First).ToBeVisibleAsync();
 
         await page.GetByTestId("language-menu").Locator("button").First.ClickAsync();

@@ -8,8 +8,8 @@ public sealed class SignInTests(BrowserFixture fixture)
     [Fact]
     public Task SignIn_AsBootstrapAdmin_ShowsSignedInUser() => fixture.RunPageAsync(nameof(SignIn_AsBootstrapAdmin_ShowsSignedInUser), async page =>
     {
-        await Ui.SignInAsync(page, AppProcess.AdminEmail, AppProcess.AdminPassword);
-        await Expect(page.GetByText(AppProcess.AdminEmail).First).ToBeVisibleAsync();
+        await Ui.SignInAsync(page, ConsoleApp.AdminEmail, ConsoleApp.AdminPassword);
+        await Expect(page.GetByText(ConsoleApp.AdminEmail).First).ToBeVisibleAsync();
         Assert.DoesNotContain("/Account/Login", page.Url);
 
         // The SystemAdmin, and only a signed-in SystemAdmin, reaches the background jobs.
@@ -21,7 +21,7 @@ public sealed class SignInTests(BrowserFixture fixture)
     [Fact]
     public Task SignIn_WithWrongPassword_ShowsError() => fixture.RunPageAsync(nameof(SignIn_WithWrongPassword_ShowsError), async page =>
     {
-        await Ui.SignInAsync(page, AppProcess.AdminEmail, "not-the-password");
+        await Ui.SignInAsync(page, ConsoleApp.AdminEmail, "not-the-password");
         await Expect(page.GetByText("Invalid login attempt", new() { Exact = false })).ToBeVisibleAsync();
         Assert.Contains("/Account/Login", page.Url);
     });

@@ -2,9 +2,9 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
+using CommsConsole.Testing;
 using Xunit.Abstractions;
 
 namespace CommsConsole.Tests.Reliability;
@@ -48,7 +48,7 @@ public sealed class CrashReliabilityTests(ITestOutputHelper output)
             ["Logging__LogLevel__Default"] = "Warning",
         };
         var random = new Random(20261122);
-        var app = await CrashableApp.StartAsync(settings, directory, "run0");
+        var app = await AppProcess.StartAsync("run0", settings, directory);
         try
         {
             using (var http = new HttpClient { BaseAddress = new Uri(app.BaseUrl), Timeout = TimeSpan.FromSeconds(60) })
@@ -73,7 +73,7 @@ public sealed class CrashReliabilityTests(ITestOutputHelper output)
                 app.Kill();
                 Assert.True(before.GetValueOrDefault(0) + before.GetValueOrDefault(1) > 0, $"kill {kill} came after dispatch had finished: {Describe(before)}");
                 output.WriteLine($"{watch.Elapsed.TotalSeconds:F1}s: kill {kill} after {wait.TotalMilliseconds:F0} ms; before it {Describe(before)}");
-                app = await CrashableApp.StartAsync(settings, directory, $"run{kill}");
+                app = await AppProcess.StartAsync($"run{kill}", settings, directory);
             }
 
             var until = DateTime.UtcNow + TimeSpan.FromMinutes(3);
@@ -148,106 +148,3 @@ public sealed class CrashReliabilityTests(ITestOutputHelper output)
     }
 }
 
-/// <summary>The app as a separate process (dotnet CommsConsole.dll) on a free loopback port, which can be killed outright.</summary>
-internal sealed class CrashableApp
-{
-    private readonly Process _process;
-    private readonly StreamWriter _log;
-
-    private CrashableApp(Process process, string baseUrl, StreamWriter log)
-    {
-        _process = process;
-        BaseUrl = baseUrl;
-        _log = log;
-    }
-
-    public string BaseUrl { get; }
-
-    public static async Task<CrashableApp> StartAsync(IDictionary<string, string> settings, string directory, string name)
-    {
-        var (root, configuration) = Locate();
-        var dll = Path.Combine(root, "CommsConsole", "bin", configuration, "net10.0", "CommsConsole.dll");
-        if (!File.Exists(dll)) throw new InvalidOperationException($"Build the app first: {dll} is missing");
-        var port = FreePort();
-        var psi = new ProcessStartInfo("dotnet", [dll, "--urls", $"http://127.0.0.1:{port}"])
-        {
-            WorkingDirectory = Path.Combine(root, "CommsConsole"),
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
-        foreach (var (key, value) in settings) psi.Environment[key] = value;
-
-        var log = new StreamWriter(Path.Combine(directory, name + ".log")) { AutoFlush = true };
-        var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start the app");
-        var app = new CrashableApp(process, $"http://127.0.0.1:{port}", log);
-        process.OutputDataReceived += (_, e) => app.Write(e.Data);
-        process.ErrorDataReceived += (_, e) => app.Write(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        var until = DateTime.UtcNow + TimeSpan.FromSeconds(90);
-        while (DateTime.UtcNow < until)
-        {
-            if (process.HasExited) throw new InvalidOperationException($"The app exited with {process.ExitCode}; see {directory}/{name}.log");
-            try
-            {
-                if ((await http.GetAsync(app.BaseUrl + "/health")).StatusCode == HttpStatusCode.OK) return app;
-            }
-            catch (HttpRequestException)
-            {
-                // Not listening yet.
-            }
-            catch (TaskCanceledException)
-            {
-                // Slow start.
-            }
-            await Task.Delay(200);
-        }
-        app.Kill();
-        throw new TimeoutException($"The app did not answer /health in time; see {directory}/{name}.log");
-    }
-
-    private void Write(string? line)
-    {
-        if (line is null) return;
-        lock (_log)
-        {
-            try { _log.WriteLine(line); } catch (ObjectDisposedException) { }
-        }
-    }
-
-    /// <summary>SIGKILL to the whole process tree: no shutdown hooks, no flushing, like a power cut for the process.</summary>
-    public void Kill()
-    {
-        try
-        {
-            if (!_process.HasExited) _process.Kill(entireProcessTree: true);
-            _process.WaitForExit(10_000);
-        }
-        catch (InvalidOperationException)
-        {
-            // Already gone.
-        }
-        lock (_log) _log.Dispose();
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static (string Root, string Configuration) Locate()
-    {
-        var bin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        var configuration = bin.Parent?.Name ?? "Debug";
-        for (var dir = bin; dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "CommsConsole.sln"))) return (dir.FullName, configuration);
-        }
-        throw new InvalidOperationException("CommsConsole.sln not found above " + AppContext.BaseDirectory);
-    }
-}

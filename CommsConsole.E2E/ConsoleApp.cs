@@ -1,0 +1,44 @@
+using CommsConsole.Testing;
+
+namespace CommsConsole.E2E;
+
+/// <summary>The app the browser tests drive: its own process, a fresh SQLite file, a known first login.</summary>
+public sealed class ConsoleApp : IAsyncDisposable
+{
+    public const string AdminEmail = "admin@e2e.test";
+    public const string AdminPassword = "E2e-Passw0rd!";
+    /// <summary>Numbers the simulated provider refuses permanently, to produce failures on demand.</summary>
+    public const string RejectedPrefix = "1990000";
+
+    private readonly AppProcess _process;
+    private readonly string _directory;
+
+    private ConsoleApp(AppProcess process, string directory)
+    {
+        _process = process;
+        _directory = directory;
+    }
+
+    public string BaseUrl => _process.BaseUrl;
+
+    public static async Task<ConsoleApp> StartAsync(string name)
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "commsconsole-e2e-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(directory);
+        var process = await AppProcess.StartAsync(name, new Dictionary<string, string>
+        {
+            ["ConnectionStrings:DefaultConnection"] = $"Data Source={Path.Combine(directory, "e2e.db")}",
+            ["Bootstrap:AdminEmail"] = AdminEmail,
+            ["Bootstrap:AdminPassword"] = AdminPassword,
+            ["Providers:Simulated:RejectRecipientPattern"] = "^" + RejectedPrefix,
+            ["Dispatch:SweepIntervalSeconds"] = "1",
+        }, Path.Combine(AppContext.BaseDirectory, "app-logs"));
+        return new ConsoleApp(process, directory);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _process.DisposeAsync();
+        try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
+    }
+}
