@@ -25,6 +25,18 @@ public static class Json
         return (response.StatusCode, await ReadAsync(response));
     }
 
+    public static async Task<(HttpStatusCode Status, JsonElement Body)> PutAsync(this HttpClient client, string path, object body)
+    {
+        var response = await client.PutAsJsonAsync(path, body);
+        return (response.StatusCode, await ReadAsync(response));
+    }
+
+    public static async Task<(HttpStatusCode Status, JsonElement Body)> DeleteJsonAsync(this HttpClient client, string path)
+    {
+        var response = await client.DeleteAsync(path);
+        return (response.StatusCode, await ReadAsync(response));
+    }
+
     private static async Task<JsonElement> ReadAsync(HttpResponseMessage response)
     {
         var text = await response.Content.ReadAsStringAsync();

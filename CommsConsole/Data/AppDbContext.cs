@@ -15,6 +15,7 @@ public class AppDbContext(DbContextOptions<AppDbContext> options) : IdentityDbCo
     public DbSet<Batch> Batches => Set<Batch>();
     public DbSet<Template> Templates => Set<Template>();
     public DbSet<AppSecret> AppSecrets => Set<AppSecret>();
+    public DbSet<Features.Providers.ProviderAccount> ProviderAccounts => Set<Features.Providers.ProviderAccount>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

@@ -129,7 +129,7 @@ public sealed class MessageStore(AppDbContext db)
     public sealed record Outcome(
         long MessageId, MessageStatus Status, string Provider, string? ThirdPartyId, string? ThirdPartyStatus,
         string? Response, string? Error, int RetryCount, decimal Cost, DateTimeOffset? SentAt, DateTimeOffset NextAttemptAt,
-        string AttemptOutcome);
+        string AttemptOutcome, int AttemptNumber);
 
     /// <summary>
     /// Writes the outcomes of one claimed chunk in one transaction: each row only if the lease is still ours
@@ -189,7 +189,7 @@ public sealed class MessageStore(AppDbContext db)
             written++;
 
             aid.Value = o.MessageId;
-            anumber.Value = o.RetryCount + 1;
+            anumber.Value = o.AttemptNumber;
             aprovider.Value = o.Provider;
             aoutcome.Value = o.AttemptOutcome;
             aerror.Value = (object?)o.Error ?? DBNull.Value;

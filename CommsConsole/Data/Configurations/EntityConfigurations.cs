@@ -104,3 +104,14 @@ public sealed class AppSecretConfiguration : IEntityTypeConfiguration<AppSecret>
         b.Property(s => s.Name).HasMaxLength(64);
     }
 }
+
+public sealed class ProviderAccountConfiguration : IEntityTypeConfiguration<Features.Providers.ProviderAccount>
+{
+    public void Configure(EntityTypeBuilder<Features.Providers.ProviderAccount> b)
+    {
+        b.Property(a => a.TenantId).HasMaxLength(32);
+        b.Property(a => a.Kind).HasMaxLength(32);
+        b.Property(a => a.UpdatedBy).HasMaxLength(64);
+        b.HasIndex(a => new { a.TenantId, a.Channel, a.Role }).IsUnique();
+    }
+}

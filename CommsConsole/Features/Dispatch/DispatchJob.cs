@@ -61,7 +61,7 @@ public sealed class DispatchJob(
         var outcomes = new List<MessageStore.Outcome>(claimed.Count);
         foreach (var group in claimed.GroupBy(m => (m.TenantId, m.Channel)))
         {
-            var provider = providers.Resolve(group.Key.TenantId, group.Key.Channel);
+            var provider = await providers.ResolveAsync(group.Key.TenantId, group.Key.Channel, ct);
             var rows = group.ToList();
             IReadOnlyList<SendResult> results;
             try
@@ -78,7 +78,7 @@ public sealed class DispatchJob(
             foreach (var m in rows)
             {
                 var r = byId.GetValueOrDefault(m.Id) ?? SendResult.Transient(m.Id, $"{provider.Name} gave no result for this message");
-                outcomes.Add(ToOutcome(m, r, provider.Name, finishedAt, o));
+                outcomes.Add(ToOutcome(m, r, r.Provider ?? provider.Name, finishedAt, o));
             }
         }
 
@@ -94,24 +94,25 @@ public sealed class DispatchJob(
     private static OutboundMessage ToOutbound(Message m) =>
         new(m.Id, m.BatchId, m.TenantId, m.Channel, m.Recipient, m.Subject, m.Content, m.Segments);
 
+    /// <summary>The row's next state after this attempt; attempts are numbered from 1 (the first send).</summary>
     internal static MessageStore.Outcome ToOutcome(Message m, SendResult r, string provider, DateTimeOffset now, DispatchOptions o)
     {
         switch (r.Kind)
         {
             case SendResultKind.Sent:
                 return new(m.Id, MessageStatus.Sent, provider, r.ThirdPartyId, r.ThirdPartyStatus, r.Response, null,
-                    m.RetryCount, r.Cost, now, m.NextAttemptAt, "sent");
+                    m.RetryCount, r.Cost, now, m.NextAttemptAt, "sent", m.RetryCount + 1);
             case SendResultKind.TransientFailure when m.RetryCount < o.MaxRetries:
                 var retry = m.RetryCount + 1;
                 var delay = TimeSpan.FromSeconds(o.RetryBaseSeconds * Math.Pow(2, retry - 1));
                 return new(m.Id, MessageStatus.Pending, provider, r.ThirdPartyId, r.ThirdPartyStatus, r.Response, r.Error,
-                    retry, 0m, null, now + delay, "retry");
+                    retry, 0m, null, now + delay, "retry", m.RetryCount + 1);
             case SendResultKind.TransientFailure:
                 return new(m.Id, MessageStatus.Failed, provider, r.ThirdPartyId, r.ThirdPartyStatus, r.Response,
-                    $"{r.Error} (gave up after {o.MaxRetries} retries)", m.RetryCount, 0m, null, m.NextAttemptAt, "failed");
+                    $"{r.Error} (gave up after {o.MaxRetries} retries)", m.RetryCount, 0m, null, m.NextAttemptAt, "failed", m.RetryCount + 1);
             default:
                 return new(m.Id, MessageStatus.Failed, provider, r.ThirdPartyId, r.ThirdPartyStatus, r.Response, r.Error,
-                    m.RetryCount, 0m, null, m.NextAttemptAt, "failed");
+                    m.RetryCount, 0m, null, m.NextAttemptAt, "failed", m.RetryCount + 1);
         }
     }
 }

@@ -55,7 +55,7 @@ public sealed class ComposeService(MessagingService messaging, TemplateService t
             if (draft.Channel == Channel.Email) { segments++; continue; }
             segments += engine.TryRender(bodyTemplate, r.Variables, false, out var text, out _) ? SmsText.Measure(text).Segments : 0;
         }
-        var unitPrice = providers.Resolve(caller.TenantId, draft.Channel).UnitPrice;
+        var unitPrice = (await providers.ResolveAsync(caller.TenantId, draft.Channel, ct)).UnitPrice;
         return new ComposePreview(items, null, null, recipients.Count, segments, segments * unitPrice, bodyTemplate.Variables);
     }
 

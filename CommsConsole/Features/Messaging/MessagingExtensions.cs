@@ -6,6 +6,8 @@ using Hangfire;
 using Hangfire.AspNetCore;
 using Hangfire.Logging;
 using Hangfire.InMemory;
+using Polly;
+using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 
 namespace CommsConsole.Features.Messaging;
@@ -34,14 +36,34 @@ public static class MessagingExtensions
         services.AddOptions<ProvidersOptions>().BindConfiguration(ProvidersOptions.Section);
         services.AddOptions<Providers.Submail.SubmailOptions>().BindConfiguration("Providers:Submail");
         services.AddOptions<Providers.Smtp.SmtpOptions>().BindConfiguration("Providers:Smtp");
-        // No retry in the HTTP pipeline: a retried batchsend could send twice; retries belong to dispatch.
-        services.AddHttpClient(nameof(Providers.Submail.SubmailProvider), c => c.Timeout = TimeSpan.FromSeconds(30));
+        services.AddOptions<CircuitOptions>().BindConfiguration(CircuitOptions.Section);
+        services.AddOptions<ProviderHttpOptions>().BindConfiguration(ProviderHttpOptions.Section);
+        // Timeouts and a circuit breaker per SUBMAIL host, but no retry: a retried batchsend could send twice;
+        // retries belong to dispatch, which knows what was sent.
+        services.AddHttpClient(ProviderAccountFactory.SubmailHttpClient, c => c.Timeout = Timeout.InfiniteTimeSpan)
+            .AddResilienceHandler("submail", (pipeline, context) =>
+            {
+                var http = context.ServiceProvider.GetRequiredService<IOptions<ProviderHttpOptions>>().Value;
+                pipeline.AddTimeout(TimeSpan.FromSeconds(Math.Max(1, http.TimeoutSeconds)));
+                pipeline.AddCircuitBreaker(new HttpCircuitBreakerStrategyOptions
+                {
+                    FailureRatio = Math.Clamp(http.CircuitFailureRatio, 0.01, 1),
+                    MinimumThroughput = Math.Max(2, http.CircuitMinimumThroughput),
+                    SamplingDuration = TimeSpan.FromSeconds(Math.Max(0.5, http.CircuitSamplingSeconds)),
+                    BreakDuration = TimeSpan.FromSeconds(Math.Max(0.5, http.CircuitBreakSeconds)),
+                });
+            })
+            .SelectPipelineByAuthority();
         services.AddSingleton(sp => new Providers.Submail.SubmailProvider(
-            sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(Providers.Submail.SubmailProvider)),
+            sp.GetRequiredService<IHttpClientFactory>().CreateClient(ProviderAccountFactory.SubmailHttpClient),
             sp.GetRequiredService<IOptions<Providers.Submail.SubmailOptions>>().Value,
             sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new Providers.Smtp.SmtpProvider(sp.GetRequiredService<IOptions<Providers.Smtp.SmtpOptions>>().Value));
-        services.AddSingleton<IProviderResolver, ConfiguredProviderResolver>();
+        services.AddSingleton<InstallationProviders>();
+        services.AddSingleton<ProviderAccountFactory>();
+        services.AddSingleton<TenantProviderResolver>();
+        services.AddSingleton<IProviderResolver>(sp => sp.GetRequiredService<TenantProviderResolver>());
+        services.AddScoped<ProviderSettingsService>();
         services.AddScoped<Receipts.SubhookReceiver>();
         services.AddSingleton<DispatchQueue>();
         services.AddTransient<DispatchJob>();
@@ -71,6 +93,7 @@ public static class MessagingExtensions
         app.MapCommunicationApi();
         app.MapNotificationSmsApi();
         Receipts.ReceiptsApi.MapReceiptsApi(app);
+        app.MapProvidersApi();
         app.MapHangfireDashboard("/hangfire", new DashboardOptions { Authorization = [], AppPath = "/" })
             .RequireAuthorization(TenancyExtensions.HangfirePolicy);
     }

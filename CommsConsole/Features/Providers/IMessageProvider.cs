@@ -9,7 +9,7 @@ public sealed record OutboundMessage(long Id, long BatchId, string TenantId, Cha
 public enum SendResultKind { Sent, TransientFailure, PermanentFailure }
 
 public sealed record SendResult(long MessageId, SendResultKind Kind, string? ThirdPartyId = null, string? ThirdPartyStatus = null,
-    string? Response = null, string? Error = null, decimal Cost = 0m)
+    string? Response = null, string? Error = null, decimal Cost = 0m, string? Provider = null)
 {
     public static SendResult Transient(long id, string error, string? response = null) => new(id, SendResultKind.TransientFailure, Error: error, Response: response);
     public static SendResult Permanent(long id, string error, string? response = null) => new(id, SendResultKind.PermanentFailure, Error: error, Response: response);
@@ -31,7 +31,7 @@ public interface IMessageProvider
 /// <summary>Chooses the provider that carries a tenant's messages on a channel.</summary>
 public interface IProviderResolver
 {
-    IMessageProvider Resolve(string tenantId, Channel channel);
+    ValueTask<IMessageProvider> ResolveAsync(string tenantId, Channel channel, CancellationToken ct);
 }
 
 public sealed class ProvidersOptions
@@ -44,36 +44,36 @@ public sealed class ProvidersOptions
 }
 
 /// <summary>
-/// The provider of each channel, chosen in configuration for the whole installation. Choosing per tenant (with a
-/// fallback when the primary fails) builds on this.
+/// The installation's provider of each channel, chosen in configuration: what carries the messages of a tenant that
+/// has configured no provider of its own.
 /// </summary>
-public sealed class ConfiguredProviderResolver : IProviderResolver
+public sealed class InstallationProviders
 {
     private readonly IMessageProvider _sms;
     private readonly IMessageProvider _email;
 
-    public ConfiguredProviderResolver(IOptions<ProvidersOptions> options, IServiceProvider services)
+    public InstallationProviders(IOptions<ProvidersOptions> options, IServiceProvider services)
     {
         var o = options.Value;
         var config = services.GetRequiredService<IConfiguration>();
         _sms = o.Sms.Trim().ToLowerInvariant() switch
         {
-            "simulated" => services.GetRequiredService<SimulatedProvider>(),
-            "submail" => services.GetRequiredService<Submail.SubmailProvider>(),
+            ProviderKinds.Simulated => services.GetRequiredService<SimulatedProvider>(),
+            ProviderKinds.Submail => services.GetRequiredService<Submail.SubmailProvider>(),
             var other => throw new InvalidOperationException($"Providers:Sms '{other}' is not one of simulated, submail"),
         };
         _sms = Throttled(_sms, config.GetSection("Providers:Throttle:Sms").Get<ThrottleOptions>());
         _email = o.Email.Trim().ToLowerInvariant() switch
         {
-            "simulated" => services.GetRequiredService<SimulatedProvider>(),
-            "smtp" => services.GetRequiredService<Smtp.SmtpProvider>(),
+            ProviderKinds.Simulated => services.GetRequiredService<SimulatedProvider>(),
+            ProviderKinds.Smtp => services.GetRequiredService<Smtp.SmtpProvider>(),
             var other => throw new InvalidOperationException($"Providers:Email '{other}' is not one of simulated, smtp"),
         };
         _email = Throttled(_email, config.GetSection("Providers:Throttle:Email").Get<ThrottleOptions>());
     }
 
-    private static IMessageProvider Throttled(IMessageProvider provider, ThrottleOptions? throttle) =>
+    internal static IMessageProvider Throttled(IMessageProvider provider, ThrottleOptions? throttle) =>
         throttle is { MessagesPerSecond: > 0 } or { MaxConcurrency: > 0 } ? new ThrottledProvider(provider, throttle) : provider;
 
-    public IMessageProvider Resolve(string tenantId, Channel channel) => channel == Channel.Sms ? _sms : _email;
+    public IMessageProvider For(Channel channel) => channel == Channel.Sms ? _sms : _email;
 }

@@ -21,17 +21,25 @@ public enum SubhookOutcome { Applied, AlreadyApplied, UnknownSendId, Ignored }
 /// they name. Applying is idempotent: a report only moves a message out of <c>sent</c>, so the same event twice
 /// changes nothing the second time.
 /// </summary>
-public sealed class SubhookReceiver(AppDbContext db, IOptions<SubmailOptions> options, TimeProvider clock, ILogger<SubhookReceiver> logger)
+public sealed class SubhookReceiver(AppDbContext db, IOptions<SubmailOptions> options, Providers.ProviderSettingsService accounts,
+    TimeProvider clock, ILogger<SubhookReceiver> logger)
 {
-    public bool IsAuthentic(SubhookEvent e)
+    /// <summary>Signed with the installation's SUBHOOK key.</summary>
+    public bool IsAuthentic(SubhookEvent e) => IsSignedWith(e, options.Value.SubhookKey);
+
+    /// <summary>Signed with the SUBHOOK key of one of the tenant's SUBMAIL accounts.</summary>
+    public async Task<bool> IsAuthenticForTenantAsync(SubhookEvent e, string tenantId, CancellationToken ct) =>
+        (await accounts.SubhookKeysAsync(tenantId, ct)).Any(key => IsSignedWith(e, key));
+
+    private static bool IsSignedWith(SubhookEvent e, string? key)
     {
-        var key = options.Value.SubhookKey;
         if (string.IsNullOrEmpty(key) || string.IsNullOrEmpty(e.Token) || string.IsNullOrEmpty(e.Signature)) return false;
         var expected = Convert.ToHexStringLower(MD5.HashData(Encoding.UTF8.GetBytes(e.Token + key)));
         return CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(e.Signature.Trim().ToLowerInvariant()));
     }
 
-    public async Task<SubhookOutcome> ApplyAsync(SubhookEvent e, CancellationToken ct)
+    /// <summary>Applies a verified event; with <paramref name="tenantId"/>, only to that tenant's messages.</summary>
+    public async Task<SubhookOutcome> ApplyAsync(SubhookEvent e, CancellationToken ct, string? tenantId = null)
     {
         var kind = e.Events?.Trim().ToLowerInvariant();
         if (kind is not ("delivered" or "dropped"))
@@ -41,7 +49,7 @@ public sealed class SubhookReceiver(AppDbContext db, IOptions<SubmailOptions> op
             return SubhookOutcome.Ignored;
         }
         if (string.IsNullOrWhiteSpace(e.SendId)) return SubhookOutcome.UnknownSendId;
-        var message = await db.Messages.AsNoTracking().Where(m => m.ThirdPartyId == e.SendId)
+        var message = await db.Messages.AsNoTracking().Where(m => m.ThirdPartyId == e.SendId && (tenantId == null || m.TenantId == tenantId))
             .Select(m => new { m.Id, m.BatchId, m.Status }).FirstOrDefaultAsync(ct);
         if (message is null) return SubhookOutcome.UnknownSendId;
 
@@ -82,9 +90,18 @@ public static class ReceiptsApi
         app.MapPost("/webhooks/submail", ReceiveSubmail).AllowAnonymous().WithTags("webhooks").DisableAntiforgery()
             .WithSummary("SUBHOOK delivery reports from SUBMAIL (signed; unsigned or wrongly signed events are refused)")
             .Produces<SimpleResponse>().Produces<SimpleResponse>(401);
+        app.MapPost("/webhooks/submail/{tenantId}", ReceiveSubmailForTenant).AllowAnonymous().WithTags("webhooks").DisableAntiforgery()
+            .WithSummary("SUBHOOK delivery reports for a tenant's own SUBMAIL account, signed with that account's SUBHOOK key")
+            .Produces<SimpleResponse>().Produces<SimpleResponse>(401);
     }
 
-    public static async Task<IResult> ReceiveSubmail(HttpRequest request, SubhookReceiver receiver, TimeProvider clock, CancellationToken ct)
+    public static Task<IResult> ReceiveSubmail(HttpRequest request, SubhookReceiver receiver, TimeProvider clock, CancellationToken ct) =>
+        ReceiveAsync(request, receiver, clock, null, ct);
+
+    public static Task<IResult> ReceiveSubmailForTenant(string tenantId, HttpRequest request, SubhookReceiver receiver, TimeProvider clock, CancellationToken ct) =>
+        ReceiveAsync(request, receiver, clock, tenantId, ct);
+
+    private static async Task<IResult> ReceiveAsync(HttpRequest request, SubhookReceiver receiver, TimeProvider clock, string? tenantId, CancellationToken ct)
     {
         SubhookEvent e;
         if (request.HasFormContentType)
@@ -111,8 +128,14 @@ public static class ReceiptsApi
         {
             return ApiEnvelope.Simple(AppError.Validation("body: expected form fields or a JSON object"), clock);
         }
-        if (!receiver.IsAuthentic(e)) return ApiEnvelope.Simple(new AppError(ErrorKind.Unauthorized, "signature: the event is not signed with this installation's SUBHOOK key"), clock);
-        var outcome = await receiver.ApplyAsync(e, ct);
+        var authentic = tenantId is null ? receiver.IsAuthentic(e) : await receiver.IsAuthenticForTenantAsync(e, tenantId, ct);
+        if (!authentic)
+        {
+            return ApiEnvelope.Simple(new AppError(ErrorKind.Unauthorized, tenantId is null
+                ? "signature: the event is not signed with this installation's SUBHOOK key"
+                : "signature: the event is not signed with the SUBHOOK key of this tenant's SUBMAIL account"), clock);
+        }
+        var outcome = await receiver.ApplyAsync(e, ct, tenantId);
         return TypedResults.Ok(new SimpleResponse(200, outcome switch
         {
             SubhookOutcome.Applied => "applied",

@@ -108,10 +108,15 @@ public sealed class SubmailProvider : IMessageProvider
             // HttpClient.Timeout surfaces as a TaskCanceledException the caller did not ask for.
             return AllTransient(part, $"SUBMAIL did not answer in time: {ex.Message}");
         }
+        catch (Polly.Timeout.TimeoutRejectedException ex)
+        {
+            return AllTransient(part, $"SUBMAIL did not answer in time: {ex.Message}");
+        }
         catch (HttpRequestException ex)
         {
             return AllTransient(part, $"SUBMAIL could not be reached: {ex.Message}");
         }
+        // Polly's BrokenCircuitException (the host has been failing) goes up to the failover, which sends elsewhere.
 
         JsonDocument? doc = null;
         try

@@ -1,0 +1,257 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using CommsConsole.Features.Messaging;
+using CommsConsole.Features.Tenancy;
+using CommsConsole.Testing;
+using CommsConsole.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+
+namespace CommsConsole.Tests.Features.Providers;
+
+/// <summary>Each tenant's own provider accounts: managed over /admin/providers, used by dispatch, secrets never shown back.</summary>
+[Collection(AppCollection.Name)]
+public sealed class TenantProviderTests(SharedApp app)
+{
+    private static object Submail(FakeSubmailServer server, string? appKey = FakeSubmailServer.AppKey, string? subhookKey = null) => new
+    {
+        kind = "submail", app_id = FakeSubmailServer.AppId, app_key = appKey, sign_type = "md5",
+        base_url = server.BaseUrl.ToString(), signature = "【TenantA】", subhook_key = subhookKey, unit_price = 0.03m,
+    };
+
+    [Fact]
+    public async Task SavedSecrets_AreMaskedInEveryAnswer_EncryptedAtRest_AndKeptWhenLeftBlank()
+    {
+        await using var submail = await FakeSubmailServer.StartAsync();
+        var tenant = await app.CreateTenantAsync();
+        var (admin, _) = await app.UserAsync(Roles.Admin, tenant);
+        const string subhookKey = "subhook-secret-of-tenant-a-0042";
+
+        var (status, saved) = await admin.PutAsync("/admin/providers/sms/primary", Submail(submail, subhookKey: subhookKey));
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("••••cdef", saved.Str("app_key"));
+        Assert.Equal("••••0042", saved.Str("subhook_key"));
+        Assert.Equal("submail", saved.Str("kind"));
+
+        // Changing the signature alone keeps both secrets.
+        var (again, changed) = await admin.PutAsync("/admin/providers/sms/primary", new
+        {
+            kind = "submail", app_id = FakeSubmailServer.AppId, base_url = submail.BaseUrl.ToString(), signature = "【TenantB】",
+        });
+        Assert.Equal(HttpStatusCode.OK, again);
+        Assert.Equal("【TenantB】", changed.Str("signature"));
+        Assert.Equal("••••cdef", changed.Str("app_key"));
+
+        var list = await admin.GetAsync("/admin/providers");
+        var text = await list.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.OK, list.StatusCode);
+        Assert.Contains("••••cdef", text);
+        Assert.DoesNotContain(FakeSubmailServer.AppKey, text);
+        Assert.DoesNotContain(subhookKey, text);
+
+        using var db = app.Db();
+        var row = await db.ProviderAccounts.SingleAsync(a => a.TenantId == tenant);
+        Assert.DoesNotContain(FakeSubmailServer.AppKey, row.Settings + row.ProtectedSecrets);
+        Assert.DoesNotContain(subhookKey, row.Settings + row.ProtectedSecrets);
+
+        // The kept key still signs: a send goes through with the tenant's new signature.
+        var (marketer, _) = await app.UserAsync(Roles.Marketer, tenant);
+        var batchId = (await marketer.PostAsync("/communication/bulk", new { channel = "sms", content = "hello", recipients = new[] { "13800000011" } })).Body.Long("batch_id");
+        await app.WaitUntilAsync(async d => await d.Messages.AnyAsync(m => m.BatchId == batchId && m.Status == MessageStatus.Sent));
+        var request = Assert.Single(submail.Requests);
+        Assert.True(request.Accepted);
+        Assert.Equal("【TenantB】hello", request.Form["content"]);
+    }
+
+    [Theory]
+    [InlineData("/admin/providers/sms/primary", """{"kind":"smtp","host":"mail.example.com","from_address":"a@example.com"}""", "kind")]
+    [InlineData("/admin/providers/sms/primary", """{"app_id":"1"}""", "kind")]
+    [InlineData("/admin/providers/sms/primary", """{"kind":"submail","app_key":"k"}""", "app_id")]
+    [InlineData("/admin/providers/sms/primary", """{"kind":"submail","app_id":"1"}""", "app_key")]
+    [InlineData("/admin/providers/sms/primary", """{"kind":"submail","app_id":"1","app_key":"k","sign_type":"rsa"}""", "sign_type")]
+    [InlineData("/admin/providers/sms/primary", """{"kind":"submail","app_id":"1","app_key":"k","base_url":"ftp://x"}""", "base_url")]
+    [InlineData("/admin/providers/sms/primary", """{"kind":"submail","app_id":"1","app_key":"k","signature":"Tenant"}""", "signature")]
+    [InlineData("/admin/providers/sms/fallback", """{"kind":"submail","app_id":"1","app_key":"k","unit_price":-1}""", "unit_price")]
+    [InlineData("/admin/providers/email/primary", """{"kind":"smtp","from_address":"a@example.com"}""", "host")]
+    [InlineData("/admin/providers/email/primary", """{"kind":"smtp","host":"h","port":70000,"from_address":"a@example.com"}""", "port")]
+    [InlineData("/admin/providers/email/primary", """{"kind":"smtp","host":"h","from_address":"not an address"}""", "from_address")]
+    [InlineData("/admin/providers/email/primary", """{"kind":"smtp","host":"h","from_address":"a@example.com","security":"ssl3"}""", "security")]
+    [InlineData("/admin/providers/fax/primary", """{"kind":"simulated"}""", "channel")]
+    [InlineData("/admin/providers/sms/secondary", """{"kind":"simulated"}""", "role")]
+    public async Task BadSettings_AreRefusedNamingTheField_AndNothingIsStored(string path, string json, string field)
+    {
+        var tenant = await app.CreateTenantAsync();
+        var (admin, _) = await app.UserAsync(Roles.Admin, tenant);
+        var response = await admin.PutAsync(path, new StringContent(json, Encoding.UTF8, "application/json"));
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains($"{field}:", body);
+        using var db = app.Db();
+        Assert.False(await db.ProviderAccounts.AnyAsync(a => a.TenantId == tenant));
+    }
+
+    [Fact]
+    public async Task OnlyAdmins_ManageProviders_AndAnAdminOnlyItsOwnTenant()
+    {
+        var tenant = await app.CreateTenantAsync();
+        var other = await app.CreateTenantAsync();
+        var (marketer, _) = await app.UserAsync(Roles.Marketer, tenant);
+        var (admin, _) = await app.UserAsync(Roles.Admin, tenant);
+        using var systemAdmin = await app.AdminAsync();
+        var simulated = new { kind = "simulated" };
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await marketer.PutAsync("/admin/providers/sms/primary", simulated)).Status);
+        Assert.Equal(HttpStatusCode.Forbidden, (await marketer.GetJsonAsync("/admin/providers")).Status);
+        Assert.Equal(HttpStatusCode.Forbidden, (await admin.PutAsync($"/admin/providers/sms/primary?tenant_id={other}", simulated)).Status);
+        Assert.Equal(HttpStatusCode.OK, (await systemAdmin.PutAsync($"/admin/providers/sms/primary?tenant_id={other}", simulated)).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await systemAdmin.PutAsync("/admin/providers/sms/primary?tenant_id=tnt_missing", simulated)).Status);
+
+        var (_, list) = await systemAdmin.GetJsonAsync($"/admin/providers?tenant_id={other}");
+        Assert.Equal("simulated", Assert.Single(list.GetProperty("items").EnumerateArray()).Str("kind"));
+        Assert.Equal(HttpStatusCode.OK, (await systemAdmin.DeleteJsonAsync($"/admin/providers/sms/primary?tenant_id={other}")).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await systemAdmin.DeleteJsonAsync($"/admin/providers/sms/primary?tenant_id={other}")).Status);
+    }
+
+    [Fact]
+    public async Task EachTenant_SendsThroughItsOwnProvider_OthersKeepTheInstallationDefault()
+    {
+        await using var submail = await FakeSubmailServer.StartAsync();
+        submail.Fee = 2;
+        var withSubmail = await app.CreateTenantAsync();
+        var withDefault = await app.CreateTenantAsync();
+        var (admin, _) = await app.UserAsync(Roles.Admin, withSubmail);
+        Assert.Equal(HttpStatusCode.OK, (await admin.PutAsync("/admin/providers/sms/primary", Submail(submail))).Status);
+
+        var (a, _) = await app.UserAsync(Roles.Marketer, withSubmail);
+        var (b, _) = await app.UserAsync(Roles.Marketer, withDefault);
+        var batchA = (await a.PostAsync("/communication/bulk", new { channel = "sms", content = "A", recipients = new[] { "13800000021", "13800000022" } })).Body.Long("batch_id");
+        var batchB = (await b.PostAsync("/communication/bulk", new { channel = "sms", content = "B", recipients = new[] { "13800000023" } })).Body.Long("batch_id");
+        await app.WaitUntilAsync(async d => await d.Messages.CountAsync(m => (m.BatchId == batchA || m.BatchId == batchB) && m.Status == MessageStatus.Sent) == 3);
+
+        var request = Assert.Single(submail.Requests);
+        Assert.Equal(["13800000021", "13800000022"], request.To.Order());
+        Assert.Equal("【TenantA】A", request.Form["content"]);
+        using var db = app.Db();
+        var rowsA = await db.Messages.Where(m => m.BatchId == batchA).ToListAsync();
+        Assert.All(rowsA, m => Assert.Equal("submail", m.Provider));
+        Assert.All(rowsA, m => Assert.Equal(0.06m, m.Cost));
+        Assert.Equal("simulated", (await db.Messages.SingleAsync(m => m.BatchId == batchB)).Provider);
+
+        var (_, logs) = await a.GetJsonAsync("/communication/logs");
+        var items = logs.GetProperty("items").EnumerateArray().ToList();
+        Assert.Equal(2, items.Count);
+        Assert.All(items, i => Assert.Equal("submail", i.Str("provider")));
+        Assert.All(items, i => Assert.Equal("0.06", i.Str("cost")));
+    }
+
+    [Fact]
+    public async Task SubhookReports_ToATenantsAddress_AreVerifiedWithThatTenantsKey()
+    {
+        await using var submail = await FakeSubmailServer.StartAsync();
+        const string key = "tenant-subhook-key-7781";
+        var tenant = await app.CreateTenantAsync();
+        var (admin, _) = await app.UserAsync(Roles.Admin, tenant);
+        Assert.Equal(HttpStatusCode.OK, (await admin.PutAsync("/admin/providers/sms/primary", Submail(submail, subhookKey: key))).Status);
+        var (integrator, _) = await app.UserAsync(Roles.Integrator, tenant);
+        var logId = (await integrator.PostAsync("/notification/sms/send", new { phone = "13800000031", content = "hi" })).Body.GetProperty("data").Long("logId");
+        await app.WaitUntilAsync(async d => await d.Messages.AnyAsync(m => m.Id == logId && m.Status == MessageStatus.Sent));
+        string sendId;
+        using (var db = app.Db()) sendId = (await db.Messages.SingleAsync(m => m.Id == logId)).ThirdPartyId!;
+
+        using var anonymous = app.Anonymous();
+        var other = await app.CreateTenantAsync();
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.PostAsync($"/webhooks/submail/{tenant}", Event("delivered", sendId, AppFactory.SubhookKey))).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.PostAsync($"/webhooks/submail/{other}", Event("delivered", sendId, key))).StatusCode);
+        using (var db = app.Db()) Assert.Equal(MessageStatus.Sent, (await db.Messages.SingleAsync(m => m.Id == logId)).Status);
+
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.PostAsync($"/webhooks/submail/{tenant}", Event("delivered", sendId, key))).StatusCode);
+        using (var db = app.Db()) Assert.Equal(MessageStatus.Delivered, (await db.Messages.SingleAsync(m => m.Id == logId)).Status);
+    }
+
+    private static FormUrlEncodedContent Event(string events, string sendId, string key)
+    {
+        var token = Guid.NewGuid().ToString("N");
+        return new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["events"] = events, ["address"] = "13800000031", ["app"] = FakeSubmailServer.AppId, ["send_id"] = sendId,
+            ["timestamp"] = "1767225600", ["token"] = token, ["signature"] = Convert.ToHexStringLower(MD5.HashData(Encoding.UTF8.GetBytes(token + key))),
+        });
+    }
+}
+
+/// <summary>A tenant's fallback carries its messages while the primary is failing, and the log says which provider did.</summary>
+public sealed class FailoverTests
+{
+    [Fact]
+    public async Task FailingSubmail_OpensTheCircuit_AndTheFallbackCarriesTheMessages()
+    {
+        await using var submail = await FakeSubmailServer.StartAsync();
+        submail.HttpStatus = 503;
+        await using var app = new AppFactory(null, new Dictionary<string, string?>
+        {
+            ["Providers:Circuit:MinimumThroughput"] = "2",
+            ["Providers:Circuit:BreakSeconds"] = "60",
+        });
+        await ((IAsyncLifetime)app).InitializeAsync();
+        var tenant = await app.CreateTenantAsync();
+        var (admin, _) = await app.UserAsync(Roles.Admin, tenant);
+        Assert.Equal(HttpStatusCode.OK, (await admin.PutAsync("/admin/providers/sms/primary", new
+        {
+            kind = "submail", app_id = FakeSubmailServer.AppId, app_key = FakeSubmailServer.AppKey, base_url = submail.BaseUrl.ToString(), signature = "【T】",
+        })).Status);
+        Assert.Equal(HttpStatusCode.OK, (await admin.PutAsync("/admin/providers/sms/fallback", new { kind = "simulated" })).Status);
+
+        var (marketer, _) = await app.UserAsync(Roles.Marketer, tenant);
+        var phones = Enumerable.Range(0, 5).Select(i => $"1380000010{i}").ToArray();
+        var batchId = (await marketer.PostAsync("/communication/bulk", new { channel = "sms", content = "hi", recipients = phones })).Body.Long("batch_id");
+        await app.WaitUntilAsync(async d => !await d.Messages.AnyAsync(m => m.BatchId == batchId && m.Status != MessageStatus.Sent),
+            because: "every message sent, through the fallback once the primary's circuit opened");
+
+        using var db = app.Db();
+        var rows = await db.Messages.Where(m => m.BatchId == batchId).ToListAsync();
+        Assert.All(rows, m => Assert.Equal("simulated", m.Provider));
+        var ids = rows.Select(m => m.Id).ToList();
+        var attempts = await db.MessageAttempts.Where(x => ids.Contains(x.MessageId)).OrderBy(x => x.Number).ToListAsync();
+        // Two chunks failed at SUBMAIL (503) before the circuit opened; the third attempt went to the fallback.
+        Assert.All(attempts.GroupBy(x => x.MessageId), perMessage =>
+        {
+            Assert.Equal([1, 2, 3], perMessage.Select(x => x.Number));
+            Assert.Equal(["submail", "submail", "simulated"], perMessage.Select(x => x.Provider));
+            Assert.Equal(["retry", "retry", "sent"], perMessage.Select(x => x.Outcome));
+        });
+        Assert.Equal(2, submail.Requests.Count);
+
+        // The API's log detail names the provider that carried the message.
+        var (_, log) = await marketer.GetJsonAsync("/communication/logs");
+        var items = log.GetProperty("items").EnumerateArray().ToList();
+        Assert.Equal(5, items.Count);
+        Assert.All(items, i => Assert.Equal("simulated", i.Str("provider")));
+    }
+
+    [Fact]
+    public async Task TenantSmtpAccount_DeliversToThePeer_FromTheTenantsSender()
+    {
+        await using var peer = await SmtpPeer.StartAsync();
+        await using var app = new AppFactory(null);
+        await ((IAsyncLifetime)app).InitializeAsync();
+        var tenant = await app.CreateTenantAsync();
+        var (admin, _) = await app.UserAsync(Roles.Admin, tenant);
+        var (status, saved) = await admin.PutAsync("/admin/providers/email/primary", new
+        {
+            kind = "smtp", host = "127.0.0.1", port = peer.Port, security = "none", from_address = "news@tenant.example", from_name = "Tenant News",
+            user_name = (string?)null, password = "smtp-password-1234",
+        });
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("None", saved.Str("security"));
+        Assert.Equal("••••1234", saved.Str("password"));
+
+        var (marketer, _) = await app.UserAsync(Roles.Marketer, tenant);
+        var batchId = (await marketer.PostAsync("/communication/bulk", new { channel = "email", subject = "Hello", content = "Welcome", recipients = new[] { "bob@example.com" } })).Body.Long("batch_id");
+        await app.WaitUntilAsync(async d => await d.Messages.AnyAsync(m => m.BatchId == batchId && m.Status == MessageStatus.Sent));
+        var received = Assert.Single(peer.Received());
+        Assert.Equal("news@tenant.example", received.MailFrom);
+        Assert.Equal("Tenant News", received.Message.From.Mailboxes.Single().Name);
+        using var db = app.Db();
+        Assert.Equal("smtp", (await db.Messages.SingleAsync(m => m.BatchId == batchId)).Provider);
+    }
+}
