@@ -254,4 +254,36 @@ public sealed class FailoverTests
         using var db = app.Db();
         Assert.Equal("smtp", (await db.Messages.SingleAsync(m => m.BatchId == batchId)).Provider);
     }
+
+    [Fact]
+    public async Task SubmailHttpPipeline_TimesOutASlowAnswer_AndStopsCallingAFailingHost()
+    {
+        await using var submail = await FakeSubmailServer.StartAsync();
+        submail.Delay = TimeSpan.FromSeconds(3);
+        await using var app = new AppFactory(null, new Dictionary<string, string?>
+        {
+            ["Providers:Sms"] = "submail",
+            ["Providers:Submail:BaseUrl"] = submail.BaseUrl.ToString().TrimEnd('/'),
+            ["Providers:Submail:AppId"] = FakeSubmailServer.AppId,
+            ["Providers:Submail:AppKey"] = FakeSubmailServer.AppKey,
+            ["Providers:Submail:Signature"] = "【T】",
+            ["Providers:Http:TimeoutSeconds"] = "1",
+            ["Providers:Http:CircuitMinimumThroughput"] = "2",
+            ["Providers:Http:CircuitBreakSeconds"] = "60",
+        });
+        await ((IAsyncLifetime)app).InitializeAsync();
+        var tenant = await app.CreateTenantAsync();
+        var (marketer, _) = await app.UserAsync(Roles.Marketer, tenant);
+        var batchId = (await marketer.PostAsync("/communication/bulk", new { channel = "sms", content = "hi", recipients = new[] { "13800000041" } })).Body.Long("batch_id");
+
+        // Timed out twice (so the host's circuit opens), then refused by the open circuit without a request.
+        await app.WaitUntilAsync(async d => await d.Messages.AnyAsync(m => m.BatchId == batchId && m.Status == MessageStatus.Failed), TimeSpan.FromSeconds(60));
+        using var db = app.Db();
+        var id = (await db.Messages.SingleAsync(m => m.BatchId == batchId)).Id;
+        var attempts = await db.MessageAttempts.Where(x => x.MessageId == id).OrderBy(x => x.Number).ToListAsync();
+        Assert.Equal(4, attempts.Count);
+        Assert.All(attempts.Take(2), x => Assert.Contains("did not answer in time", x.Error));
+        Assert.All(attempts.Skip(2), x => Assert.Contains("circuit", x.Error, StringComparison.OrdinalIgnoreCase));
+        Assert.Equal(2, submail.Requests.Count);
+    }
 }

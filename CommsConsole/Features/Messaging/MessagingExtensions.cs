@@ -44,7 +44,6 @@ public static class MessagingExtensions
             .AddResilienceHandler("submail", (pipeline, context) =>
             {
                 var http = context.ServiceProvider.GetRequiredService<IOptions<ProviderHttpOptions>>().Value;
-                pipeline.AddTimeout(TimeSpan.FromSeconds(Math.Max(1, http.TimeoutSeconds)));
                 pipeline.AddCircuitBreaker(new HttpCircuitBreakerStrategyOptions
                 {
                     FailureRatio = Math.Clamp(http.CircuitFailureRatio, 0.01, 1),
@@ -52,6 +51,8 @@ public static class MessagingExtensions
                     SamplingDuration = TimeSpan.FromSeconds(Math.Max(0.5, http.CircuitSamplingSeconds)),
                     BreakDuration = TimeSpan.FromSeconds(Math.Max(0.5, http.CircuitBreakSeconds)),
                 });
+                // Inside the breaker, so that a request that times out counts as a failure of the host.
+                pipeline.AddTimeout(TimeSpan.FromSeconds(Math.Max(0.1, http.TimeoutSeconds)));
             })
             .SelectPipelineByAuthority();
         services.AddSingleton(sp => new Providers.Submail.SubmailProvider(
