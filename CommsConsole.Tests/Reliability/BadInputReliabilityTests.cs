@@ -196,6 +196,32 @@ public sealed class BadInputReliabilityTests(SharedApp app, ITestOutputHelper ou
         ["list users: no token"] = new("GET", "/admin/users", null, As.Anonymous, Status: 401),
         ["list users: garbage bearer token"] = new("GET", "/admin/users", null, As.BadToken, Status: 401),
         ["list users: as Integrator"] = new("GET", "/admin/users", null, As.Integrator, Status: 403),
+
+        // PUT, GET and DELETE /admin/providers
+        ["providers: broken JSON"] = new("PUT", "/admin/providers/sms/primary", """{"kind":"submail","app_id":""", As.Admin),
+        ["providers: empty body"] = new("PUT", "/admin/providers/sms/primary", "{}", As.Admin),
+        ["providers: array for kind"] = new("PUT", "/admin/providers/sms/primary", """{"kind":["submail"]}""", As.Admin),
+        ["providers: number for app_id"] = new("PUT", "/admin/providers/sms/primary", """{"kind":"submail","app_id":10001,"app_key":"k"}""", As.Admin),
+        ["providers: text for port"] = new("PUT", "/admin/providers/email/primary", """{"kind":"smtp","host":"h","port":"twenty-five","from_address":"a@example.com"}""", As.Admin),
+        ["providers: SMTP for SMS"] = new("PUT", "/admin/providers/sms/primary", """{"kind":"smtp","host":"h","from_address":"a@example.com"}""", As.Admin),
+        ["providers: unknown channel"] = new("PUT", "/admin/providers/fax/primary", """{"kind":"simulated"}""", As.Admin),
+        ["providers: unknown role"] = new("PUT", "/admin/providers/sms/tertiary", """{"kind":"simulated"}""", As.Admin),
+        ["providers: script tag as base_url"] = new("PUT", "/admin/providers/sms/primary", "{\"kind\":\"submail\",\"app_id\":\"1\",\"app_key\":\"k\",\"base_url\":" + Q(Script) + "}", As.Admin),
+        ["providers: app_id 10,000 chars"] = new("PUT", "/admin/providers/sms/primary", "{\"kind\":\"submail\",\"app_key\":\"k\",\"app_id\":" + Q(Huge) + "}", As.Admin),
+        ["providers: negative price"] = new("PUT", "/admin/providers/sms/fallback", """{"kind":"submail","app_id":"1","app_key":"k","unit_price":-0.01}""", As.Admin),
+        ["providers: another tenant as Admin"] = new("PUT", "/admin/providers/sms/primary?tenant_id=tnt_elsewhere", """{"kind":"simulated"}""", As.Admin, Status: 403),
+        ["providers: as Integrator"] = new("PUT", "/admin/providers/sms/primary", """{"kind":"simulated"}""", As.Integrator, Status: 403),
+        ["providers: no token"] = new("PUT", "/admin/providers/sms/primary", """{"kind":"simulated"}""", As.Anonymous, Status: 401),
+        ["providers: text/plain content type"] = new("PUT", "/admin/providers/sms/primary", """{"kind":"simulated"}""", As.Admin, ContentType: "text/plain", Status: 415),
+        ["list providers: as Integrator"] = new("GET", "/admin/providers", null, As.Integrator, Status: 403),
+        ["list providers: unknown tenant"] = new("GET", "/admin/providers?tenant_id=tnt_missing", null, As.SystemAdmin, Status: 404),
+        ["remove provider: nothing configured"] = new("DELETE", "/admin/providers/email/fallback", null, As.Admin, Status: 404),
+        ["remove provider: unknown role"] = new("DELETE", "/admin/providers/email/backup", null, As.Admin, Status: 400),
+
+        // POST /webhooks/submail/{tenant}
+        ["tenant subhook: unsigned"] = new("POST", "/webhooks/submail/{tenant}", """{"events":"delivered","send_id":"x","token":"t"}""", As.Anonymous, Status: 401),
+        ["tenant subhook: signed with a guess"] = new("POST", "/webhooks/submail/{tenant}", """{"events":"delivered","send_id":"x","token":"t","signature":"00000000000000000000000000000000"}""", As.Anonymous, Status: 401),
+        ["tenant subhook: broken JSON"] = new("POST", "/webhooks/submail/{tenant}", """{"events":""", As.Anonymous),
     };
 
     public static TheoryData<string> BadRequests => new(Cases.Keys);
@@ -299,7 +325,8 @@ public sealed class BadInputReliabilityTests(SharedApp app, ITestOutputHelper ou
         [
             "POST /communication/bulk", "GET /communication/logs", "POST /notification/sms/send", "POST /notification/sms/send-batch",
             "POST /notification/sms/send-template", "GET /notification/sms/status/", "POST /notification/sms/retry/", "POST /auth/token",
-            "POST /admin/tenants", "POST /admin/users", "GET /admin/users",
+            "POST /admin/tenants", "POST /admin/users", "GET /admin/users", "PUT /admin/providers/", "GET /admin/providers",
+            "DELETE /admin/providers/", "POST /webhooks/submail/",
         ];
         foreach (var endpoint in endpoints)
         {
@@ -313,7 +340,7 @@ public sealed class BadInputReliabilityTests(SharedApp app, ITestOutputHelper ou
         switch (caller)
         {
             case As.Anonymous:
-                return (app.Anonymous(), "");
+                return (app.Anonymous(), await app.CreateTenantAsync());
             case As.BadToken:
                 var bad = app.Anonymous();
                 bad.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "not.a.token");
@@ -329,7 +356,7 @@ public sealed class BadInputReliabilityTests(SharedApp app, ITestOutputHelper ou
 
     private static async Task<(HttpStatusCode Status, string Text, string? MediaType)> SendAsync(HttpClient client, Case c, string tenant)
     {
-        using var request = new HttpRequestMessage(new HttpMethod(c.Method), c.Path);
+        using var request = new HttpRequestMessage(new HttpMethod(c.Method), c.Path.Replace("{tenant}", tenant));
         if (c.Body is not null)
         {
             request.Content = new StringContent(c.Body.Replace("{tenant}", tenant), Encoding.UTF8);
@@ -339,11 +366,12 @@ public sealed class BadInputReliabilityTests(SharedApp app, ITestOutputHelper ou
         return (response.StatusCode, await response.Content.ReadAsStringAsync(), response.Content.Headers.ContentType?.MediaType);
     }
 
-    /// <summary>Rows a request could write: messages, batches, tenants, users and templates, across the database.</summary>
-    private async Task<(int Messages, int Batches, int Tenants, int Users, int Templates)> CountAsync()
+    /// <summary>Rows a request could write: messages, batches, tenants, users, templates and provider accounts, across the database.</summary>
+    private async Task<(int Messages, int Batches, int Tenants, int Users, int Templates, int Providers)> CountAsync()
     {
         using var db = app.Db();
-        return (await db.Messages.CountAsync(), await db.Batches.CountAsync(), await db.Tenants.CountAsync(), await db.Users.CountAsync(), await db.Templates.CountAsync());
+        return (await db.Messages.CountAsync(), await db.Batches.CountAsync(), await db.Tenants.CountAsync(), await db.Users.CountAsync(),
+            await db.Templates.CountAsync(), await db.ProviderAccounts.CountAsync());
     }
 
     private static string Truncate(string text) => text.Length <= 300 ? text : text[..300] + "…";
