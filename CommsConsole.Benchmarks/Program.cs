@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
@@ -296,14 +297,16 @@ public sealed class Bench(Settings s)
         {
             await using var submail = await CommsConsole.Testing.FakeSubmailServer.StartAsync();
             submail.Delay = TimeSpan.FromMilliseconds(50);
-            await using var app = await AppServer.StartAsync($"dispatch-submail-{rep + 1}", Path.Combine(_tmp, $"dispatch-submail-{rep + 1}.db"), new Dictionary<string, string>
+            await using var app = await AppServer.StartAsync($"dispatch-submail-{rep + 1}", Path.Combine(_tmp, $"dispatch-submail-{rep + 1}.db"));
+            // The tenant's own SUBMAIL account, as an Admin sets it up: the per-tenant resolution is part of the measure.
+            await AppServer.EnsureOkAsync(await app.Http.PutAsJsonAsync("/admin/providers/sms/primary", new
             {
-                ["Providers:Sms"] = "submail",
-                ["Providers:Submail:BaseUrl"] = submail.BaseUrl.ToString().TrimEnd('/'),
-                ["Providers:Submail:AppId"] = CommsConsole.Testing.FakeSubmailServer.AppId,
-                ["Providers:Submail:AppKey"] = CommsConsole.Testing.FakeSubmailServer.AppKey,
-                ["Providers:Submail:Signature"] = "【CommsConsole】",
-            });
+                kind = "submail",
+                base_url = submail.BaseUrl.ToString().TrimEnd('/'),
+                app_id = CommsConsole.Testing.FakeSubmailServer.AppId,
+                app_key = CommsConsole.Testing.FakeSubmailServer.AppKey,
+                signature = "【CommsConsole】",
+            }), "PUT /admin/providers/sms/primary");
             var payloads = Enumerable.Range(0, s.DispatchRequests).Select(_ => BulkPayload(Phones(s.DispatchRequestSize))).ToList();
             using var ro = Db.OpenReadOnly(app.DbPath);
             var sw = Stopwatch.StartNew();
@@ -548,7 +551,7 @@ public sealed class Bench(Settings s)
               the body; every answer must hold 20 items. p50/p95 interpolate.
             - **4**: `LiquidTemplateEngine` in this process (no HTTP): one template compiled once, rendered on one thread with 4,096 different
               variable sets in turn; {s.RenderRuns} runs of {s.RenderSeconds:0.#} s after a warm-up.
-            - **2b**: as 2, but the app is started with `Providers:Sms=submail` pointing at the fake SUBMAIL server of `CommsConsole.Testing`
+            - **2b**: as 2, but the tenant's SMS provider is set to SUBMAIL (`PUT /admin/providers/sms/primary`) pointing at the fake SUBMAIL server of `CommsConsole.Testing`
               (in this process, on 127.0.0.1), which checks every signature and answers each `batchsend` after 50 ms.
             - **6**: one fresh app; {s.LoadClients} clients in this process loop for {s.LoadSeconds} s, each sending nine
               `GET /communication/logs` (random page 1–19, random status/channel filter) for every `POST /communication/bulk` of 100
