@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using CommsConsole.Features.Messaging;
 
 namespace CommsConsole.Features.Providers;
@@ -34,34 +35,35 @@ public class ProviderAccount
 
 /// <summary>
 /// Every setting a provider account may have; which ones apply depends on the kind. Secrets are write-only: a blank
-/// secret when saving keeps the one stored.
+/// secret when saving keeps the one stored. The JSON names are those of /admin/providers.
 /// </summary>
-public sealed record ProviderSettings
+public record ProviderSettings
 {
     // SUBMAIL (document 002)
-    public string? AppId { get; init; }
-    public string? AppKey { get; init; }
-    public string? SignType { get; init; }
-    public string? BaseUrl { get; init; }
-    public string? Signature { get; init; }
-    public string? SubhookKey { get; init; }
+    [JsonPropertyName("app_id")] public string? AppId { get; init; }
+    [JsonPropertyName("app_key")] public string? AppKey { get; init; }
+    [JsonPropertyName("sign_type")] public string? SignType { get; init; }
+    [JsonPropertyName("base_url")] public string? BaseUrl { get; init; }
+    [JsonPropertyName("signature")] public string? Signature { get; init; }
+    [JsonPropertyName("subhook_key")] public string? SubhookKey { get; init; }
 
     // SMTP
-    public string? Host { get; init; }
-    public int? Port { get; init; }
-    public string? Security { get; init; }
-    public string? UserName { get; init; }
-    public string? Password { get; init; }
-    public string? FromAddress { get; init; }
-    public string? FromName { get; init; }
-    public int? TimeoutSeconds { get; init; }
+    [JsonPropertyName("host")] public string? Host { get; init; }
+    [JsonPropertyName("port")] public int? Port { get; init; }
+    [JsonPropertyName("security")] public string? Security { get; init; }
+    [JsonPropertyName("user_name")] public string? UserName { get; init; }
+    [JsonPropertyName("password")] public string? Password { get; init; }
+    [JsonPropertyName("from_address")] public string? FromAddress { get; init; }
+    [JsonPropertyName("from_name")] public string? FromName { get; init; }
+    [JsonPropertyName("timeout_seconds")] public int? TimeoutSeconds { get; init; }
 
     // Every kind
-    public decimal? UnitPrice { get; init; }
-    public int? MessagesPerSecond { get; init; }
-    public int? MaxConcurrency { get; init; }
+    [JsonPropertyName("unit_price")] public decimal? UnitPrice { get; init; }
+    [JsonPropertyName("messages_per_second")] public int? MessagesPerSecond { get; init; }
+    [JsonPropertyName("max_concurrency")] public int? MaxConcurrency { get; init; }
 
-    public ProviderSettings WithoutSecrets() => this with { AppKey = null, SubhookKey = null, Password = null };
+    /// <summary>The settings alone (whatever record derives from them), without their secrets.</summary>
+    public ProviderSettings WithoutSecrets() => new ProviderSettings(this) { AppKey = null, SubhookKey = null, Password = null };
 }
 
 /// <summary>The secrets of an account, as stored (encrypted) apart from its other settings.</summary>

@@ -7,76 +7,29 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace CommsConsole.Features.Providers;
 
-/// <summary>A provider account as written by an admin; a blank secret keeps the stored one.</summary>
-public sealed record ProviderAccountRequest
+/// <summary>A provider account as written by an admin: its kind and settings; a blank secret keeps the stored one.</summary>
+public sealed record ProviderAccountRequest : ProviderSettings
 {
     [JsonPropertyName("kind")] public string? Kind { get; init; }
-    [JsonPropertyName("app_id")] public string? AppId { get; init; }
-    [JsonPropertyName("app_key")] public string? AppKey { get; init; }
-    [JsonPropertyName("sign_type")] public string? SignType { get; init; }
-    [JsonPropertyName("base_url")] public string? BaseUrl { get; init; }
-    [JsonPropertyName("signature")] public string? Signature { get; init; }
-    [JsonPropertyName("subhook_key")] public string? SubhookKey { get; init; }
-    [JsonPropertyName("host")] public string? Host { get; init; }
-    [JsonPropertyName("port")] public int? Port { get; init; }
-    [JsonPropertyName("security")] public string? Security { get; init; }
-    [JsonPropertyName("user_name")] public string? UserName { get; init; }
-    [JsonPropertyName("password")] public string? Password { get; init; }
-    [JsonPropertyName("from_address")] public string? FromAddress { get; init; }
-    [JsonPropertyName("from_name")] public string? FromName { get; init; }
-    [JsonPropertyName("timeout_seconds")] public int? TimeoutSeconds { get; init; }
-    [JsonPropertyName("unit_price")] public decimal? UnitPrice { get; init; }
-    [JsonPropertyName("messages_per_second")] public int? MessagesPerSecond { get; init; }
-    [JsonPropertyName("max_concurrency")] public int? MaxConcurrency { get; init; }
-
-    public ProviderSettings ToSettings() => new()
-    {
-        AppId = AppId, AppKey = AppKey, SignType = SignType, BaseUrl = BaseUrl, Signature = Signature, SubhookKey = SubhookKey,
-        Host = Host, Port = Port, Security = Security, UserName = UserName, Password = Password, FromAddress = FromAddress,
-        FromName = FromName, TimeoutSeconds = TimeoutSeconds, UnitPrice = UnitPrice, MessagesPerSecond = MessagesPerSecond,
-        MaxConcurrency = MaxConcurrency,
-    };
 }
 
 /// <summary>A provider account as shown: secrets appear only as <c>••••</c> and their last four characters.</summary>
-public sealed record ProviderAccountResponse
+public sealed record ProviderAccountResponse : ProviderSettings
 {
+    private ProviderAccountResponse(ProviderSettings settings) : base(settings) { }
+
     [JsonPropertyName("tenant_id")] public required string TenantId { get; init; }
     [JsonPropertyName("channel")] public required string Channel { get; init; }
     [JsonPropertyName("role")] public required string Role { get; init; }
     [JsonPropertyName("kind")] public required string Kind { get; init; }
-    [JsonPropertyName("app_id")] public string? AppId { get; init; }
-    [JsonPropertyName("app_key")] public string? AppKey { get; init; }
-    [JsonPropertyName("sign_type")] public string? SignType { get; init; }
-    [JsonPropertyName("base_url")] public string? BaseUrl { get; init; }
-    [JsonPropertyName("signature")] public string? Signature { get; init; }
-    [JsonPropertyName("subhook_key")] public string? SubhookKey { get; init; }
-    [JsonPropertyName("host")] public string? Host { get; init; }
-    [JsonPropertyName("port")] public int? Port { get; init; }
-    [JsonPropertyName("security")] public string? Security { get; init; }
-    [JsonPropertyName("user_name")] public string? UserName { get; init; }
-    [JsonPropertyName("password")] public string? Password { get; init; }
-    [JsonPropertyName("from_address")] public string? FromAddress { get; init; }
-    [JsonPropertyName("from_name")] public string? FromName { get; init; }
-    [JsonPropertyName("timeout_seconds")] public int? TimeoutSeconds { get; init; }
-    [JsonPropertyName("unit_price")] public decimal? UnitPrice { get; init; }
-    [JsonPropertyName("messages_per_second")] public int? MessagesPerSecond { get; init; }
-    [JsonPropertyName("max_concurrency")] public int? MaxConcurrency { get; init; }
     [JsonPropertyName("updated_at")] public required string UpdatedAt { get; init; }
     [JsonPropertyName("updated_by")] public required string UpdatedBy { get; init; }
 
-    public static ProviderAccountResponse From(ProviderAccountView v)
+    public static ProviderAccountResponse From(ProviderAccountView v) => new(v.Settings)
     {
-        var s = v.Settings;
-        return new ProviderAccountResponse
-        {
-            TenantId = v.TenantId, Channel = v.Channel.ToWire(), Role = v.Role.ToString().ToLowerInvariant(), Kind = v.Kind,
-            AppId = s.AppId, AppKey = s.AppKey, SignType = s.SignType, BaseUrl = s.BaseUrl, Signature = s.Signature, SubhookKey = s.SubhookKey,
-            Host = s.Host, Port = s.Port, Security = s.Security, UserName = s.UserName, Password = s.Password, FromAddress = s.FromAddress,
-            FromName = s.FromName, TimeoutSeconds = s.TimeoutSeconds, UnitPrice = s.UnitPrice, MessagesPerSecond = s.MessagesPerSecond,
-            MaxConcurrency = s.MaxConcurrency, UpdatedAt = v.UpdatedAt.ToString("O"), UpdatedBy = v.UpdatedBy,
-        };
-    }
+        TenantId = v.TenantId, Channel = v.Channel.ToWire(), Role = v.Role.ToString().ToLowerInvariant(), Kind = v.Kind,
+        UpdatedAt = v.UpdatedAt.ToString("O"), UpdatedBy = v.UpdatedBy,
+    };
 }
 
 public sealed record ProviderAccountListResponse([property: JsonPropertyName("items")] IReadOnlyList<ProviderAccountResponse> Items);
@@ -108,7 +61,7 @@ public static class ProvidersApi
     {
         if (ParsePath(channel, role) is { IsOk: false } bad) return ApiEnvelope.Simple(bad.Error!, clock);
         var (c, r) = ParsePath(channel, role).Value;
-        var result = await service.SaveAsync(Caller.From(http.User)!, tenantId, c, r, body.Kind, body.ToSettings(), ct);
+        var result = await service.SaveAsync(Caller.From(http.User)!, tenantId, c, r, body.Kind, body, ct);
         return result.IsOk ? TypedResults.Ok(ProviderAccountResponse.From(result.Value!)) : ApiEnvelope.Simple(result.Error!, clock);
     }
 
