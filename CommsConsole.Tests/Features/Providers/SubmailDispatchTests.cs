@@ -16,16 +16,11 @@ public sealed class SubmailDispatchTests
         await using var submail = await FakeSubmailServer.StartAsync();
         submail.Fee = 2;
         submail.FailNumbers["13800000003"] = ("114", "number is in blacklist");
-        await using var app = new AppFactory(null, new Dictionary<string, string?>
+        await using var app = new AppFactory(null, SubmailSettings.For(submail, new()
         {
-            ["Providers:Sms"] = "submail",
-            ["Providers:Submail:BaseUrl"] = submail.BaseUrl.ToString().TrimEnd('/'),
-            ["Providers:Submail:AppId"] = FakeSubmailServer.AppId,
-            ["Providers:Submail:AppKey"] = FakeSubmailServer.AppKey,
             ["Providers:Submail:SignType"] = "sha1",
-            ["Providers:Submail:Signature"] = "【CommsConsole】",
             ["Providers:Submail:UnitPrice"] = "0.04",
-        });
+        }));
         await ((IAsyncLifetime)app).InitializeAsync();
         var tenant = await app.CreateTenantAsync();
         var (client, _) = await app.UserAsync(Roles.Marketer, tenant);
@@ -60,17 +55,12 @@ public sealed class ThrottleTests
     {
         const int messages = 600, perSecond = 200;
         await using var submail = await FakeSubmailServer.StartAsync();
-        await using var app = new AppFactory(null, new Dictionary<string, string?>
+        await using var app = new AppFactory(null, SubmailSettings.For(submail, new()
         {
-            ["Providers:Sms"] = "submail",
-            ["Providers:Submail:BaseUrl"] = submail.BaseUrl.ToString().TrimEnd('/'),
-            ["Providers:Submail:AppId"] = FakeSubmailServer.AppId,
-            ["Providers:Submail:AppKey"] = FakeSubmailServer.AppKey,
-            ["Providers:Submail:Signature"] = "【CommsConsole】",
             ["Providers:Throttle:Sms:MessagesPerSecond"] = perSecond.ToString(),
             ["Providers:Throttle:Sms:MaxConcurrency"] = "2",
             ["Dispatch:ChunkSize"] = "500",
-        });
+        }));
         await ((IAsyncLifetime)app).InitializeAsync();
         var tenant = await app.CreateTenantAsync();
         var (client, _) = await app.UserAsync(Roles.Marketer, tenant);
@@ -88,5 +78,23 @@ public sealed class ThrottleTests
         Assert.All(requests, r => Assert.True(r.To.Length <= perSecond, $"{r.To.Length} numbers in one request"));
         var minimum = TimeSpan.FromSeconds((double)messages / perSecond);
         Assert.True(requests[^1].ArrivedAt - sentAt >= minimum, $"the last of {messages} messages arrived {(requests[^1].ArrivedAt - sentAt).TotalSeconds:F2} s after the send");
+    }
+}
+
+/// <summary>App settings that make SUBMAIL, at the fake server, the installation's SMS provider; <c>extra</c> adds or overrides.</summary>
+public static class SubmailSettings
+{
+    public static Dictionary<string, string?> For(FakeSubmailServer server, Dictionary<string, string?>? extra = null)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Providers:Sms"] = "submail",
+            ["Providers:Submail:BaseUrl"] = server.BaseUrl.ToString().TrimEnd('/'),
+            ["Providers:Submail:AppId"] = FakeSubmailServer.AppId,
+            ["Providers:Submail:AppKey"] = FakeSubmailServer.AppKey,
+            ["Providers:Submail:Signature"] = "【CommsConsole】",
+        };
+        foreach (var (key, value) in extra ?? []) settings[key] = value;
+        return settings;
     }
 }

@@ -260,17 +260,12 @@ public sealed class FailoverTests
     {
         await using var submail = await FakeSubmailServer.StartAsync();
         submail.Delay = TimeSpan.FromSeconds(3);
-        await using var app = new AppFactory(null, new Dictionary<string, string?>
+        await using var app = new AppFactory(null, SubmailSettings.For(submail, new()
         {
-            ["Providers:Sms"] = "submail",
-            ["Providers:Submail:BaseUrl"] = submail.BaseUrl.ToString().TrimEnd('/'),
-            ["Providers:Submail:AppId"] = FakeSubmailServer.AppId,
-            ["Providers:Submail:AppKey"] = FakeSubmailServer.AppKey,
-            ["Providers:Submail:Signature"] = "【T】",
             ["Providers:Http:TimeoutSeconds"] = "1",
             ["Providers:Http:CircuitMinimumThroughput"] = "2",
             ["Providers:Http:CircuitBreakSeconds"] = "60",
-        });
+        }));
         await ((IAsyncLifetime)app).InitializeAsync();
         var tenant = await app.CreateTenantAsync();
         var (marketer, _) = await app.UserAsync(Roles.Marketer, tenant);
