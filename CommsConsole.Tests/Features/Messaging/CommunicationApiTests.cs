@@ -127,6 +127,17 @@ public sealed class CommunicationApiTests(SharedApp app)
     }
 
     [Fact]
+    public async Task Bulk_LoneSurrogateInText_Is400SayingTheTextIsInvalid_NotTheType()
+    {
+        var tenant = await app.CreateTenantAsync();
+        var (client, _) = await app.UserAsync(Roles.Marketer, tenant);
+        var (status, body) = await client.PostRawAsync("/communication/bulk", """{"channel":"sms","content":"a\uD800b","recipients":["13800138000"]}""");
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.StartsWith("content is not valid text", body.Str("message"));
+        Assert.Contains("surrogate", body.Str("message"));
+    }
+
+    [Fact]
     public async Task Bulk_With10001Recipients_Is400_And10000AreAccepted()
     {
         var tenant = await app.CreateTenantAsync();

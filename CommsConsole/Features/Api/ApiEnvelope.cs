@@ -99,9 +99,12 @@ public static class ApiEnvelope
         if (bad.InnerException is JsonException json)
         {
             var path = string.IsNullOrEmpty(json.Path) || json.Path == "$" ? "body" : json.Path.TrimStart('$', '.');
-            var reason = json.Message.Contains("could not be converted", StringComparison.Ordinal)
-                ? "has the wrong type"
-                : "is not valid JSON: " + FirstSentence(json.Message);
+            var reason = json.InnerException is InvalidOperationException text
+                // Such as a lone UTF-16 surrogate (\uD800) inside a string: the type is right, the text is not.
+                ? "is not valid text: " + FirstSentence(text.Message)
+                : json.Message.Contains("could not be converted", StringComparison.Ordinal)
+                    ? "has the wrong type"
+                    : "is not valid JSON: " + FirstSentence(json.Message);
             return $"{path} {reason}";
         }
         return FirstSentence(bad.Message);
