@@ -41,6 +41,9 @@ public sealed class AppServer : IAsyncDisposable
             ["Bootstrap:AdminEmail"] = AdminEmail,
             ["Bootstrap:AdminPassword"] = AdminPassword,
             ["Logging:LogLevel:Default"] = "Warning",
+            // Marketing SMS (the bulk default) would wait for the end of the quiet hours when the benchmark runs at night.
+            ["Compliance:Defaults:QuietHoursStart"] = "00:00",
+            ["Compliance:Defaults:QuietHoursEnd"] = "00:00",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string>()) all[key] = value;
         var process = await AppProcess.StartAsync(name, all, Path.Combine(AppContext.BaseDirectory, "app-logs"));

@@ -32,6 +32,9 @@ public sealed class ConsoleApp : IAsyncDisposable
             ["Bootstrap:AdminPassword"] = AdminPassword,
             ["Providers:Simulated:RejectRecipientPattern"] = "^" + RejectedPrefix,
             ["Dispatch:SweepIntervalSeconds"] = "1",
+            // Marketing SMS would otherwise wait for the end of quiet hours when the tests run at night.
+            ["Compliance:Defaults:QuietHoursStart"] = "00:00",
+            ["Compliance:Defaults:QuietHoursEnd"] = "00:00",
         }, Path.Combine(AppContext.BaseDirectory, "app-logs"));
         return new ConsoleApp(process, directory);
     }

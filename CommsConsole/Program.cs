@@ -1,6 +1,7 @@
 using CommsConsole.Components;
 using CommsConsole.Data;
 using CommsConsole.Features.Api;
+using CommsConsole.Features.Compliance;
 using CommsConsole.Features.Messaging;
 using CommsConsole.Features.Tenancy;
 
@@ -9,6 +10,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddDataLayer();
 builder.AddTenancy();
 builder.AddMessaging();
+builder.AddCompliance();
 builder.AddApiDocs();
 builder.AddConsole();
 builder.Services.AddHealthChecks();
@@ -25,6 +27,7 @@ app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages:
 app.UseConsoleLocalization();
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseRateLimiter();
 app.UseAntiforgery();
 
 app.MapConsole();
@@ -32,6 +35,7 @@ app.MapHealthChecks("/health").AllowAnonymous();
 app.MapApiDocs();
 app.MapTenancyApi();
 app.MapMessaging();
+app.MapCompliance();
 
 app.Run();
 

@@ -43,6 +43,9 @@ public class AppFactory : WebApplicationFactory<Program>, IAsyncLifetime
         _settings["Providers:Simulated:RecordPath"] = RecordPath;
         _settings["Providers:Submail:SubhookKey"] = SubhookKey;
         _settings["Logging:LogLevel:Default"] = "Warning";
+        // Quiet hours would hold marketing SMS depending on the hour the tests run at; the tests of quiet hours turn them on.
+        _settings["Compliance:Defaults:QuietHoursStart"] = "00:00";
+        _settings["Compliance:Defaults:QuietHoursEnd"] = "00:00";
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>()) _settings[k] = v;
         UseKestrel(options => options.Listen(System.Net.IPAddress.Loopback, 0));
     }

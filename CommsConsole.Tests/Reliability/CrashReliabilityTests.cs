@@ -46,6 +46,9 @@ public sealed class CrashReliabilityTests(ITestOutputHelper output)
             ["Providers__Simulated__LatencyMs"] = "1500",
             ["Providers__Simulated__RecordPath"] = record,
             ["Logging__LogLevel__Default"] = "Warning",
+            // Marketing SMS (the bulk default) would wait for the end of quiet hours when the test runs at night.
+            ["Compliance__Defaults__QuietHoursStart"] = "00:00",
+            ["Compliance__Defaults__QuietHoursEnd"] = "00:00",
         };
         var random = new Random(20261122);
         var app = await AppProcess.StartAsync("run0", settings, directory);

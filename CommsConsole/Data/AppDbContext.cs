@@ -16,6 +16,11 @@ public class AppDbContext(DbContextOptions<AppDbContext> options) : IdentityDbCo
     public DbSet<Template> Templates => Set<Template>();
     public DbSet<AppSecret> AppSecrets => Set<AppSecret>();
     public DbSet<Features.Providers.ProviderAccount> ProviderAccounts => Set<Features.Providers.ProviderAccount>();
+    public DbSet<Features.Compliance.TenantPolicy> TenantPolicies => Set<Features.Compliance.TenantPolicy>();
+    public DbSet<Features.Compliance.SensitiveWord> SensitiveWords => Set<Features.Compliance.SensitiveWord>();
+    public DbSet<Features.Compliance.Suppression> Suppressions => Set<Features.Compliance.Suppression>();
+    public DbSet<Features.Compliance.InboundReply> InboundReplies => Set<Features.Compliance.InboundReply>();
+    public DbSet<Features.Compliance.MessageDailyCount> MessageDailyCounts => Set<Features.Compliance.MessageDailyCount>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

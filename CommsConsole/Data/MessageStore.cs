@@ -13,13 +13,20 @@ namespace CommsConsole.Data;
 /// </summary>
 public sealed class MessageStore(AppDbContext db)
 {
-    public sealed record NewMessage(string Recipient, string Content, int Segments, string? Subject = null);
+    /// <param name="SuppressedBecause">Set for a marketing message to an opted-out recipient: the row is written as suppressed with this reason.</param>
+    public sealed record NewMessage(string Recipient, string Content, int Segments, string? Subject = null, string? SuppressedBecause = null);
 
-    /// <summary>Writes the batch and one pending row per recipient in one transaction; returns the rows with their ids.</summary>
+    /// <summary>
+    /// Writes the batch and one row per recipient in one transaction (pending, or suppressed with its reason); returns the rows
+    /// with their ids.
+    /// </summary>
     public async Task<List<Message>> InsertBatchAsync(Batch batch, Message prototype, IReadOnlyList<NewMessage> rows, CancellationToken ct)
     {
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        batch.Total = batch.Pending = rows.Count;
+        var suppressed = rows.Count(r => r.SuppressedBecause is not null);
+        batch.Total = rows.Count;
+        batch.Pending = rows.Count - suppressed;
+        batch.Suppressed = suppressed;
         db.Batches.Add(batch);
         await db.SaveChangesAsync(ct);
         db.Entry(batch).State = EntityState.Detached;
@@ -28,18 +35,20 @@ public sealed class MessageStore(AppDbContext db)
         await using var cmd = conn.CreateCommand();
         cmd.Transaction = tx.GetDbTransaction();
         cmd.CommandText = """
-            INSERT INTO "Messages" ("TenantId","UserId","BatchId","Channel","Status","Recipient","Subject","Content","TemplateId",
+            INSERT INTO "Messages" ("TenantId","UserId","BatchId","Channel","Purpose","Status","Recipient","Subject","Content","TemplateId",
               "ReceiverName","ReceiverId","CampusId","BizType","BizId","Remark","RetryCount","Cost","Segments",
-              "CreatedAt","UpdatedAt","NextAttemptAt")
-            VALUES (@tenant,@user,@batch,@channel,@status,@recipient,@subject,@content,@template,
-              @rname,@rid,@campus,@biztype,@bizid,@remark,0,@cost,@segments,@now,@now,@due)
+              "CreatedAt","UpdatedAt","NextAttemptAt","Error")
+            VALUES (@tenant,@user,@batch,@channel,@purpose,@status,@recipient,@subject,@content,@template,
+              @rname,@rid,@campus,@biztype,@bizid,@remark,0,@cost,@segments,@now,@now,@due,@error)
             """;
         var p = new Params(cmd);
         p.Set("tenant", prototype.TenantId);
         p.Set("user", prototype.UserId);
         p.Set("batch", batch.Id);
         p.Set("channel", (int)prototype.Channel);
-        p.Set("status", (int)MessageStatus.Pending);
+        p.Set("purpose", (int)prototype.Purpose);
+        var status = p.Set("status", (int)MessageStatus.Pending);
+        var error = p.Set("error", null);
         p.Set("template", prototype.TemplateId);
         p.Set("rname", prototype.ReceiverName);
         p.Set("rid", prototype.ReceiverId);
@@ -62,6 +71,8 @@ public sealed class MessageStore(AppDbContext db)
             content.Value = row.Content;
             subject.Value = (object?)row.Subject ?? DBNull.Value;
             segments.Value = row.Segments;
+            status.Value = (int)(row.SuppressedBecause is null ? MessageStatus.Pending : MessageStatus.Suppressed);
+            error.Value = (object?)row.SuppressedBecause ?? DBNull.Value;
             await cmd.ExecuteNonQueryAsync(ct);
         }
 
@@ -84,8 +95,8 @@ public sealed class MessageStore(AppDbContext db)
 
     private static Message Copy(Message p, long id, long batchId, NewMessage row) => new()
     {
-        Id = id, TenantId = p.TenantId, UserId = p.UserId, BatchId = batchId, Channel = p.Channel,
-        Status = MessageStatus.Pending, Recipient = row.Recipient, Subject = row.Subject, Content = row.Content,
+        Id = id, TenantId = p.TenantId, UserId = p.UserId, BatchId = batchId, Channel = p.Channel, Purpose = p.Purpose,
+        Status = row.SuppressedBecause is null ? MessageStatus.Pending : MessageStatus.Suppressed, Error = row.SuppressedBecause, Recipient = row.Recipient, Subject = row.Subject, Content = row.Content,
         TemplateId = p.TemplateId, ReceiverName = p.ReceiverName, ReceiverId = p.ReceiverId, CampusId = p.CampusId,
         BizType = p.BizType, BizId = p.BizId, Remark = p.Remark, Segments = row.Segments,
         CreatedAt = p.CreatedAt, UpdatedAt = p.CreatedAt, NextAttemptAt = p.NextAttemptAt,
@@ -127,9 +138,9 @@ public sealed class MessageStore(AppDbContext db)
     }
 
     public sealed record Outcome(
-        long MessageId, MessageStatus Status, string Provider, string? ThirdPartyId, string? ThirdPartyStatus,
+        long MessageId, MessageStatus Status, string? Provider, string? ThirdPartyId, string? ThirdPartyStatus,
         string? Response, string? Error, int RetryCount, decimal Cost, DateTimeOffset? SentAt, DateTimeOffset NextAttemptAt,
-        string AttemptOutcome, int AttemptNumber);
+        string? AttemptOutcome, int AttemptNumber);
 
     /// <summary>
     /// Writes the outcomes of one claimed chunk in one transaction: each row only if the lease is still ours
@@ -175,7 +186,7 @@ public sealed class MessageStore(AppDbContext db)
         foreach (var o in outcomes)
         {
             status.Value = (int)o.Status;
-            provider.Value = o.Provider;
+            provider.Value = (object?)o.Provider ?? DBNull.Value;
             tpid.Value = (object?)o.ThirdPartyId ?? DBNull.Value;
             tpstatus.Value = (object?)o.ThirdPartyStatus ?? DBNull.Value;
             response.Value = (object?)o.Response ?? DBNull.Value;
@@ -188,17 +199,19 @@ public sealed class MessageStore(AppDbContext db)
             if (await update.ExecuteNonQueryAsync(ct) != 1) continue;
             written++;
 
+            var d = deltas.TryGetValue(batchOf[o.MessageId], out var arr) ? arr : deltas[batchOf[o.MessageId]] = new int[7];
+            d[(int)MessageStatus.Sending]--;
+            d[(int)o.Status]++;
+            // Held back without an attempt (quiet hours) or refused before any provider saw it (an opt-out).
+            if (o.AttemptOutcome is null) continue;
+
             aid.Value = o.MessageId;
             anumber.Value = o.AttemptNumber;
-            aprovider.Value = o.Provider;
+            aprovider.Value = o.Provider ?? "";
             aoutcome.Value = o.AttemptOutcome;
             aerror.Value = (object?)o.Error ?? DBNull.Value;
             aresponse.Value = (object?)o.Response ?? DBNull.Value;
             await attempt.ExecuteNonQueryAsync(ct);
-
-            var d = deltas.TryGetValue(batchOf[o.MessageId], out var arr) ? arr : deltas[batchOf[o.MessageId]] = new int[6];
-            d[(int)MessageStatus.Sending]--;
-            d[(int)o.Status]++;
         }
         foreach (var (batchId, d) in deltas)
         {
@@ -207,7 +220,8 @@ public sealed class MessageStore(AppDbContext db)
                 .SetProperty(b => b.Sending, b => b.Sending + d[1])
                 .SetProperty(b => b.Sent, b => b.Sent + d[2])
                 .SetProperty(b => b.Delivered, b => b.Delivered + d[3])
-                .SetProperty(b => b.Failed, b => b.Failed + d[4]), ct);
+                .SetProperty(b => b.Failed, b => b.Failed + d[4])
+                .SetProperty(b => b.Suppressed, b => b.Suppressed + d[6]), ct);
         }
         await tx.CommitAsync(ct);
         return written;
@@ -249,9 +263,11 @@ public sealed class MessageStore(AppDbContext db)
             int Count(MessageStatus s) => counts.Where(c => c.BatchId == batchId && c.Status == s).Sum(c => c.Count);
             var (pending, sending, sent, delivered, failed, cancelled) = (Count(MessageStatus.Pending), Count(MessageStatus.Sending),
                 Count(MessageStatus.Sent), Count(MessageStatus.Delivered), Count(MessageStatus.Failed), Count(MessageStatus.Cancelled));
+            var suppressed = Count(MessageStatus.Suppressed);
             await db.Batches.Where(b => b.Id == batchId).ExecuteUpdateAsync(s => s
                 .SetProperty(b => b.Pending, pending).SetProperty(b => b.Sending, sending).SetProperty(b => b.Sent, sent)
-                .SetProperty(b => b.Delivered, delivered).SetProperty(b => b.Failed, failed).SetProperty(b => b.Cancelled, cancelled), ct);
+                .SetProperty(b => b.Delivered, delivered).SetProperty(b => b.Failed, failed).SetProperty(b => b.Cancelled, cancelled)
+                .SetProperty(b => b.Suppressed, suppressed), ct);
         }
     }
 

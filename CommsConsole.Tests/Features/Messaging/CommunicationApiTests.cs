@@ -16,7 +16,7 @@ public sealed class CommunicationApiTests(SharedApp app)
         var (client, userId) = await app.UserAsync(Roles.Marketer, tenant);
         var (status, body) = await client.PostAsync("/communication/bulk", new
         {
-            channel = "sms",
+            channel = "sms", purpose = "transactional",
             content = "您的验证码是{{code}}",
             recipients = new[] { "13800138000", "13900139000", "13800138000" },
             variables = new { code = "123456" },
@@ -62,7 +62,7 @@ public sealed class CommunicationApiTests(SharedApp app)
         var (client, _) = await app.UserAsync(Roles.Integrator, tenant);
         var (status, body) = await client.PostAsync("/communication/bulk", new
         {
-            channel = "sms", content = "", template = "verify_code", recipients = new[] { "13800138001" }, variables = new { code = "654321", time = 5 },
+            channel = "sms", purpose = "transactional", content = "", template = "verify_code", recipients = new[] { "13800138001" }, variables = new { code = "654321", time = 5 },
         });
         Assert.Equal(HttpStatusCode.OK, status);
         var item = body.GetProperty("items")[0];
@@ -79,7 +79,7 @@ public sealed class CommunicationApiTests(SharedApp app)
         Assert.Equal(HttpStatusCode.BadRequest, missing);
         Assert.StartsWith("subject", error.Str("message"));
 
-        var (ok, body) = await client.PostAsync("/communication/bulk", new { channel = "email", subject = "Hello {{name}}", content = "Hi {{name}}", recipients = new[] { "alice@example.com" }, variables = new { name = "Alice" } });
+        var (ok, body) = await client.PostAsync("/communication/bulk", new { channel = "email", purpose = "transactional", subject = "Hello {{name}}", content = "Hi {{name}}", recipients = new[] { "alice@example.com" }, variables = new { name = "Alice" } });
         Assert.Equal(HttpStatusCode.OK, ok);
         Assert.Equal("a***@example.com", body.GetProperty("items")[0].Str("recipient"));
         Assert.Equal("Hi Alice", body.GetProperty("items")[0].Str("content"));
@@ -184,7 +184,7 @@ public sealed class CommunicationApiTests(SharedApp app)
         var (client, _) = await app.UserAsync(Roles.Marketer, tenant);
         var phones = Enumerable.Range(0, 25).Select(i => $"137{i:D8}").ToArray();
         await client.PostAsync("/communication/bulk", new { channel = "sms", content = "first", recipients = phones });
-        await client.PostAsync("/communication/bulk", new { channel = "email", subject = "s", content = "second", recipients = new[] { "bob@example.com" } });
+        await client.PostAsync("/communication/bulk", new { channel = "email", purpose = "transactional", subject = "s", content = "second", recipients = new[] { "bob@example.com" } });
 
         var (status, page1) = await client.GetJsonAsync("/communication/logs");
         Assert.Equal(HttpStatusCode.OK, status);
@@ -264,10 +264,10 @@ public sealed class EmailRenderingTests(SharedApp app)
         var (client, _) = await app.UserAsync(Roles.Marketer, tenant);
         var variables = new { name = "<script>alert(1)</script>" };
 
-        var (_, html) = await client.PostAsync("/communication/bulk", new { channel = "email", subject = "Hi", content = "<p>Dear {{ name }}</p>", variables, recipients = new[] { "a@example.com" } });
+        var (_, html) = await client.PostAsync("/communication/bulk", new { channel = "email", purpose = "transactional", subject = "Hi", content = "<p>Dear {{ name }}</p>", variables, recipients = new[] { "a@example.com" } });
         Assert.Equal("<p>Dear &lt;script&gt;alert(1)&lt;/script&gt;</p>", html.GetProperty("items")[0].Str("content"));
 
-        var (_, text) = await client.PostAsync("/communication/bulk", new { channel = "email", subject = "Hi", content = "Dear {{ name }}", variables, recipients = new[] { "a@example.com" } });
+        var (_, text) = await client.PostAsync("/communication/bulk", new { channel = "email", purpose = "transactional", subject = "Hi", content = "Dear {{ name }}", variables, recipients = new[] { "a@example.com" } });
         Assert.Equal("Dear <script>alert(1)</script>", text.GetProperty("items")[0].Str("content"));
     }
 }

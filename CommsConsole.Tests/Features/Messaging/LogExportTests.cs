@@ -15,7 +15,7 @@ public sealed class LogExportTests(SharedApp app)
         var (client, userId) = await app.UserAsync(Roles.Marketer, tenant);
         await client.PostAsync("/communication/bulk", new { channel = "sms", content = "=HYPERLINK(\"http://x\")", recipients = new[] { "13800000101" } });
         await client.PostAsync("/communication/bulk", new { channel = "sms", content = "+1 call now", recipients = new[] { "13800000102" } });
-        await client.PostAsync("/communication/bulk", new { channel = "email", subject = "s", content = "@mention", recipients = new[] { "x@example.com" } });
+        await client.PostAsync("/communication/bulk", new { channel = "email", purpose = "transactional", subject = "s", content = "@mention", recipients = new[] { "x@example.com" } });
 
         using var scope = app.Services.CreateScope();
         var export = scope.ServiceProvider.GetRequiredService<LogExport>();

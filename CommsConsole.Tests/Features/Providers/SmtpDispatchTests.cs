@@ -28,7 +28,7 @@ public sealed class SmtpDispatchTests
 
         var (status, body) = await client.PostAsync("/communication/bulk", new
         {
-            channel = "email", subject = "你好 {{ name }}", content = "<p>Dear {{ name }}, welcome.</p>", variables = new { name = "Li" },
+            channel = "email", purpose = "transactional", subject = "你好 {{ name }}", content = "<p>Dear {{ name }}, welcome.</p>", variables = new { name = "Li" },
             recipients = new[] { "alice@example.com", SmtpPeer.RefusedRecipient },
         });
         Assert.Equal(HttpStatusCode.OK, status);

@@ -27,7 +27,7 @@ public sealed class SubmailDispatchTests
 
         var (status, body) = await client.PostAsync("/communication/bulk", new
         {
-            channel = "sms", content = "您的验证码是{{code}}", variables = new { code = "2468" },
+            channel = "sms", purpose = "transactional", content = "您的验证码是{{code}}", variables = new { code = "2468" },
             recipients = new[] { "13800000001", "13800000002", "13800000003" },
         });
         Assert.Equal(HttpStatusCode.OK, status);

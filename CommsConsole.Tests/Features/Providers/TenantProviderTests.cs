@@ -56,7 +56,7 @@ public sealed class TenantProviderTests(SharedApp app)
 
         // The kept key still signs: a send goes through with the tenant's new signature.
         var (marketer, _) = await app.UserAsync(Roles.Marketer, tenant);
-        var batchId = (await marketer.PostAsync("/communication/bulk", new { channel = "sms", content = "hello", recipients = new[] { "13800000011" } })).Body.Long("batch_id");
+        var batchId = (await marketer.PostAsync("/communication/bulk", new { channel = "sms", purpose = "transactional", content = "hello", recipients = new[] { "13800000011" } })).Body.Long("batch_id");
         await app.WaitUntilAsync(async d => await d.Messages.AnyAsync(m => m.BatchId == batchId && m.Status == MessageStatus.Sent));
         var request = Assert.Single(submail.Requests);
         Assert.True(request.Accepted);
@@ -124,8 +124,8 @@ public sealed class TenantProviderTests(SharedApp app)
 
         var (a, _) = await app.UserAsync(Roles.Marketer, withSubmail);
         var (b, _) = await app.UserAsync(Roles.Marketer, withDefault);
-        var batchA = (await a.PostAsync("/communication/bulk", new { channel = "sms", content = "A", recipients = new[] { "13800000021", "13800000022" } })).Body.Long("batch_id");
-        var batchB = (await b.PostAsync("/communication/bulk", new { channel = "sms", content = "B", recipients = new[] { "13800000023" } })).Body.Long("batch_id");
+        var batchA = (await a.PostAsync("/communication/bulk", new { channel = "sms", purpose = "transactional", content = "A", recipients = new[] { "13800000021", "13800000022" } })).Body.Long("batch_id");
+        var batchB = (await b.PostAsync("/communication/bulk", new { channel = "sms", purpose = "transactional", content = "B", recipients = new[] { "13800000023" } })).Body.Long("batch_id");
         await app.WaitUntilAsync(async d => await d.Messages.CountAsync(m => (m.BatchId == batchA || m.BatchId == batchB) && m.Status == MessageStatus.Sent) == 3);
 
         var request = Assert.Single(submail.Requests);
@@ -246,7 +246,7 @@ public sealed class FailoverTests
         Assert.Equal("••••1234", saved.Str("password"));
 
         var (marketer, _) = await app.UserAsync(Roles.Marketer, tenant);
-        var batchId = (await marketer.PostAsync("/communication/bulk", new { channel = "email", subject = "Hello", content = "Welcome", recipients = new[] { "bob@example.com" } })).Body.Long("batch_id");
+        var batchId = (await marketer.PostAsync("/communication/bulk", new { channel = "email", purpose = "transactional", subject = "Hello", content = "Welcome", recipients = new[] { "bob@example.com" } })).Body.Long("batch_id");
         await app.WaitUntilAsync(async d => await d.Messages.AnyAsync(m => m.BatchId == batchId && m.Status == MessageStatus.Sent));
         var received = Assert.Single(peer.Received());
         Assert.Equal("news@tenant.example", received.MailFrom);

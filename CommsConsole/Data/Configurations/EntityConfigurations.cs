@@ -57,6 +57,8 @@ public sealed class MessageConfiguration : IEntityTypeConfiguration<Message>
         b.HasIndex(m => m.LeaseId);
         b.HasIndex(m => new { m.BatchId, m.Status });
         b.HasIndex(m => m.ThirdPartyId);
+        // Frequency caps on verification codes, and the tenant that last wrote to a number that replies.
+        b.HasIndex(m => new { m.Recipient, m.CreatedAt });
     }
 }
 

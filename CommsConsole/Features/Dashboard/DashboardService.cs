@@ -33,14 +33,25 @@ public sealed class DashboardService(AppDbContext db, MessagingService messaging
 
         // Grouping by day needs arithmetic on the stored ticks, which LINQ cannot express over a converted column;
         // the SQL is plain enough to run on SQLite and PostgreSQL alike.
+        var fromDay = from / TimeSpan.TicksPerDay;
+        // Messages purged by retention live on as anonymised daily counts; both add up here.
         var rows = await db.Database.SqlQuery<Row>($"""
-            SELECT "CreatedAt" / {TimeSpan.TicksPerDay} AS "Day", "Channel", "Status", COUNT(*) AS "Count",
-                   COALESCE(SUM(CAST("Cost" AS REAL)), 0) AS "Cost"
-            FROM "Messages"
-            WHERE "CreatedAt" >= {from}
-              AND ({scope} = 0 OR "TenantId" = {caller.TenantId})
-              AND ({scope} < 2 OR "UserId" = {caller.UserId})
-            GROUP BY "CreatedAt" / {TimeSpan.TicksPerDay}, "Channel", "Status"
+            SELECT "Day", "Channel", "Status", SUM("Count") AS "Count", SUM("Cost") AS "Cost" FROM (
+              SELECT "CreatedAt" / {TimeSpan.TicksPerDay} AS "Day", "Channel", "Status", COUNT(*) AS "Count",
+                     COALESCE(SUM(CAST("Cost" AS REAL)), 0) AS "Cost"
+              FROM "Messages"
+              WHERE "CreatedAt" >= {from}
+                AND ({scope} = 0 OR "TenantId" = {caller.TenantId})
+                AND ({scope} < 2 OR "UserId" = {caller.UserId})
+              GROUP BY "CreatedAt" / {TimeSpan.TicksPerDay}, "Channel", "Status"
+              UNION ALL
+              SELECT "Day", "Channel", "Status", "Count", "Cost"
+              FROM "MessageDailyCounts"
+              WHERE "Day" >= {fromDay}
+                AND ({scope} = 0 OR "TenantId" = {caller.TenantId})
+                AND ({scope} < 2 OR "UserId" = {caller.UserId})
+            ) AS "All"
+            GROUP BY "Day", "Channel", "Status"
             """).ToListAsync(ct);
 
         var counts = rows.Select(r => new DailyCount(DateOnly.FromDateTime(new DateTime(r.Day * TimeSpan.TicksPerDay, DateTimeKind.Utc)),

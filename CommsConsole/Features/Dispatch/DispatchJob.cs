@@ -16,6 +16,7 @@ namespace CommsConsole.Features.Dispatch;
 public sealed class DispatchJob(
     IServiceScopeFactory scopes,
     IProviderResolver providers,
+    Compliance.UnsubscribeLinks unsubscribe,
     DispatchQueue queue,
     TimeProvider clock,
     IOptions<DispatchOptions> options,
@@ -61,8 +62,13 @@ public sealed class DispatchJob(
         var outcomes = new List<MessageStore.Outcome>(claimed.Count);
         foreach (var group in claimed.GroupBy(m => (m.TenantId, m.Channel)))
         {
-            var provider = await providers.ResolveAsync(group.Key.TenantId, group.Key.Channel, ct);
             var rows = group.ToList();
+            if (rows.Any(m => m.Purpose == Purpose.Marketing))
+            {
+                rows = await HoldOrSuppressAsync(scope.ServiceProvider, group.Key.TenantId, group.Key.Channel, rows, outcomes, ct);
+                if (rows.Count == 0) continue;
+            }
+            var provider = await providers.ResolveAsync(group.Key.TenantId, group.Key.Channel, ct);
             IReadOnlyList<SendResult> results;
             try
             {
@@ -91,8 +97,51 @@ public sealed class DispatchJob(
         return claimed.Count;
     }
 
-    private static OutboundMessage ToOutbound(Message m) =>
-        new(m.Id, m.BatchId, m.TenantId, m.Channel, m.Recipient, m.Subject, m.Content, m.Segments);
+    /// <summary>
+    /// Marketing is checked again as it goes out: an opt-out added since the send was accepted suppresses the row, and
+    /// an SMS claimed inside the tenant's quiet hours (a retry, a schedule) goes back to pending until they end.
+    /// Returns the rows that may be sent now.
+    /// </summary>
+    private async Task<List<Message>> HoldOrSuppressAsync(IServiceProvider services, string tenantId, Channel channel, List<Message> rows,
+        List<MessageStore.Outcome> outcomes, CancellationToken ct)
+    {
+        var policy = await services.GetRequiredService<Compliance.PolicyService>().GetAsync(tenantId, ct);
+        var marketing = rows.Where(m => m.Purpose == Purpose.Marketing).Select(m => m.Recipient).ToList();
+        var optedOut = await services.GetRequiredService<Compliance.SuppressionService>().FindAsync(tenantId, channel, marketing, ct);
+        var now = clock.GetUtcNow();
+        var quietUntil = channel == Channel.Sms ? policy.QuietUntil(now) : null;
+        var go = new List<Message>(rows.Count);
+        foreach (var m in rows)
+        {
+            if (m.Purpose != Purpose.Marketing) go.Add(m);
+            else if (optedOut.TryGetValue(m.Recipient, out var s))
+                outcomes.Add(new(m.Id, MessageStatus.Suppressed, m.Provider, m.ThirdPartyId, m.ThirdPartyStatus, m.Response,
+                    Compliance.SuppressionService.RowError(s), m.RetryCount, 0m, null, m.NextAttemptAt, null, m.RetryCount));
+            else if (quietUntil is { } until)
+                outcomes.Add(new(m.Id, MessageStatus.Pending, m.Provider, m.ThirdPartyId, m.ThirdPartyStatus, m.Response,
+                    m.Error, m.RetryCount, 0m, null, until, null, m.RetryCount));
+            else go.Add(m);
+        }
+        if (quietUntil is { } wake && go.Count < rows.Count) queue.KickAt(wake);
+        return go;
+    }
+
+    private OutboundMessage ToOutbound(Message m)
+    {
+        var outbound = new OutboundMessage(m.Id, m.BatchId, m.TenantId, m.Channel, m.Recipient, m.Subject, m.Content, m.Segments);
+        if (m.Purpose != Purpose.Marketing || m.Channel != Channel.Email) return outbound;
+        // Each marketing email carries its own link: in the body, and as RFC 8058 one-click headers for the mail client.
+        var url = unsubscribe.Url(new Compliance.UnsubscribeTarget(m.TenantId, m.Channel, m.Recipient));
+        return outbound with
+        {
+            Content = Compliance.ComplianceText.WithUnsubscribeLink(m.Content, url),
+            Headers = new Dictionary<string, string>
+            {
+                ["List-Unsubscribe"] = "<" + url + ">",
+                ["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click",
+            },
+        };
+    }
 
     /// <summary>The row's next state after this attempt; attempts are numbered from 1 (the first send).</summary>
     internal static MessageStore.Outcome ToOutcome(Message m, SendResult r, string provider, DateTimeOffset now, DispatchOptions o)

@@ -20,6 +20,8 @@ public sealed class BulkSendRequest
     [JsonPropertyName("user_id")] public string? UserId { get; set; }
     /// <summary>Template variables; values are strings (numbers and booleans are accepted and used as text).</summary>
     [JsonPropertyName("variables")] public Dictionary<string, JsonElement>? Variables { get; set; }
+    /// <summary>transactional or marketing (the default here): marketing is held to opt-outs, quiet hours and the tenant's footer rules.</summary>
+    [JsonPropertyName("purpose")] public string? Purpose { get; set; }
 }
 
 /// <summary>dto.CommunicationLogResponse (documents 000 and 001).</summary>
@@ -41,13 +43,15 @@ public sealed record CommunicationLogResponse(
     [property: JsonPropertyName("cost")] string Cost,
     [property: JsonPropertyName("created_at")] string CreatedAt,
     [property: JsonPropertyName("updated_at")] string UpdatedAt,
-    [property: JsonPropertyName("sent_at")] string? SentAt)
+    [property: JsonPropertyName("sent_at")] string? SentAt,
+    [property: JsonPropertyName("purpose")] string Purpose)
 {
     public static CommunicationLogResponse From(Message m) => new(
         "log_" + m.Id, m.Channel.ToWire(), m.Content, RecipientMask.Mask(m.Recipient), m.Status.ToWire(), m.Provider, m.Response, m.Error,
         m.TemplateId is { } t ? "tpl_" + t : null, m.TenantId, m.UserId, m.BatchId, m.RetryCount, m.Segments,
         m.Cost.ToString("0.00##", CultureInfo.InvariantCulture),
-        ApiEnvelope.Timestamp(m.CreatedAt), ApiEnvelope.Timestamp(m.UpdatedAt), m.SentAt is { } s ? ApiEnvelope.Timestamp(s) : null);
+        ApiEnvelope.Timestamp(m.CreatedAt), ApiEnvelope.Timestamp(m.UpdatedAt), m.SentAt is { } s ? ApiEnvelope.Timestamp(s) : null,
+        m.Purpose.ToWire());
 }
 
 /// <summary>dto.PageInfo.</summary>
@@ -92,9 +96,12 @@ public static class CommunicationApi
         var group = app.MapGroup("/communication").WithTags("communication").RequireAuthorization(Policies.Read);
         group.MapPost("/bulk", SendBulk).RequireAuthorization(Policies.Send)
             .WithSummary("Send SMS or email to many recipients")
-            .WithDescription("Writes one pending log row per recipient and returns them; dispatch happens in the background. `content` (or the stored template's body) is a Liquid template rendered with `variables`.")
+            .WithDescription("Writes one pending log row per recipient and returns them; dispatch happens in the background. `content` (or the stored template's body) is a Liquid template rendered with `variables`. " +
+                "`purpose` is `marketing` (the default) or `transactional`: marketing to an opted-out recipient is recorded as `suppressed` and not sent, marketing SMS gets the tenant's opt-out hint and waits out its quiet hours, " +
+                "and marketing email needs the tenant's postal address. Over the per-tenant or per-user request rate the answer is 429 with `Retry-After`.")
             .Produces<CommunicationLogListResponse>()
-            .Produces<SimpleResponse>(400).Produces<SimpleResponse>(401).Produces<SimpleResponse>(403).Produces<SimpleResponse>(404);
+            .Produces<SimpleResponse>(400).Produces<SimpleResponse>(401).Produces<SimpleResponse>(403).Produces<SimpleResponse>(404).Produces<SimpleResponse>(429)
+            .WithMetadata(Compliance.SendRateLimit.Marker);
         group.MapGet("/logs", QueryLogs)
             .WithSummary("Page through the caller's message logs")
             .Produces<CommunicationLogListResponse>()
@@ -132,6 +139,7 @@ public static class CommunicationApi
         [FromQuery(Name = "user_id")] string? userId,
         [FromQuery(Name = "channel")] string? channel,
         [FromQuery(Name = "status")] string? status,
+        [FromQuery(Name = "purpose")] string? purpose,
         [FromQuery(Name = "page")] string? page,
         [FromQuery(Name = "page_size")] string? pageSize,
         [AsParameters] CommunicationServices services,
@@ -140,7 +148,7 @@ public static class CommunicationApi
         if (!TryParsePositive(page, 1, out var pageNumber)) return Error(AppError.Validation($"page: '{page}' is not a whole number of 1 or more"), services.Clock);
         if (!TryParsePositive(pageSize, MessagingService.DefaultPageSize, out var size))
             return Error(AppError.Validation($"page_size: '{pageSize}' is not a whole number between 1 and {MessagingService.MaxPageSize}"), services.Clock);
-        var filter = new LogFilter { UserId = userId, Channel = channel, Status = status, Page = pageNumber, PageSize = size };
+        var filter = new LogFilter { UserId = userId, Channel = channel, Status = status, Purpose = purpose, Page = pageNumber, PageSize = size };
         var result = await services.Messaging.QueryAsync(filter, services.Caller, ct);
         if (!result.IsOk) return Error(result.Error!, services.Clock);
         var p = result.Value!;
@@ -164,6 +172,9 @@ public static class CommunicationApi
         if (string.IsNullOrWhiteSpace(body.Channel)) return AppError.Validation("channel: required (sms or email)");
         if (!Wire.TryParseChannel(body.Channel, out var channel)) return AppError.Validation($"channel: '{body.Channel}' is not one of sms, email");
         if (body.Recipients is null) return AppError.Validation("recipients: required");
+        var purpose = Purpose.Marketing;
+        if (body.Purpose is not null && !Wire.TryParsePurpose(body.Purpose, out purpose))
+            return AppError.Validation($"purpose: '{body.Purpose}' is not one of transactional, marketing");
         var variables = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (key, value) in body.Variables ?? [])
         {
@@ -178,7 +189,7 @@ public static class CommunicationApi
         request = new SendRequest
         {
             Channel = channel, Recipients = body.Recipients, Content = body.Content, Subject = body.Subject, TemplateCode = body.Template,
-            Variables = variables, OnBehalfOfUserId = body.UserId, Source = "api-bulk",
+            Variables = variables, OnBehalfOfUserId = body.UserId, Source = "api-bulk", Purpose = purpose,
         };
         return null;
     }

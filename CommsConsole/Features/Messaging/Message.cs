@@ -2,7 +2,10 @@ namespace CommsConsole.Features.Messaging;
 
 public enum Channel { Sms, Email }
 
-public enum MessageStatus { Pending, Sending, Sent, Delivered, Failed, Cancelled }
+public enum MessageStatus { Pending, Sending, Sent, Delivered, Failed, Cancelled, Suppressed }
+
+/// <summary>Why a message is sent: marketing is subject to opt-outs, quiet hours and the opt-out hint; transactional is not.</summary>
+public enum Purpose { Transactional, Marketing }
 
 public static class Wire
 {
@@ -14,8 +17,21 @@ public static class Wire
         MessageStatus.Sent => "sent",
         MessageStatus.Delivered => "delivered",
         MessageStatus.Cancelled => "cancelled",
+        MessageStatus.Suppressed => "suppressed",
         _ => "failed",
     };
+
+    public static string ToWire(this Purpose purpose) => purpose == Purpose.Marketing ? "marketing" : "transactional";
+
+    public static bool TryParsePurpose(string? value, out Purpose purpose)
+    {
+        switch (value?.Trim().ToLowerInvariant())
+        {
+            case "transactional": purpose = Purpose.Transactional; return true;
+            case "marketing": purpose = Purpose.Marketing; return true;
+            default: purpose = default; return false;
+        }
+    }
 
     public static bool TryParseChannel(string? value, out Channel channel)
     {
@@ -37,6 +53,7 @@ public static class Wire
             case "delivered": status = MessageStatus.Delivered; return true;
             case "failed": status = MessageStatus.Failed; return true;
             case "cancelled": status = MessageStatus.Cancelled; return true;
+            case "suppressed": status = MessageStatus.Suppressed; return true;
             default: status = default; return false;
         }
     }
@@ -51,6 +68,7 @@ public class Message
     public long BatchId { get; set; }
     public Channel Channel { get; set; }
     public MessageStatus Status { get; set; }
+    public Purpose Purpose { get; set; }
 
     public required string Recipient { get; set; }
     public string? Subject { get; set; }
@@ -95,6 +113,7 @@ public class Batch
     public required string TenantId { get; set; }
     public required string UserId { get; set; }
     public Channel Channel { get; set; }
+    public Purpose Purpose { get; set; }
     public int? TemplateId { get; set; }
     public string? Subject { get; set; }
     public required string Source { get; set; }
@@ -108,12 +127,14 @@ public class Batch
     public int Failed { get; set; }
     /// <summary>Pending messages withdrawn before they were sent.</summary>
     public int Cancelled { get; set; }
+    /// <summary>Marketing messages not sent because the recipient opted out.</summary>
+    public int Suppressed { get; set; }
     /// <summary>Recipients dropped from the request because they appeared more than once.</summary>
     public int Duplicates { get; set; }
     /// <summary>When the batch was scheduled to go out, if later than its creation.</summary>
     public DateTimeOffset? ScheduledAt { get; set; }
 
-    public int Done => Sent + Delivered + Failed + Cancelled;
+    public int Done => Sent + Delivered + Failed + Cancelled + Suppressed;
     public int Progress => Total == 0 ? 100 : (int)(100L * Done / Total);
 }
 

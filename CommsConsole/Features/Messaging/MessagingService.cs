@@ -1,5 +1,6 @@
 using CommsConsole.Data;
 using CommsConsole.Features.Common;
+using CommsConsole.Features.Compliance;
 using CommsConsole.Features.Dispatch;
 using CommsConsole.Features.Templates;
 using CommsConsole.Features.Tenancy;
@@ -31,6 +32,8 @@ public sealed record SendRequest
     public string? BizType { get; init; }
     public long? BizId { get; init; }
     public string? Remark { get; init; }
+    /// <summary>Marketing unless the face or the caller says transactional; marketing is held to opt-outs and the tenant's rules.</summary>
+    public Purpose Purpose { get; init; } = Purpose.Marketing;
     /// <summary>Where the send came from (api-bulk, sms-send, sms-batch, sms-template, console).</summary>
     public required string Source { get; init; }
     /// <summary>Send no earlier than this (a scheduled send); now when null.</summary>
@@ -55,6 +58,7 @@ public sealed record LogFilter
     public DateTimeOffset? From { get; init; }
     public DateTimeOffset? To { get; init; }
     public string? Recipient { get; init; }
+    public string? Purpose { get; init; }
     public int Page { get; init; } = 1;
     public int PageSize { get; init; } = MessagingService.DefaultPageSize;
     /// <summary>One of <see cref="MessagingService.SortColumns"/>; newest first when null.</summary>
@@ -81,7 +85,9 @@ public sealed class MessagingService(
     DispatchQueue dispatch,
     TimeProvider clock,
     IOptions<DispatchOptions> dispatchOptions,
-    IMemoryCache counts)
+    IMemoryCache counts,
+    PolicyService policies,
+    SuppressionService suppressions)
 {
     public const int MaxBulkRecipients = 10_000;
     public const int MaxSmsLength = 1_000;
@@ -95,6 +101,15 @@ public sealed class MessagingService(
     public const int CodeNoRecord = 1003;
     public const int CodeNotFailed = 1004;
     public const int CodeRetriesExhausted = 1005;
+    /// <summary>
+    /// Not in document 003, which stops at 1005: too many verification codes to one number (frequency cap), answered with
+    /// HTTP 429. The next free number after the document's own codes.
+    /// </summary>
+    public const int CodeTooManyCodes = 1006;
+
+    /// <summary>The template code of verification codes (document 003's VERIFY_CODE) and the bizType that marks them.</summary>
+    public const string VerifyCodeTemplate = "VERIFY_CODE";
+    public const string VerifyCodeBizType = "verify_code";
 
     public async Task<Result<SendReceipt>> SendAsync(SendRequest request, Caller caller, CancellationToken ct)
     {
@@ -136,6 +151,12 @@ public sealed class MessagingService(
         if (subject is not null && !engine.TryCompile(subject, out subjectTemplate, out var subjectSyntax))
             return AppError.Validation($"subject: Liquid syntax error: {subjectSyntax}");
 
+        var policy = await policies.GetAsync(caller.TenantId, ct);
+        var marketing = request.Purpose == Purpose.Marketing;
+        if (marketing && request.Channel == Channel.Email && policy.PostalAddress is null)
+            return AppError.Validation("purpose: marketing email must carry the sender's postal address in its footer, and this tenant has none; " +
+                "an Admin sets it under Settings → Compliance (/settings/compliance), or send with purpose \"transactional\" if this is not marketing");
+
         var baseVariables = request.Variables ?? new Dictionary<string, string>();
         var rows = new List<MessageStore.NewMessage>(recipients.Value!.Count);
         var segmentsByContent = new Dictionary<string, int>();
@@ -152,8 +173,13 @@ public sealed class MessagingService(
             var rendered = RenderOne(request.Channel, bodyTemplate, subjectTemplate, variables, rows.Count == 0 ? null : $"recipient {index + 1}");
             if (!rendered.IsOk) return rendered.Error!;
             var (content, renderedSubject) = rendered.Value;
+            if (marketing) content = ComplianceText.Decorate(request.Channel, content, policy);
             if (!segmentsByContent.TryGetValue(content, out var segments))
             {
+                if (request.Channel == Channel.Sms && content.Length > MaxSmsLength)
+                    return AppError.Validation($"content: SMS text is {content.Length} characters with the opt-out hint; at most {MaxSmsLength} are allowed");
+                if (policy.FindSensitiveWord(content) is { } word) return SensitiveWordError("content", word);
+                if (renderedSubject is not null && policy.FindSensitiveWord(renderedSubject) is { } inSubject) return SensitiveWordError("subject", inSubject);
                 segments = request.Channel == Channel.Sms ? SmsText.Measure(content).Segments : 1;
                 segmentsByContent[content] = segments;
             }
@@ -162,22 +188,87 @@ public sealed class MessagingService(
         }
 
         var now = clock.GetUtcNow();
+        if (IsVerificationCode(request, template) && await CheckFrequencyAsync(caller.TenantId, rows, template, policy, now, ct) is { } capped) return capped;
+        if (marketing)
+        {
+            var optedOut = await suppressions.FindAsync(caller.TenantId, request.Channel, rows.Select(r => r.Recipient).ToList(), ct);
+            if (optedOut.Count > 0)
+            {
+                for (var i = 0; i < rows.Count; i++)
+                {
+                    if (optedOut.TryGetValue(rows[i].Recipient, out var s)) rows[i] = rows[i] with { SuppressedBecause = SuppressionService.RowError(s) };
+                }
+            }
+        }
         var due = request.NotBefore is { } at && at > now ? at : now;
+        // Marketing SMS due inside the tenant's quiet hours waits, pending, until they end.
+        if (marketing && request.Channel == Channel.Sms && policy.QuietUntil(due) is { } quietEnds) due = quietEnds;
         var batch = new Batch
         {
-            TenantId = caller.TenantId, UserId = owner, Channel = request.Channel, TemplateId = template?.Id, Subject = rows[0].Subject,
+            TenantId = caller.TenantId, UserId = owner, Channel = request.Channel, Purpose = request.Purpose, TemplateId = template?.Id, Subject = rows[0].Subject,
             Source = request.Source, CreatedAt = now, Duplicates = duplicates, ScheduledAt = due > now ? due : null,
         };
         var prototype = new Message
         {
-            TenantId = caller.TenantId, UserId = owner, Channel = request.Channel, Recipient = "", Content = "", Subject = rows[0].Subject,
+            TenantId = caller.TenantId, UserId = owner, Channel = request.Channel, Purpose = request.Purpose, Recipient = "", Content = "", Subject = rows[0].Subject,
             TemplateId = template?.Id, ReceiverName = Trim(request.ReceiverName, 200), ReceiverId = request.ReceiverId, CampusId = request.CampusId,
             BizType = Trim(request.BizType, 64), BizId = request.BizId, Remark = Trim(request.Remark, 500), CreatedAt = now, NextAttemptAt = due,
         };
         var messages = await store.InsertBatchAsync(batch, prototype, rows, ct);
+        if (batch.Pending == 0) return new SendReceipt(batch, messages, duplicates);
         if (due > now) dispatch.KickAt(due);
         else if (!request.CallerStartsDispatch) dispatch.Kick(messages.Count);
         return new SendReceipt(batch, messages, duplicates);
+    }
+
+    private static AppError SensitiveWordError(string field, string word) =>
+        AppError.Validation($"{field}: contains the sensitive word '{word}', which this tenant does not allow in messages");
+
+    private static bool IsVerificationCode(SendRequest request, Template? template) =>
+        request.Channel == Channel.Sms &&
+        (string.Equals(template?.Code, VerifyCodeTemplate, StringComparison.OrdinalIgnoreCase) ||
+         string.Equals(request.BizType?.Trim(), VerifyCodeBizType, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>
+    /// Verification codes to one number are capped per minute, hour and day (SMS pumping): counted from the tenant's rows,
+    /// whatever became of them, so a refused or failed code still counts as asked for.
+    /// </summary>
+    private async Task<AppError?> CheckFrequencyAsync(string tenantId, IReadOnlyList<MessageStore.NewMessage> rows, Template? template,
+        EffectivePolicy policy, DateTimeOffset now, CancellationToken ct)
+    {
+        var caps = new (int Limit, TimeSpan Window, string Name, string Period)[]
+        {
+            (policy.VerifyCodesPerMinute, TimeSpan.FromMinutes(1), "a minute", "minute"),
+            (policy.VerifyCodesPerHour, TimeSpan.FromHours(1), "an hour", "hour"),
+            (policy.VerifyCodesPerDay, TimeSpan.FromDays(1), "a day", "24 hours"),
+        };
+        if (caps.All(c => c.Limit <= 0)) return null;
+        var since = now - TimeSpan.FromDays(1);
+        var verifyTemplateId = template is not null && string.Equals(template.Code, VerifyCodeTemplate, StringComparison.OrdinalIgnoreCase)
+            ? template.Id
+            : await db.Templates.Where(t => t.TenantId == tenantId && t.Code == VerifyCodeTemplate).Select(t => (int?)t.Id).FirstOrDefaultAsync(ct);
+        foreach (var chunk in rows.Select(r => r.Recipient).Chunk(500))
+        {
+            var recent = await db.Messages.AsNoTracking()
+                .Where(m => chunk.Contains(m.Recipient) && m.CreatedAt >= since && m.TenantId == tenantId && m.Channel == Channel.Sms
+                    && (m.TemplateId == verifyTemplateId || m.BizType == VerifyCodeBizType || m.BizType == "VERIFY_CODE"))
+                .Select(m => new { m.Recipient, m.CreatedAt }).ToListAsync(ct);
+            foreach (var group in recent.GroupBy(m => m.Recipient))
+            {
+                foreach (var (limit, window, name, period) in caps)
+                {
+                    if (limit <= 0) continue;
+                    var inWindow = group.Where(m => m.CreatedAt > now - window).OrderBy(m => m.CreatedAt).ToList();
+                    if (inWindow.Count < limit) continue;
+                    var retryAt = inWindow[inWindow.Count - limit].CreatedAt + window;
+                    var wait = Math.Max(1, (int)Math.Ceiling((retryAt - now).TotalSeconds));
+                    return new AppError(ErrorKind.TooManyRequests,
+                        $"phone: {group.Key} has been sent {inWindow.Count} verification code(s) in the last {period}; " +
+                        $"at most {limit} {name} are allowed per number, so nothing was sent; try again in {wait} s", CodeTooManyCodes);
+                }
+            }
+        }
+        return null;
     }
 
     private static Result<List<(int Index, string Recipient)>> ParseRecipients(SendRequest request, out int duplicates)
@@ -293,7 +384,9 @@ public sealed class MessagingService(
         if (!string.IsNullOrWhiteSpace(filter.Channel) && !Wire.TryParseChannel(filter.Channel, out _) && !IsPush(filter.Channel))
             return AppError.Validation($"channel: '{filter.Channel}' is not one of sms, email, push");
         if (!string.IsNullOrWhiteSpace(filter.Status) && !Wire.TryParseStatus(filter.Status, out _))
-            return AppError.Validation($"status: '{filter.Status}' is not one of pending, sending, sent, delivered, failed, cancelled");
+            return AppError.Validation($"status: '{filter.Status}' is not one of pending, sending, sent, delivered, failed, cancelled, suppressed");
+        if (!string.IsNullOrWhiteSpace(filter.Purpose) && !Wire.TryParsePurpose(filter.Purpose, out _))
+            return AppError.Validation($"purpose: '{filter.Purpose}' is not one of transactional, marketing");
         if (filter.SortBy is not null && !SortColumns.Contains(filter.SortBy)) return AppError.Validation($"sort: '{filter.SortBy}' is not one of {string.Join(", ", SortColumns)}");
         return null;
     }
@@ -328,6 +421,7 @@ public sealed class MessagingService(
             else q = q.Where(m => false); // push: a valid filter that no message matches yet
         }
         if (Wire.TryParseStatus(filter.Status, out var status)) q = q.Where(m => m.Status == status);
+        if (Wire.TryParsePurpose(filter.Purpose, out var purpose)) q = q.Where(m => m.Purpose == purpose);
         if (filter.BatchId is { } batchId) q = q.Where(m => m.BatchId == batchId);
         if (filter.TemplateId is { } templateId) q = q.Where(m => m.TemplateId == templateId);
         if (filter.From is { } from) q = q.Where(m => m.CreatedAt >= from);

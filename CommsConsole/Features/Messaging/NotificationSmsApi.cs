@@ -19,6 +19,8 @@ public sealed class SmsSendRequest
     public string? BizType { get; set; }
     public long? BizId { get; set; }
     public string? Remark { get; set; }
+    /// <summary>transactional or marketing; see the endpoint's description for the default.</summary>
+    public string? Purpose { get; set; }
 }
 
 public sealed class SmsBatchRequest
@@ -29,6 +31,8 @@ public sealed class SmsBatchRequest
     public string? BizType { get; set; }
     public long? BizId { get; set; }
     public string? Remark { get; set; }
+    /// <summary>transactional or marketing; see the endpoint's description for the default.</summary>
+    public string? Purpose { get; set; }
 }
 
 public sealed class SmsTemplateRequest
@@ -43,6 +47,8 @@ public sealed class SmsTemplateRequest
     public string? BizType { get; set; }
     public long? BizId { get; set; }
     public string? Remark { get; set; }
+    /// <summary>transactional or marketing; see the endpoint's description for the default.</summary>
+    public string? Purpose { get; set; }
 }
 
 public sealed record SmsSendResult(long LogId, string Phone, string Status, string? ThirdPartyId, string? FailReason, string? SendTime, string Cost);
@@ -73,27 +79,39 @@ public static class NotificationSmsApi
     public static RouteGroupBuilder MapNotificationSmsApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/notification/sms").WithTags("notification-sms").RequireAuthorization(Policies.Read);
+        const string purpose = " `purpose` may be `transactional` or `marketing`; marketing to an opted-out number is recorded as `suppressed` (not sent), " +
+            "gets the tenant's opt-out hint and waits out its quiet hours. Over the per-tenant or per-user request rate: 429 with `Retry-After`. " +
+            "Verification codes (template VERIFY_CODE or bizType verify_code) are capped per number per minute, hour and day: over a cap the answer is HTTP 429 " +
+            "with business code 1006 (not in document 003, which ends at 1005) and nothing is sent.";
         group.MapPost("/send", Send).RequireAuthorization(Policies.Send).WithSummary("Send one SMS")
-            .Produces<NotificationResponse<SmsSendResult>>().Produces<NotificationResponse<object>>(400);
+            .WithDescription("Transactional unless `purpose` says marketing." + purpose)
+            .Produces<NotificationResponse<SmsSendResult>>().Produces<NotificationResponse<object>>(400).Produces<NotificationResponse<object>>(429)
+            .WithMetadata(Compliance.SendRateLimit.Marker);
         group.MapPost("/send-batch", SendBatch).RequireAuthorization(Policies.Send).WithSummary("Send one SMS to up to 1,000 phones")
-            .Produces<NotificationResponse<SmsBatchResult>>().Produces<NotificationResponse<object>>(400);
+            .WithDescription("Marketing unless `purpose` says transactional." + purpose)
+            .Produces<NotificationResponse<SmsBatchResult>>().Produces<NotificationResponse<object>>(400).Produces<NotificationResponse<object>>(429)
+            .WithMetadata(Compliance.SendRateLimit.Marker);
         group.MapPost("/send-template", SendTemplate).RequireAuthorization(Policies.Send).WithSummary("Send a stored template to one phone or many")
-            .Produces<NotificationResponse<SmsSendResult>>().Produces<NotificationResponse<object>>(400).Produces<NotificationResponse<object>>(404);
+            .WithDescription("Transactional for templateCode VERIFY_CODE, marketing for any other template, unless `purpose` says otherwise." + purpose)
+            .Produces<NotificationResponse<SmsSendResult>>().Produces<NotificationResponse<object>>(400).Produces<NotificationResponse<object>>(404).Produces<NotificationResponse<object>>(429)
+            .WithMetadata(Compliance.SendRateLimit.Marker);
         group.MapGet("/status/{id}", Status).WithSummary("Status of one record")
             .Produces<NotificationResponse<SmsStatusResult>>().Produces<NotificationResponse<object>>(404);
         group.MapPost("/retry/{id}", Retry).RequireAuthorization(Policies.Send).WithSummary("Send a failed record again")
-            .Produces<NotificationResponse<SmsSendResult>>().Produces<NotificationResponse<object>>(404).Produces<NotificationResponse<object>>(409);
+            .Produces<NotificationResponse<SmsSendResult>>().Produces<NotificationResponse<object>>(404).Produces<NotificationResponse<object>>(409).Produces<NotificationResponse<object>>(429)
+            .WithMetadata(Compliance.SendRateLimit.Marker);
         return group;
     }
 
     public static async Task<IResult> Send([FromBody] SmsSendRequest body, [AsParameters] NotificationServices services, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(body.Phone)) return ApiEnvelope.Notification(AppError.Validation("phone: required", MessagingService.CodeBadPhone));
+        if (!TryPurpose(body.Purpose, Purpose.Transactional, out var purpose, out var bad)) return bad;
         var request = new SendRequest
         {
             Channel = Channel.Sms, Recipients = [body.Phone], RecipientField = "phone", MaxRecipients = 1, Content = body.Content,
             ReceiverName = body.ReceiverName, ReceiverId = body.ReceiverId, CampusId = body.CampusId, BizType = body.BizType,
-            BizId = body.BizId, Remark = body.Remark, Source = "sms-send",
+            BizId = body.BizId, Remark = body.Remark, Source = "sms-send", Purpose = purpose,
         };
         return await SendAndWaitAsync(request, services, ct);
     }
@@ -101,10 +119,11 @@ public static class NotificationSmsApi
     public static async Task<IResult> SendBatch([FromBody] SmsBatchRequest body, [AsParameters] NotificationServices services, CancellationToken ct)
     {
         if (body.Phones is null || body.Phones.Count == 0) return ApiEnvelope.Notification(AppError.Validation("phones: at least one phone is required", MessagingService.CodeBadPhone));
+        if (!TryPurpose(body.Purpose, Purpose.Marketing, out var purpose, out var bad)) return bad;
         var request = new SendRequest
         {
             Channel = Channel.Sms, Recipients = body.Phones, RecipientField = "phones", MaxRecipients = MaxBatchPhones, Content = body.Content,
-            CampusId = body.CampusId, BizType = body.BizType, BizId = body.BizId, Remark = body.Remark, Source = "sms-batch",
+            CampusId = body.CampusId, BizType = body.BizType, BizId = body.BizId, Remark = body.Remark, Source = "sms-batch", Purpose = purpose,
         };
         var result = await services.Messaging.SendAsync(request, services.Caller, ct);
         return result.IsOk ? Ok(ToBatch(result.Value!.Messages)) : ApiEnvelope.Notification(result.Error!);
@@ -117,6 +136,8 @@ public static class NotificationSmsApi
         if (hasOne == hasMany)
             return ApiEnvelope.Notification(AppError.Validation(hasOne ? "phone, phones: give one or the other, not both" : "phone: required (or phones)", MessagingService.CodeBadPhone));
         if (string.IsNullOrWhiteSpace(body.TemplateCode)) return ApiEnvelope.Notification(AppError.Validation("templateCode: required"));
+        var verification = body.TemplateCode.Trim().Equals(MessagingService.VerifyCodeTemplate, StringComparison.OrdinalIgnoreCase);
+        if (!TryPurpose(body.Purpose, verification ? Purpose.Transactional : Purpose.Marketing, out var purpose, out var bad)) return bad;
         var variables = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (key, value) in body.Params ?? [])
         {
@@ -129,7 +150,7 @@ public static class NotificationSmsApi
             Channel = Channel.Sms, Recipients = hasOne ? [body.Phone] : body.Phones, RecipientField = hasOne ? "phone" : "phones",
             MaxRecipients = hasOne ? 1 : MaxBatchPhones, TemplateCode = body.TemplateCode, Variables = variables,
             ReceiverName = body.ReceiverName, ReceiverId = body.ReceiverId, CampusId = body.CampusId, BizType = body.BizType,
-            BizId = body.BizId, Remark = body.Remark, Source = "sms-template",
+            BizId = body.BizId, Remark = body.Remark, Source = "sms-template", Purpose = purpose,
         };
         if (hasOne) return await SendAndWaitAsync(request, services, ct);
         var result = await services.Messaging.SendAsync(request, services.Caller, ct);
@@ -161,6 +182,19 @@ public static class NotificationSmsApi
         var ids = result.Value!.Messages.Select(m => m.Id).ToList();
         var settled = await services.Messaging.WaitForOutcomeAsync(ids, services.Wait, ct);
         return Ok(ToResult(settled.Single()));
+    }
+
+    private static bool TryPurpose(string? raw, Purpose fallback, out Purpose purpose, out IResult error)
+    {
+        error = null!;
+        if (raw is null)
+        {
+            purpose = fallback;
+            return true;
+        }
+        if (Wire.TryParsePurpose(raw, out purpose)) return true;
+        error = ApiEnvelope.Notification(AppError.Validation($"purpose: '{raw}' is not one of transactional, marketing"));
+        return false;
     }
 
     private static IResult Ok<T>(T data) => TypedResults.Ok(new NotificationResponse<T>(200, ApiEnvelope.NotificationOk, data));

@@ -4,7 +4,11 @@ using Microsoft.Extensions.Options;
 namespace CommsConsole.Features.Providers;
 
 /// <summary>What a provider is given to send: ids and the rendered row, never a template.</summary>
-public sealed record OutboundMessage(long Id, long BatchId, string TenantId, Channel Channel, string Recipient, string? Subject, string Content, int Segments);
+public sealed record OutboundMessage(long Id, long BatchId, string TenantId, Channel Channel, string Recipient, string? Subject, string Content, int Segments)
+{
+    /// <summary>Extra email headers (List-Unsubscribe and List-Unsubscribe-Post on marketing email), set by dispatch.</summary>
+    public IReadOnlyDictionary<string, string>? Headers { get; init; }
+}
 
 public enum SendResultKind { Sent, TransientFailure, PermanentFailure }
 

@@ -22,7 +22,7 @@ public enum SubhookOutcome { Applied, AlreadyApplied, UnknownSendId, Ignored }
 /// changes nothing the second time.
 /// </summary>
 public sealed class SubhookReceiver(AppDbContext db, IOptions<SubmailOptions> options, Providers.ProviderSettingsService accounts,
-    TimeProvider clock, ILogger<SubhookReceiver> logger)
+    Compliance.InboundReplies replies, TimeProvider clock, ILogger<SubhookReceiver> logger)
 {
     /// <summary>Signed with the installation's SUBHOOK key.</summary>
     public bool IsAuthentic(SubhookEvent e) => IsSignedWith(e, options.Value.SubhookKey);
@@ -42,9 +42,19 @@ public sealed class SubhookReceiver(AppDbContext db, IOptions<SubmailOptions> op
     public async Task<SubhookOutcome> ApplyAsync(SubhookEvent e, CancellationToken ct, string? tenantId = null)
     {
         var kind = e.Events?.Trim().ToLowerInvariant();
+        if (kind == "mo")
+        {
+            var fields = new Dictionary<string, string?>
+            {
+                ["events"] = e.Events, ["address"] = e.Address, ["app"] = e.App, ["send_id"] = e.SendId, ["tag"] = e.Tag,
+                ["timestamp"] = e.Timestamp, ["content"] = e.Content,
+            };
+            await replies.RecordAsync(e.Address, e.Content, e.SendId, e.Timestamp, fields, tenantId, ct);
+            return SubhookOutcome.Applied;
+        }
         if (kind is not ("delivered" or "dropped"))
         {
-            // Replies (mo) and template events are acknowledged; opt-out keywords in replies are the compliance area's.
+            // Template events are acknowledged.
             logger.LogInformation("SUBHOOK {Event} event acknowledged for send id {SendId}", kind, e.SendId);
             return SubhookOutcome.Ignored;
         }

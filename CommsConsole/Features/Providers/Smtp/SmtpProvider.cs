@@ -104,6 +104,7 @@ public sealed partial class SmtpProvider : IMessageProvider
         var message = new MimeMessage { Subject = m.Subject ?? "", MessageId = messageId };
         message.From.Add(_from);
         message.To.Add(MailboxAddress.Parse(m.Recipient));
+        foreach (var (name, value) in m.Headers ?? new Dictionary<string, string>()) message.Headers.Add(name, value);
         var body = new BodyBuilder();
         if (LooksLikeHtml(m.Content))
         {

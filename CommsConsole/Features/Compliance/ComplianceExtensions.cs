@@ -1,0 +1,29 @@
+using Hangfire;
+using Microsoft.Extensions.Options;
+
+namespace CommsConsole.Features.Compliance;
+
+public static class ComplianceExtensions
+{
+    /// <summary>Opt-outs, unsubscribe links, tenant policies, SMS replies, request rate limits and the retention purge.</summary>
+    public static void AddCompliance(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<ComplianceOptions>().BindConfiguration(ComplianceOptions.Section);
+        services.AddOptions<AppUrlOptions>().BindConfiguration(AppUrlOptions.Section);
+        services.AddScoped<PolicyService>();
+        services.AddScoped<SuppressionService>();
+        services.AddScoped<InboundReplies>();
+        services.AddSingleton<UnsubscribeLinks>();
+        services.AddTransient<RetentionJob>();
+        services.AddSendRateLimits(builder.Configuration);
+    }
+
+    public static void MapCompliance(this WebApplication app)
+    {
+        app.MapUnsubscribe();
+        var cron = app.Services.GetRequiredService<IOptions<ComplianceOptions>>().Value.RetentionCron;
+        app.Services.GetRequiredService<IRecurringJobManager>()
+            .AddOrUpdate<RetentionJob>(RetentionJob.RecurringId, j => j.RunAsync(CancellationToken.None), cron);
+    }
+}

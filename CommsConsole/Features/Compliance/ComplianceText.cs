@@ -1,0 +1,37 @@
+using System.Net;
+using CommsConsole.Features.Messaging;
+
+namespace CommsConsole.Features.Compliance;
+
+/// <summary>What marketing adds to a message's text: the opt-out hint of an SMS, the postal address footer of an email.</summary>
+public static class ComplianceText
+{
+    public static string Decorate(Channel channel, string content, EffectivePolicy policy) =>
+        channel == Channel.Sms ? WithOptOutHint(content, policy.SmsOptOutHint) : WithPostalFooter(content, policy.PostalAddress);
+
+    /// <summary>Appends the hint unless the text already carries it (anywhere, in any case).</summary>
+    public static string WithOptOutHint(string content, string? hint)
+    {
+        if (string.IsNullOrWhiteSpace(hint) || content.Contains(hint, StringComparison.OrdinalIgnoreCase)) return content;
+        return content.TrimEnd() + " " + hint;
+    }
+
+    public static string WithPostalFooter(string content, string? postalAddress)
+    {
+        if (string.IsNullOrWhiteSpace(postalAddress)) return content;
+        if (Providers.Smtp.SmtpProvider.LooksLikeHtml(content))
+        {
+            var lines = string.Join("<br>", postalAddress.Split('\n').Select(l => WebUtility.HtmlEncode(l.Trim())));
+            return content + "\n<p class=\"postal-address\" style=\"color:#666;font-size:12px\">" + lines + "</p>";
+        }
+        return content.TrimEnd() + "\n\n--\n" + postalAddress.Trim();
+    }
+
+    /// <summary>The unsubscribe link added to a marketing email at dispatch, after the footer.</summary>
+    public static string WithUnsubscribeLink(string content, string url)
+    {
+        if (Providers.Smtp.SmtpProvider.LooksLikeHtml(content))
+            return content + "\n<p class=\"unsubscribe\" style=\"color:#666;font-size:12px\"><a href=\"" + WebUtility.HtmlEncode(url) + "\">Unsubscribe / 退订</a></p>";
+        return content.TrimEnd() + "\nUnsubscribe / 退订: " + url;
+    }
+}

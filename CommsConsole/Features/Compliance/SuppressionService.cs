@@ -1,0 +1,218 @@
+using System.Globalization;
+using CommsConsole.Data;
+using CommsConsole.Features.Common;
+using CommsConsole.Features.Messaging;
+using CommsConsole.Features.Tenancy;
+using CsvHelper;
+using Microsoft.EntityFrameworkCore;
+
+namespace CommsConsole.Features.Compliance;
+
+public sealed record SuppressionFilter(string? TenantId = null, Channel? Channel = null, string? Search = null, int Page = 1, int PageSize = 20);
+
+public sealed record ImportResult(int Added, int AlreadySuppressed);
+
+/// <summary>
+/// The suppression list: who must not receive marketing from a tenant on a channel. Sends and dispatch ask it;
+/// unsubscribe links and SMS replies add to it; Admins search, add, remove, import and export it.
+/// </summary>
+public sealed class SuppressionService(AppDbContext db, TimeProvider clock)
+{
+    public const int MaxImportRows = 100_000;
+    private const int LookupChunk = 500;
+
+    public static string Describe(SuppressionReason reason) => reason switch
+    {
+        SuppressionReason.UnsubscribeLink => "unsubscribe link",
+        SuppressionReason.SmsReplyKeyword => "SMS reply keyword",
+        SuppressionReason.Bounce => "bounce",
+        SuppressionReason.Admin => "added by an admin",
+        _ => "imported",
+    };
+
+    /// <summary>Why a message to a suppressed recipient was not sent, as its row records it.</summary>
+    public static string RowError(Suppression s) =>
+        $"suppressed: the recipient opted out of marketing ({Describe(s.Reason)}, {s.CreatedAt.UtcDateTime:yyyy-MM-dd})";
+
+    /// <summary>The active opt-outs among <paramref name="recipients"/> (normalised addresses), by address.</summary>
+    public async Task<Dictionary<string, Suppression>> FindAsync(string tenantId, Channel channel, IReadOnlyCollection<string> recipients, CancellationToken ct)
+    {
+        var found = new Dictionary<string, Suppression>(StringComparer.OrdinalIgnoreCase);
+        if (recipients.Count == 0) return found;
+        var active = db.Set<Suppression>().AsNoTracking().Where(s => s.TenantId == tenantId && s.Channel == channel && s.RemovedAt == null);
+        if (!await active.AnyAsync(ct)) return found;
+        foreach (var chunk in recipients.Distinct(StringComparer.OrdinalIgnoreCase).Chunk(LookupChunk))
+        {
+            var lowered = chunk.Select(r => r.ToLowerInvariant()).ToList();
+            foreach (var s in await active.Where(s => lowered.Contains(s.Address)).ToListAsync(ct)) found[s.Address] = s;
+        }
+        return found;
+    }
+
+    /// <summary>Suppresses an address (already normalised); returns false when it was suppressed already.</summary>
+    public async Task<bool> AddAsync(string tenantId, Channel channel, string address, SuppressionReason reason, string? note, string by, CancellationToken ct)
+    {
+        var key = address.ToLowerInvariant();
+        var row = await db.Set<Suppression>().FirstOrDefaultAsync(s => s.TenantId == tenantId && s.Channel == channel && s.Address == key, ct);
+        var now = clock.GetUtcNow();
+        if (row is { RemovedAt: null }) return false;
+        if (row is null)
+        {
+            row = new Suppression { TenantId = tenantId, Channel = channel, Address = key, CreatedBy = by };
+            db.Add(row);
+        }
+        row.Reason = reason;
+        row.Note = note;
+        row.CreatedAt = now;
+        row.CreatedBy = by;
+        row.RemovedAt = null;
+        row.RemovedBy = null;
+        row.RemovalReason = null;
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException) when (row.Id == 0)
+        {
+            // Added at the same moment by another request (two clicks on one link): it is suppressed either way.
+            db.Entry(row).State = EntityState.Detached;
+            return false;
+        }
+        return true;
+    }
+
+    public IQueryable<Suppression> Query(Caller caller, SuppressionFilter filter)
+    {
+        var tenantId = filter.TenantId ?? caller.TenantId;
+        var q = db.Set<Suppression>().AsNoTracking().Where(s => s.TenantId == tenantId && s.RemovedAt == null);
+        if (filter.Channel is { } channel) q = q.Where(s => s.Channel == channel);
+        if (!string.IsNullOrWhiteSpace(filter.Search))
+        {
+            var term = filter.Search.Trim().ToLowerInvariant();
+            q = q.Where(s => s.Address.Contains(term));
+        }
+        return q;
+    }
+
+    public async Task<Result<Page<Suppression>>> ListAsync(Caller caller, SuppressionFilter filter, CancellationToken ct)
+    {
+        if (PolicyService.Authorize(caller, filter.TenantId ?? caller.TenantId) is { } denied) return denied;
+        var page = Math.Max(1, filter.Page);
+        var size = Math.Clamp(filter.PageSize, 1, MessagingService.MaxPageSize);
+        var q = Query(caller, filter);
+        var total = await q.CountAsync(ct);
+        var items = await q.OrderByDescending(s => s.CreatedAt).ThenByDescending(s => s.Id).Skip((page - 1) * size).Take(size).ToListAsync(ct);
+        return new Page<Suppression>(items, page, size, total);
+    }
+
+    public async Task<Result<bool>> AddByAdminAsync(Caller caller, string? tenantId, Channel channel, string? address, string? note, CancellationToken ct)
+    {
+        tenantId ??= caller.TenantId;
+        if (PolicyService.Authorize(caller, tenantId) is { } denied) return denied;
+        if (!Normalize(channel, address, out var normalized, out var error)) return AppError.Validation($"address: {error}");
+        if (note?.Length > 500) return AppError.Validation("note: at most 500 characters");
+        return await AddAsync(tenantId, channel, normalized, SuppressionReason.Admin, string.IsNullOrWhiteSpace(note) ? null : note.Trim(), caller.UserId, ct);
+    }
+
+    /// <summary>Lifts an opt-out; the reason is required and kept on the row.</summary>
+    public async Task<Result<bool>> RemoveAsync(Caller caller, long id, string? reason, CancellationToken ct)
+    {
+        if (!caller.IsAdmin) return AppError.Forbidden("only an Admin may manage opt-outs");
+        if (string.IsNullOrWhiteSpace(reason)) return AppError.Validation("reason: say why the opt-out is removed");
+        if (reason.Length > 500) return AppError.Validation("reason: at most 500 characters");
+        var row = await db.Set<Suppression>().FirstOrDefaultAsync(s => s.Id == id && s.RemovedAt == null && (caller.IsSystemAdmin || s.TenantId == caller.TenantId), ct);
+        if (row is null) return AppError.NotFound($"no opt-out with id {id}");
+        row.RemovedAt = clock.GetUtcNow();
+        row.RemovedBy = caller.UserId;
+        row.RemovalReason = reason.Trim();
+        await db.SaveChangesAsync(ct);
+        return true;
+    }
+
+    /// <summary>
+    /// Imports a CSV with an <c>address</c> column and optional <c>channel</c> (sms or email; guessed from the address when
+    /// absent) and <c>note</c> columns. Every row is checked first: one bad row imports nothing and names the line.
+    /// </summary>
+    public async Task<Result<ImportResult>> ImportCsvAsync(Caller caller, string? tenantId, Stream csv, CancellationToken ct)
+    {
+        tenantId ??= caller.TenantId;
+        if (PolicyService.Authorize(caller, tenantId) is { } denied) return denied;
+        var rows = new List<(Channel Channel, string Address, string? Note)>();
+        var errors = new List<string>();
+        try
+        {
+            await using var reader = CsvReader.Create(csv, new CsvReaderOptions { HasHeader = true, TrimWhitespace = true, SkipEmptyLines = true, TrackLineNumbers = true }, leaveOpen: true);
+            await reader.ReadHeaderAsync(ct);
+            var header = reader.Headers.Select(h => h.Trim().TrimStart('\uFEFF').ToLowerInvariant()).ToList();
+            var (addressAt, channelAt, noteAt) = (header.IndexOf("address"), header.IndexOf("channel"), header.IndexOf("note"));
+            if (addressAt < 0) return AppError.Validation($"file: no 'address' column in the header (found: {string.Join(", ", header)})");
+            string? Field(int index) => index >= 0 && index < reader.FieldCount ? reader.GetString(index).Trim() : null;
+            while (await reader.ReadAsync(ct))
+            {
+                var line = (int)reader.LineNumber;
+                if (rows.Count + errors.Count >= MaxImportRows) return AppError.Validation($"file: more than {MaxImportRows} rows");
+                var address = Field(addressAt);
+                if (string.IsNullOrEmpty(address)) continue;
+                var rawChannel = Field(channelAt);
+                Channel channel;
+                if (string.IsNullOrEmpty(rawChannel)) channel = address.Contains('@') ? Channel.Email : Channel.Sms;
+                else if (!Wire.TryParseChannel(rawChannel, out channel))
+                {
+                    errors.Add($"line {line}: channel '{rawChannel}' is not one of sms, email");
+                    continue;
+                }
+                if (!Normalize(channel, address, out var normalized, out var error))
+                {
+                    errors.Add($"line {line}: {error}");
+                    continue;
+                }
+                var note = Field(noteAt);
+                rows.Add((channel, normalized, string.IsNullOrEmpty(note) ? null : note.Length > 500 ? note[..500] : note));
+            }
+        }
+        catch (Exception ex) when (ex is CsvFormatException or InvalidOperationException or System.Text.DecoderFallbackException)
+        {
+            return AppError.Validation($"file: not a readable CSV file ({ex.Message})");
+        }
+        if (errors.Count > 0)
+        {
+            var more = errors.Count > 5 ? $" (and {errors.Count - 5} more)" : "";
+            return AppError.Validation("file: nothing imported: " + string.Join("; ", errors.Take(5)) + more);
+        }
+        var added = 0;
+        foreach (var (channel, address, note) in rows.DistinctBy(r => (r.Channel, r.Address)))
+        {
+            if (await AddAsync(tenantId, channel, address, SuppressionReason.Import, note, caller.UserId, ct)) added++;
+        }
+        return new ImportResult(added, rows.Count - added);
+    }
+
+    public async Task<Result<int>> ExportCsvAsync(Caller caller, SuppressionFilter filter, Stream output, CancellationToken ct)
+    {
+        if (PolicyService.Authorize(caller, filter.TenantId ?? caller.TenantId) is { } denied) return denied;
+        await using var csv = CsvWriter.Create(output, new CsvWriterOptions { Injection = CsvInjection.Escape }, leaveOpen: true);
+        csv.WriteHeader(["channel", "address", "reason", "note", "created_at", "created_by"]);
+        var count = 0;
+        await foreach (var s in Query(caller, filter).OrderBy(s => s.Id).AsAsyncEnumerable().WithCancellation(ct))
+        {
+            csv.WriteField(s.Channel.ToWire());
+            csv.WriteField(s.Address);
+            csv.WriteField(Describe(s.Reason));
+            csv.WriteField(s.Note ?? "");
+            csv.WriteField(s.CreatedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture));
+            csv.WriteField(s.CreatedBy);
+            await csv.EndRecordAsync(ct);
+            count++;
+        }
+        await csv.FlushAsync(ct);
+        return count;
+    }
+
+    public static bool Normalize(Channel channel, string? raw, out string normalized, out string error)
+    {
+        var ok = channel == Channel.Sms ? Phones.TryNormalize(raw, out var n, out var e) : EmailAddresses.TryNormalize(raw, out n, out e);
+        normalized = ok ? n!.ToLowerInvariant() : "";
+        error = e ?? "";
+        return ok;
+    }
+}
