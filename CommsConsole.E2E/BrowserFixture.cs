@@ -10,9 +10,12 @@ public sealed class BrowserFixture : IAsyncLifetime
     public ConsoleApp App { get; private set; } = null!;
     public IBrowser Browser { get; private set; } = null!;
 
-    public async Task InitializeAsync()
+    public async Task InitializeAsync() => await LaunchAsync(await ConsoleApp.StartAsync("console"));
+
+    /// <summary>Starts Chromium against an app that is already running; the fixture owns the app from then on.</summary>
+    public async Task LaunchAsync(ConsoleApp app)
     {
-        App = await ConsoleApp.StartAsync("console");
+        App = app;
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {

@@ -21,11 +21,11 @@ public sealed class ConsoleApp : IAsyncDisposable
 
     public string BaseUrl => _process.BaseUrl;
 
-    public static async Task<ConsoleApp> StartAsync(string name)
+    public static async Task<ConsoleApp> StartAsync(string name, IReadOnlyDictionary<string, string>? extra = null)
     {
         var directory = Path.Combine(Path.GetTempPath(), "commsconsole-e2e-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(directory);
-        var process = await AppProcess.StartAsync(name, new Dictionary<string, string>
+        var settings = new Dictionary<string, string>
         {
             ["ConnectionStrings:DefaultConnection"] = $"Data Source={Path.Combine(directory, "e2e.db")}",
             ["Bootstrap:AdminEmail"] = AdminEmail,
@@ -35,7 +35,9 @@ public sealed class ConsoleApp : IAsyncDisposable
             // Marketing SMS would otherwise wait for the end of quiet hours when the tests run at night.
             ["Compliance:Defaults:QuietHoursStart"] = "00:00",
             ["Compliance:Defaults:QuietHoursEnd"] = "00:00",
-        }, Path.Combine(AppContext.BaseDirectory, "app-logs"));
+        };
+        foreach (var (key, value) in extra ?? new Dictionary<string, string>()) settings[key] = value;
+        var process = await AppProcess.StartAsync(name, settings, Path.Combine(AppContext.BaseDirectory, "app-logs"));
         return new ConsoleApp(process, directory);
     }
 

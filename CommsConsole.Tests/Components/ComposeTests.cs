@@ -33,6 +33,8 @@ public sealed class ComposeTests(SharedApp app) : ConsoleComponentContext(app)
         await SignInAsync(Roles.Marketer);
         var cut = Render<Compose>();
 
+        // Transactional: the text goes as written, without the marketing opt-out hint.
+        cut.FindAll("[data-testid=purpose] input")[1].Click();
         cut.Find("[data-testid=content]").Input("Hello, your code is 123456");
         cut.Find("[data-testid=recipients]").Input("13800138000\n13900139000");
 
@@ -53,6 +55,7 @@ public sealed class ComposeTests(SharedApp app) : ConsoleComponentContext(app)
         await SignInAsync(Roles.Marketer);
         var cut = Render<Compose>();
 
+        cut.FindAll("[data-testid=purpose] input")[1].Click();
         cut.Find("[data-testid=content]").Input(new string('验', 71));
         cut.Find("[data-testid=recipients]").Input("13800138000");
 
@@ -61,6 +64,27 @@ public sealed class ComposeTests(SharedApp app) : ConsoleComponentContext(app)
             Assert.Contains("71 characters · UCS-2 · 2 segment(s)", cut.Find("[data-testid=sms-measure]").TextContent);
             Assert.Contains("1 messages · 2 billed units", cut.Find("[data-testid=estimate]").TextContent);
         });
+    }
+
+    [Fact]
+    public async Task MarketingPreview_AppendsTheOptOutHintOnce_AndCountsItInSegmentsAndCost()
+    {
+        await SignInAsync(Roles.Marketer);
+        var cut = Render<Compose>();
+
+        // Marketing is the default: 68 characters become 75 with " 回复TD退订", two UCS-2 parts.
+        cut.Find("[data-testid=content]").Input("【Shop】" + new string('惠', 62));
+        cut.Find("[data-testid=recipients]").Input("13800138000\n13900139000");
+
+        cut.WaitForAssertion(() =>
+        {
+            Assert.EndsWith("惠 回复TD退订", cut.FindAll("[data-testid=preview-text]")[0].TextContent);
+            Assert.Contains("75 characters · UCS-2 · 2 segment(s)", cut.Find("[data-testid=sms-measure]").TextContent);
+            Assert.Contains("2 messages · 4 billed units · estimated cost 0.20", cut.Find("[data-testid=estimate]").TextContent);
+        });
+
+        cut.Find("[data-testid=content]").Input("【Shop】Sale 回复TD退订");
+        cut.WaitForAssertion(() => Assert.Equal("【Shop】Sale 回复TD退订", cut.FindAll("[data-testid=preview-text]")[0].TextContent));
     }
 
     [Fact]

@@ -15,7 +15,7 @@ public sealed class ContentRulesTests(SharedApp app)
     {
         var tenant = await app.CreateTenantAsync();
         var (client, _) = await app.UserAsync(Roles.Marketer, tenant);
-        // 66 characters (UCS-2): one segment alone, two with " 回复TD退订" (7 more).
+        // 68 characters (UCS-2): one segment alone, two with " 回复TD退订" (7 more).
         var text = "【Shop】" + new string('惠', 62);
         Assert.Equal(1, SmsText.Measure(text).Segments);
 

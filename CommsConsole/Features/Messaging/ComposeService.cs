@@ -13,6 +13,8 @@ public sealed record ComposeDraft
     public string? Content { get; init; }
     public string? Subject { get; init; }
     public RecipientList Recipients { get; init; } = RecipientList.Empty;
+    /// <summary>Marketing unless the sender says the message is transactional.</summary>
+    public Purpose Purpose { get; init; } = Purpose.Marketing;
     /// <summary>Send at this time instead of now.</summary>
     public DateTimeOffset? ScheduleAt { get; init; }
 }
@@ -29,7 +31,8 @@ public sealed record ComposePreview(
     IReadOnlyList<string> Variables);
 
 /// <summary>The compose page's rules: the same rendering and checks as a send, without writing anything.</summary>
-public sealed class ComposeService(MessagingService messaging, TemplateService templates, LiquidTemplateEngine engine, IProviderResolver providers)
+public sealed class ComposeService(MessagingService messaging, TemplateService templates, LiquidTemplateEngine engine, IProviderResolver providers,
+    Compliance.PolicyService policies)
 {
     public const int PreviewCount = 3;
 
@@ -43,17 +46,21 @@ public sealed class ComposeService(MessagingService messaging, TemplateService t
         if (!string.IsNullOrWhiteSpace(subject) && draft.Channel == Channel.Email && !engine.TryCompile(subject, out subjectTemplate, out var subjectSyntax))
             return new ComposePreview([], subjectSyntax, null, 0, 0, 0m, bodyTemplate.Variables);
 
+        var policy = draft.Purpose == Purpose.Marketing ? await policies.GetAsync(caller.TenantId, ct) : null;
+        if (policy is not null && draft.Channel == Channel.Email && policy.PostalAddress is null)
+            return new ComposePreview([], null, "Marketing email needs the sender's postal address: an Admin sets it under Settings → Compliance, or send it as transactional.", 0, 0, 0m, bodyTemplate.Variables);
         var recipients = draft.Recipients.Valid;
         var samples = recipients.Count > 0 ? recipients.Take(PreviewCount).ToList()
             : [new RecipientEntry(0, "", "", null, new Dictionary<string, string>())];
-        var items = samples.Select(r => Render(draft.Channel, bodyTemplate, subjectTemplate, r)).ToList();
+        var items = samples.Select(r => Render(draft.Channel, bodyTemplate, subjectTemplate, r, policy)).ToList();
 
         // Segments (and so cost) can differ per recipient once variables are in; count them all.
         var segments = 0;
         foreach (var r in recipients)
         {
             if (draft.Channel == Channel.Email) { segments++; continue; }
-            segments += engine.TryRender(bodyTemplate, r.Variables, false, out var text, out _) ? SmsText.Measure(text).Segments : 0;
+            segments += engine.TryRender(bodyTemplate, r.Variables, false, out var text, out _)
+                ? SmsText.Measure(policy is null ? text : Compliance.ComplianceText.WithOptOutHint(text, policy.SmsOptOutHint)).Segments : 0;
         }
         var unitPrice = (await providers.ResolveAsync(caller.TenantId, draft.Channel, ct)).UnitPrice;
         return new ComposePreview(items, null, null, recipients.Count, segments, segments * unitPrice, bodyTemplate.Variables);
@@ -76,6 +83,7 @@ public sealed class ComposeService(MessagingService messaging, TemplateService t
             TemplateCode = string.IsNullOrWhiteSpace(draft.TemplateCode) ? null : draft.TemplateCode,
             NotBefore = draft.ScheduleAt,
             Source = "console",
+            Purpose = draft.Purpose,
         };
         var result = await messaging.SendAsync(request, caller, ct);
         if (result.IsOk && draft.Recipients.Duplicates > 0)
@@ -95,11 +103,13 @@ public sealed class ComposeService(MessagingService messaging, TemplateService t
         return (template.Body, string.IsNullOrWhiteSpace(draft.Subject) ? template.Subject : draft.Subject, null);
     }
 
-    private PreviewItem Render(Channel channel, CompiledTemplate body, CompiledTemplate? subject, RecipientEntry recipient)
+    private PreviewItem Render(Channel channel, CompiledTemplate body, CompiledTemplate? subject, RecipientEntry recipient, Compliance.EffectivePolicy? marketing)
     {
         var shown = recipient.Normalized is { Length: > 0 } n ? n : "(sample)";
         var htmlEncode = channel == Channel.Email && Providers.Smtp.SmtpProvider.LooksLikeHtml(body.Source);
         if (!engine.TryRender(body, recipient.Variables, htmlEncode, out var content, out var error)) return new PreviewItem(shown, null, null, error, null);
+        if (marketing is not null) content = Compliance.ComplianceText.Decorate(channel, content, marketing);
+        if (marketing?.FindSensitiveWord(content) is { } word) return new PreviewItem(shown, null, content, $"contains the sensitive word '{word}'", null);
         string? renderedSubject = null;
         if (subject is not null && !engine.TryRender(subject, recipient.Variables, false, out renderedSubject, out var subjectError))
             return new PreviewItem(shown, null, content, subjectError, null);
