@@ -19,9 +19,9 @@ public sealed class ApiDocsTests(SharedApp app)
         }
         var paths = doc.GetProperty("paths").EnumerateObject().Select(p => p.Name).ToList();
         Assert.Equal(
-            ["/admin/tenants", "/admin/users", "/auth/token", "/communication/bulk", "/communication/logs", "/notification/sms/retry/{id}",
+            ["/admin/providers", "/admin/providers/{channel}/{role}", "/admin/tenants", "/admin/users", "/auth/token", "/communication/bulk", "/communication/logs", "/notification/sms/retry/{id}",
              "/notification/sms/send", "/notification/sms/send-batch", "/notification/sms/send-template", "/notification/sms/status/{id}",
-             "/webhooks/submail"],
+             "/webhooks/submail", "/webhooks/submail/{tenantId}"],
             paths.Order(StringComparer.Ordinal));
         Assert.True(doc.GetProperty("components").GetProperty("securitySchemes").TryGetProperty("Bearer", out _));
     }
