@@ -6,7 +6,7 @@ using CommsConsole.Testing;
 namespace CommsConsole.Benchmarks;
 
 /// <summary>
-/// The app as its own process against a SQLite file of the benchmark's choosing, signed in as its first login.
+/// The app as its own process against a SQLite file of the benchmark's choosing (or the database its settings name), signed in as its first login.
 /// Output goes to a log file under the build output.
 /// </summary>
 public sealed class AppServer : IAsyncDisposable
@@ -32,6 +32,7 @@ public sealed class AppServer : IAsyncDisposable
     public string DbPath { get; }
     public HttpClient Http { get; }
     public int Pid => _process.Pid;
+    public string LogPath => _process.LogPath;
 
     public static async Task<AppServer> StartAsync(string name, string dbPath, IReadOnlyDictionary<string, string>? settings = null)
     {

@@ -285,6 +285,8 @@ public sealed class Bench(Settings s)
     private async Task DispatchAsync()
     {
         await DispatchSimulatedAsync();
+        await DispatchPostgresAsync(nodes: 1);
+        await DispatchPostgresAsync(nodes: 2);
         await DispatchSubmailAsync();
     }
 
@@ -378,6 +380,101 @@ public sealed class Bench(Settings s)
         _figures.Add(new Figure("5", $"peak RSS of the server process (VmHWM) during figure 2's {s.DispatchTotal:N0}-message run",
             $"{peakMedian:F0} MB", Stats.Spread(peaks, "F0") + " MB", n, "< 400 MB",
             peakMedian < 400 ? "met" : $"**MISSED**: {peakMedian:F0} MB", "includes start-up; one fresh process per run"));
+    }
+
+    /// <summary>
+    /// Figures 2p/2q: as figure 2, on PostgreSQL (the server of COMMSCONSOLE_BENCH_POSTGRES), with one node or two app
+    /// processes on the same database; every request goes to the first node, both dispatch.
+    /// </summary>
+    private async Task DispatchPostgresAsync(int nodes)
+    {
+        var id = nodes == 1 ? "2p" : "2q";
+        var what = $"as 2, on PostgreSQL, {(nodes == 1 ? "one node" : "two nodes (two app processes on one database; requests to the first, both dispatch)")}";
+        var server = Environment.GetEnvironmentVariable("COMMSCONSOLE_BENCH_POSTGRES");
+        if (string.IsNullOrWhiteSpace(server))
+        {
+            Log("   COMMSCONSOLE_BENCH_POSTGRES is not set: no PostgreSQL figure");
+            _figures.Add(new Figure(id, what, "not measured", "–", "0", "–", "–", "COMMSCONSOLE_BENCH_POSTGRES was not set (see Method)"));
+            return;
+        }
+        var rates = new List<double>();
+        var shares = new List<string>();
+        for (var rep = 0; rep < s.DispatchReps; rep++)
+        {
+            var database = "cc_bench_" + Guid.NewGuid().ToString("N")[..12];
+            var connectionString = new Npgsql.NpgsqlConnectionStringBuilder(server) { Database = database }.ToString();
+            var settings = new Dictionary<string, string>
+            {
+                ["Database:Provider"] = "Postgres",
+                ["ConnectionStrings:DefaultConnection"] = connectionString,
+                ["Logging:LogLevel:CommsConsole.Features.Dispatch"] = "Debug",
+            };
+            var apps = new List<AppServer>();
+            try
+            {
+                for (var n = 0; n < nodes; n++)
+                {
+                    apps.Add(await AppServer.StartAsync($"{id}-{rep + 1}-node{n + 1}", "",
+                        new Dictionary<string, string>(settings) { ["Dispatch:Node"] = $"node{n + 1}" }));
+                }
+                var payloads = Enumerable.Range(0, s.DispatchRequests).Select(_ => BulkPayload(Phones(s.DispatchRequestSize))).ToList();
+                await using var db = new Npgsql.NpgsqlConnection(connectionString);
+                await db.OpenAsync();
+                async Task<long> CountAsync(string sql)
+                {
+                    await using var cmd = new Npgsql.NpgsqlCommand(sql, db);
+                    return Convert.ToInt64(await cmd.ExecuteScalarAsync());
+                }
+
+                var sw = Stopwatch.StartNew();
+                foreach (var payload in payloads)
+                {
+                    var r = await SendBulkAsync(apps[0], payload);
+                    if (r.Total != s.DispatchRequestSize) throw new InvalidOperationException($"bulk answered total {r.Total}");
+                }
+                var accepted = sw.Elapsed;
+                while (await CountAsync("""SELECT COUNT(*) FROM "Messages" WHERE "Status" IN (0,1)""") > 0)
+                {
+                    if (sw.Elapsed > TimeSpan.FromMinutes(10)) throw new TimeoutException("messages still pending or sending after 10 minutes");
+                    await Task.Delay(50);
+                }
+                var elapsed = sw.Elapsed;
+                var total = await CountAsync("""SELECT COUNT(*) FROM "Messages" """);
+                var sent = await CountAsync("""SELECT COUNT(*) FROM "Messages" WHERE "Status" IN (2,3)""");
+                if (total != s.DispatchTotal || sent != total) throw new InvalidOperationException($"{sent} of {total} rows sent, expected {s.DispatchTotal}");
+                var rate = s.DispatchTotal / elapsed.TotalSeconds;
+                rates.Add(rate);
+                var share = nodes == 1 ? "" : " (" + string.Join(" / ", apps.Select((a, i) => $"node{i + 1} {DispatchedIn(a.LogPath, $"node{i + 1}"):N0}")) + ")";
+                shares.Add(share.Trim());
+                Log($"   {id} run {rep + 1}: {s.DispatchTotal:N0} in {elapsed.TotalSeconds:F1} s = {rate:N0}/s (requests accepted after {accepted.TotalSeconds:F1} s){share}");
+            }
+            finally
+            {
+                foreach (var a in apps) await a.DisposeAsync();
+                Npgsql.NpgsqlConnection.ClearAllPools();
+                await using var admin = new Npgsql.NpgsqlConnection(server);
+                await admin.OpenAsync();
+                await using var drop = new Npgsql.NpgsqlCommand($"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)", admin);
+                await drop.ExecuteNonQueryAsync();
+            }
+        }
+        _figures.Add(new Figure(id, what, $"{Stats.Median(rates):N0} msg/s", Stats.Spread(rates, "N0") + " msg/s", $"{s.DispatchReps} (fresh database each)",
+            "–", "–", nodes == 1 ? "server on the same 2 cores" : "messages dispatched per node, from their logs: " + string.Join("; ", shares)));
+    }
+
+    /// <summary>The messages a node's log says it dispatched ("Node X dispatched N messages").</summary>
+    private static long DispatchedIn(string logPath, string node)
+    {
+        using var stream = new FileStream(logPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new StreamReader(stream);
+        long sum = 0;
+        var prefix = $"Node {node} dispatched ";
+        while (reader.ReadLine() is { } line)
+        {
+            var at = line.IndexOf(prefix, StringComparison.Ordinal);
+            if (at >= 0 && long.TryParse(line[(at + prefix.Length)..].Split(' ')[0], out var n)) sum += n;
+        }
+        return sum;
     }
 
     // ---------------------------------------------------------------- 3. log queries over many rows
@@ -551,6 +648,11 @@ public sealed class Bench(Settings s)
               the body; every answer must hold 20 items. p50/p95 interpolate.
             - **4**: `LiquidTemplateEngine` in this process (no HTTP): one template compiled once, rendered on one thread with 4,096 different
               variable sets in turn; {s.RenderRuns} runs of {s.RenderSeconds:0.#} s after a warm-up.
+            - **2p/2q**: as 2, but on PostgreSQL (`Database:Provider=Postgres`, Hangfire.PostgreSql) on the server named by the environment
+              variable `COMMSCONSOLE_BENCH_POSTGRES` (a superuser connection string; a fresh database per run, dropped afterwards), with one app
+              process (2p) or two app processes on the same database (2q, default settings each: 4 workers, chunks of 500); all requests go to the
+              first, and the drain is polled on the database. `scripts/throwaway-postgres.sh start <dir>` starts a suitable server (PostgreSQL 15
+              from Debian, default durability settings, on the same machine). test.sh passes its throw-away test server (fsync off) to `--quick`.
             - **2b**: as 2, but the tenant's SMS provider is set to SUBMAIL (`PUT /admin/providers/sms/primary`) pointing at the fake SUBMAIL server of `CommsConsole.Testing`
               (in this process, on 127.0.0.1), which checks every signature and answers each `batchsend` after 50 ms.
             - **6**: one fresh app; {s.LoadClients} clients in this process loop for {s.LoadSeconds} s, each sending nine

@@ -1,5 +1,7 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using CommsConsole.Data;
 using Microsoft.AspNetCore.Hosting;
@@ -9,12 +11,18 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 
 namespace CommsConsole.Tests.Infrastructure;
 
 /// <summary>
 /// The real app on Kestrel (real HTTP on 127.0.0.1), a real SQLite file in a temporary folder and a real
 /// Hangfire server. Settings make dispatch fast to observe: short sweeps, leases and backoff.
+/// <para>
+/// With <c>COMMSCONSOLE_TEST_POSTGRES</c> set to a superuser connection string (test.sh starts a throw-away server and
+/// sets it for its second run), each app runs on PostgreSQL instead, on a database of its own that is dropped with it,
+/// with Hangfire on Hangfire.PostgreSql.
+/// </para>
 /// </summary>
 public class AppFactory : WebApplicationFactory<Program>, IAsyncLifetime
 {
@@ -32,7 +40,8 @@ public class AppFactory : WebApplicationFactory<Program>, IAsyncLifetime
         Directory = directory ?? Path.Combine(Path.GetTempPath(), "commsconsole-tests-" + Guid.NewGuid().ToString("N")[..8]);
         System.IO.Directory.CreateDirectory(Directory);
         OwnsDirectory = directory is null;
-        _settings["ConnectionStrings:DefaultConnection"] = $"Data Source={DatabasePath}";
+        if (OnPostgres) _settings["Database:Provider"] = "Postgres";
+        _settings["ConnectionStrings:DefaultConnection"] = ConnectionString;
         _settings["Bootstrap:AdminEmail"] = AdminEmail;
         _settings["Bootstrap:AdminPassword"] = AdminPassword;
         _settings["Dispatch:SweepIntervalSeconds"] = "1";
@@ -53,6 +62,40 @@ public class AppFactory : WebApplicationFactory<Program>, IAsyncLifetime
     public string Directory { get; }
     private bool OwnsDirectory { get; }
     public string DatabasePath => Path.Combine(Directory, "app.db");
+
+    /// <summary>The PostgreSQL server's superuser connection string when the tests run on PostgreSQL, else null.</summary>
+    public static string? PostgresAdmin => Environment.GetEnvironmentVariable("COMMSCONSOLE_TEST_POSTGRES") is { Length: > 0 } s ? s : null;
+    public static bool OnPostgres => PostgresAdmin is not null;
+
+    /// <summary>The app's database: the SQLite file, or on PostgreSQL a database named after the folder (apps sharing a folder share it).</summary>
+    public string ConnectionString => ConnectionStringFor(Directory);
+
+    private static string ConnectionStringFor(string directory) => OnPostgres
+        ? new NpgsqlConnectionStringBuilder(PostgresAdmin) { Database = PostgresDatabaseName(directory) }.ToString()
+        : $"Data Source={Path.Combine(directory, "app.db")}";
+
+    private static string PostgresDatabaseName(string directory) =>
+        "cc_test_" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Path.GetFullPath(directory))))[..16];
+
+    /// <summary>A context on the app's database that does not start the app (to read what a stopped app left behind).</summary>
+    public AppDbContext DbWithoutStarting() => OnPostgres
+        ? new PostgresAppDbContext(new DbContextOptionsBuilder<PostgresAppDbContext>().UseNpgsql(ConnectionString).Options)
+        : new AppDbContext(new DbContextOptionsBuilder<AppDbContext>().UseSqlite(ConnectionString).Options);
+
+    /// <summary>Deletes what apps on <paramref name="directory"/> left: the folder and, on PostgreSQL, their database.</summary>
+    public static async Task DeleteAsync(string directory)
+    {
+        SqliteConnection.ClearAllPools();
+        if (OnPostgres)
+        {
+            await using var admin = new NpgsqlConnection(PostgresAdmin);
+            await admin.OpenAsync();
+            // FORCE ends the sessions still in the pools of the stopped app.
+            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{PostgresDatabaseName(directory)}\" WITH (FORCE)", admin);
+            await drop.ExecuteNonQueryAsync();
+        }
+        try { System.IO.Directory.Delete(directory, recursive: true); } catch (IOException) { }
+    }
     /// <summary>Every message id the simulated provider accepted, one per line, across restarts.</summary>
     public string RecordPath => Path.Combine(Directory, "sent.txt");
 
@@ -128,10 +171,7 @@ public class AppFactory : WebApplicationFactory<Program>, IAsyncLifetime
     {
         await base.DisposeAsync();
         SqliteConnection.ClearAllPools();
-        if (OwnsDirectory)
-        {
-            try { System.IO.Directory.Delete(Directory, recursive: true); } catch (IOException) { }
-        }
+        if (OwnsDirectory) await DeleteAsync(Directory);
     }
 }
 

@@ -14,6 +14,8 @@ namespace CommsConsole.Tests.Reliability;
 /// started again on the same database: every message must end sent or failed, none may be lost, and only the
 /// chunks in flight at each kill may reach the provider twice.
 /// </summary>
+/// <remarks>Reads the SQLite file directly, so test.sh runs it in its SQLite pass only; MultiNodeTests kills a node on PostgreSQL.</remarks>
+[Trait("Database", "SqliteOnly")]
 public sealed class CrashReliabilityTests(ITestOutputHelper output)
 {
     private const string AdminEmail = "admin@crash.test";

@@ -1,14 +1,23 @@
 using CommsConsole.Features.Messaging;
 using CommsConsole.Features.Templates;
 using CommsConsole.Features.Tenancy;
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 namespace CommsConsole.Data;
 
-public class AppDbContext(DbContextOptions<AppDbContext> options) : IdentityDbContext<ApplicationUser>(options)
+/// <summary>
+/// The one context every service uses. On PostgreSQL the app runs <see cref="PostgresAppDbContext"/>, a subclass that only
+/// exists so that each provider keeps its own migrations (EF Core's "migrations with multiple providers").
+/// </summary>
+public class AppDbContext : IdentityDbContext<ApplicationUser>, IDataProtectionKeyContext
 {
+    public AppDbContext(DbContextOptions<AppDbContext> options) : base(options) { }
+
+    protected AppDbContext(DbContextOptions options) : base(options) { }
+
     public DbSet<Tenant> Tenants => Set<Tenant>();
     public DbSet<Message> Messages => Set<Message>();
     public DbSet<MessageAttempt> MessageAttempts => Set<MessageAttempt>();
@@ -21,6 +30,8 @@ public class AppDbContext(DbContextOptions<AppDbContext> options) : IdentityDbCo
     public DbSet<Features.Compliance.Suppression> Suppressions => Set<Features.Compliance.Suppression>();
     public DbSet<Features.Compliance.InboundReply> InboundReplies => Set<Features.Compliance.InboundReply>();
     public DbSet<Features.Compliance.MessageDailyCount> MessageDailyCounts => Set<Features.Compliance.MessageDailyCount>();
+    /// <summary>ASP.NET Core data protection keys (cookies, stored provider secrets), shared by every node.</summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

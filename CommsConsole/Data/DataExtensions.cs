@@ -1,15 +1,25 @@
 using System.Data.Common;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 
 namespace CommsConsole.Data;
 
 public sealed class DatabaseOptions
 {
     public const string Section = "Database";
-    /// <summary>Sqlite (the embedded default).</summary>
+    /// <summary>Sqlite (the embedded default, one node) or Postgres (one or several nodes on one database).</summary>
     public string Provider { get; set; } = "Sqlite";
+}
+
+public enum DatabaseProvider { Sqlite, Postgres }
+
+/// <summary>The database this node runs on, for the few places that set up infrastructure beside EF Core (Hangfire's storage).</summary>
+public sealed record DatabaseInfo(DatabaseProvider Provider, string ConnectionString)
+{
+    public bool IsPostgres => Provider == DatabaseProvider.Postgres;
 }
 
 public static class DataExtensions
@@ -20,14 +30,52 @@ public static class DataExtensions
     public static void AddDataLayer(this WebApplicationBuilder builder)
     {
         var options = builder.Configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
-        var connectionString = builder.Configuration.GetConnectionString("DefaultConnection") ?? DefaultSqlite;
-        if (!options.Provider.Equals("Sqlite", StringComparison.OrdinalIgnoreCase))
+        var provider = options.Provider.Trim().ToLowerInvariant() switch
         {
-            throw new InvalidOperationException($"Database:Provider '{options.Provider}' is not supported; use Sqlite.");
+            "sqlite" => DatabaseProvider.Sqlite,
+            "postgres" or "postgresql" => DatabaseProvider.Postgres,
+            _ => throw new InvalidOperationException($"Database:Provider '{options.Provider}' is not supported; use Sqlite or Postgres."),
+        };
+        var connectionString = builder.Configuration.GetConnectionString("DefaultConnection");
+        var services = builder.Services;
+        if (provider == DatabaseProvider.Postgres)
+        {
+            if (string.IsNullOrWhiteSpace(connectionString) || connectionString.Trim().Equals(DefaultSqlite, StringComparison.OrdinalIgnoreCase))
+            {
+                throw new InvalidOperationException(
+                    "Database:Provider is Postgres but ConnectionStrings:DefaultConnection is not a PostgreSQL connection string " +
+                    "(for example Host=db.example.com;Database=commsconsole;Username=commsconsole;Password=…).");
+            }
+            try
+            {
+                _ = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
+            }
+            catch (ArgumentException ex)
+            {
+                throw new InvalidOperationException($"ConnectionStrings:DefaultConnection is not a valid PostgreSQL connection string: {ex.Message}", ex);
+            }
+            // Services ask for AppDbContext; on PostgreSQL they get the subclass that carries the PostgreSQL migrations.
+            services.AddDbContextFactory<PostgresAppDbContext>(o => o.UseNpgsql(connectionString));
+            services.AddSingleton<IDbContextFactory<AppDbContext>>(sp => new BaseFactory<PostgresAppDbContext>(sp.GetRequiredService<IDbContextFactory<PostgresAppDbContext>>()));
+            services.AddScoped<AppDbContext>(sp => sp.GetRequiredService<PostgresAppDbContext>());
         }
-        var sqlite = ResolveSqlitePath(connectionString, builder.Environment.ContentRootPath);
-        builder.Services.AddDbContextFactory<AppDbContext>(o => o.UseSqlite(sqlite).AddInterceptors(new SqliteConnectionSetup()));
-        builder.Services.AddScoped<MessageStore>();
+        else
+        {
+            connectionString = ResolveSqlitePath(connectionString ?? DefaultSqlite, builder.Environment.ContentRootPath);
+            services.AddDbContextFactory<AppDbContext>(o => o.UseSqlite(connectionString).AddInterceptors(new SqliteConnectionSetup()));
+        }
+        services.AddSingleton(new DatabaseInfo(provider, connectionString));
+        services.AddScoped<MessageStore>();
+        // Keys in the database under one application name: a cookie, an unsubscribe link or a stored provider secret
+        // protected by one node is read by every other node of the same database.
+        services.AddDataProtection()
+            .SetApplicationName("CommsConsole")
+            .PersistKeysToDbContext<AppDbContext>();
+    }
+
+    private sealed class BaseFactory<T>(IDbContextFactory<T> inner) : IDbContextFactory<AppDbContext> where T : AppDbContext
+    {
+        public AppDbContext CreateDbContext() => inner.CreateDbContext();
     }
 
     /// <summary>A relative SQLite file is placed under the content root, whatever the working directory.</summary>
@@ -79,4 +127,49 @@ public static class DataExtensions
     {
         if (db.Database.IsSqlite()) await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;");
     }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> (migrate and seed) with no other node doing the same at once. Several nodes may start
+    /// together on an empty PostgreSQL database: a session-level advisory lock lets one migrate and seed while the others
+    /// wait, then find the work done. SQLite serves one node, so it needs no lock.
+    /// </summary>
+    public static async Task WithStartupLockAsync(this AppDbContext db, Func<Task> work)
+    {
+        if (!db.Database.IsNpgsql())
+        {
+            await work();
+            return;
+        }
+        var creator = db.GetService<Microsoft.EntityFrameworkCore.Storage.IRelationalDatabaseCreator>();
+        if (!await creator.ExistsAsync())
+        {
+            try
+            {
+                await creator.CreateAsync();
+            }
+            catch (Npgsql.PostgresException ex) when (ex.SqlState == Npgsql.PostgresErrorCodes.DuplicateDatabase)
+            {
+                // Another node created it a moment ago.
+            }
+        }
+        // A dedicated connection holds the lock: EF Core opens and closes its own while migrating.
+        await using var connection = new Npgsql.NpgsqlConnection(db.Database.GetConnectionString());
+        await connection.OpenAsync();
+        await using (var take = new Npgsql.NpgsqlCommand($"SELECT pg_advisory_lock({StartupLockKey})", connection))
+        {
+            await take.ExecuteNonQueryAsync();
+        }
+        try
+        {
+            await work();
+        }
+        finally
+        {
+            await using var release = new Npgsql.NpgsqlCommand($"SELECT pg_advisory_unlock({StartupLockKey})", connection);
+            await release.ExecuteNonQueryAsync();
+        }
+    }
+
+    /// <summary>An arbitrary constant naming the start-up lock among PostgreSQL advisory locks of this database.</summary>
+    private const long StartupLockKey = 0x436f6d6d73L; // "Comms"
 }

@@ -2,17 +2,26 @@ using System.Data.Common;
 using CommsConsole.Features.Messaging;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
+using Npgsql;
+using NpgsqlTypes;
 
 namespace CommsConsole.Data;
 
 /// <summary>
-/// The hot write paths of messaging, in plain parameterised SQL run as one prepared command per
-/// statement inside one transaction. Change tracking costs several times more than the insert itself
-/// for 10,000 rows; the SQL here is portable (quoted identifiers, RETURNING) across SQLite and PostgreSQL.
-/// Column names and value encodings follow the EF model (enums as integers, instants as UTC ticks).
+/// The hot write paths of messaging, in plain parameterised SQL inside one transaction. Change tracking costs
+/// several times more than the insert itself for 10,000 rows. Column names and value encodings follow the EF model
+/// (enums as integers, instants as UTC ticks) on both providers.
+/// <para>
+/// SQLite (in-process, one writer at a time) runs one prepared command per row: a statement costs microseconds and the
+/// write lock makes every claim exclusive. PostgreSQL is a server shared by several nodes: rows go in with binary
+/// <c>COPY</c>, outcomes are written set-based in one statement per chunk, and claims take due rows with
+/// <c>FOR UPDATE SKIP LOCKED</c>, so that two nodes claiming at once get disjoint rows without waiting on each other.
+/// </para>
 /// </summary>
 public sealed class MessageStore(AppDbContext db)
 {
+    private bool Postgres => db.Database.IsNpgsql();
+
     /// <param name="SuppressedBecause">Set for a marketing message to an opted-out recipient: the row is written as suppressed with this reason.</param>
     public sealed record NewMessage(string Recipient, string Content, int Segments, string? Subject = null, string? SuppressedBecause = null);
 
@@ -32,8 +41,36 @@ public sealed class MessageStore(AppDbContext db)
         db.Entry(batch).State = EntityState.Detached;
 
         var conn = db.Database.GetDbConnection();
+        if (Postgres)
+        {
+            await CopyMessagesAsync((NpgsqlConnection)conn, batch.Id, prototype, rows, ct);
+        }
+        else
+        {
+            await InsertMessagesAsync(conn, tx.GetDbTransaction(), batch.Id, prototype, rows, ct);
+        }
+
+        // Ids come back in one query instead of a RETURNING round per row: within this transaction the batch's
+        // ids ascend in insertion order (SQLite rowids; on PostgreSQL this session's identity values, COPY keeping row order).
+        await using var ids = conn.CreateCommand();
+        ids.Transaction = tx.GetDbTransaction();
+        ids.CommandText = """SELECT "Id" FROM "Messages" WHERE "BatchId" = @batch ORDER BY "Id" """;
+        new Params(ids).Set("batch", batch.Id);
+        var result = new List<Message>(rows.Count);
+        await using (var reader = await ids.ExecuteReaderAsync(ct))
+        {
+            var i = 0;
+            while (await reader.ReadAsync(ct)) result.Add(Copy(prototype, reader.GetInt64(0), batch.Id, rows[i++]));
+        }
+        if (result.Count != rows.Count) throw new InvalidOperationException($"batch {batch.Id}: wrote {rows.Count} rows but read back {result.Count}");
+        await tx.CommitAsync(ct);
+        return result;
+    }
+
+    private static async Task InsertMessagesAsync(DbConnection conn, DbTransaction tx, long batchId, Message prototype, IReadOnlyList<NewMessage> rows, CancellationToken ct)
+    {
         await using var cmd = conn.CreateCommand();
-        cmd.Transaction = tx.GetDbTransaction();
+        cmd.Transaction = tx;
         cmd.CommandText = """
             INSERT INTO "Messages" ("TenantId","UserId","BatchId","Channel","Purpose","Status","Recipient","Subject","Content","TemplateId",
               "ReceiverName","ReceiverId","CampusId","BizType","BizId","Remark","RetryCount","Cost","Segments",
@@ -44,7 +81,7 @@ public sealed class MessageStore(AppDbContext db)
         var p = new Params(cmd);
         p.Set("tenant", prototype.TenantId);
         p.Set("user", prototype.UserId);
-        p.Set("batch", batch.Id);
+        p.Set("batch", batchId);
         p.Set("channel", (int)prototype.Channel);
         p.Set("purpose", (int)prototype.Purpose);
         var status = p.Set("status", (int)MessageStatus.Pending);
@@ -75,23 +112,53 @@ public sealed class MessageStore(AppDbContext db)
             error.Value = (object?)row.SuppressedBecause ?? DBNull.Value;
             await cmd.ExecuteNonQueryAsync(ct);
         }
-
-        // Ids come back in one query instead of a RETURNING round per row: within this transaction the batch's
-        // ids ascend in insertion order (SQLite rowids; on PostgreSQL this session's sequence values).
-        await using var ids = conn.CreateCommand();
-        ids.Transaction = tx.GetDbTransaction();
-        ids.CommandText = """SELECT "Id" FROM "Messages" WHERE "BatchId" = @batch ORDER BY "Id" """;
-        new Params(ids).Set("batch", batch.Id);
-        var result = new List<Message>(rows.Count);
-        await using (var reader = await ids.ExecuteReaderAsync(ct))
-        {
-            var i = 0;
-            while (await reader.ReadAsync(ct)) result.Add(Copy(prototype, reader.GetInt64(0), batch.Id, rows[i++]));
-        }
-        if (result.Count != rows.Count) throw new InvalidOperationException($"batch {batch.Id}: wrote {rows.Count} rows but read back {result.Count}");
-        await tx.CommitAsync(ct);
-        return result;
     }
+
+    /// <summary>PostgreSQL: every row in one binary COPY stream (one round trip, no per-row statement).</summary>
+    private static async Task CopyMessagesAsync(NpgsqlConnection conn, long batchId, Message p, IReadOnlyList<NewMessage> rows, CancellationToken ct)
+    {
+        await using var copy = await conn.BeginBinaryImportAsync("""
+            COPY "Messages" ("TenantId","UserId","BatchId","Channel","Purpose","Status","Recipient","Subject","Content","TemplateId",
+              "ReceiverName","ReceiverId","CampusId","BizType","BizId","Remark","RetryCount","Cost","Segments",
+              "CreatedAt","UpdatedAt","NextAttemptAt","Error") FROM STDIN (FORMAT BINARY)
+            """, ct);
+        var now = p.CreatedAt.UtcTicks;
+        var due = p.NextAttemptAt.UtcTicks;
+        foreach (var row in rows)
+        {
+            await copy.StartRowAsync(ct);
+            await copy.WriteAsync(p.TenantId, NpgsqlDbType.Varchar, ct);
+            await copy.WriteAsync(p.UserId, NpgsqlDbType.Varchar, ct);
+            await copy.WriteAsync(batchId, NpgsqlDbType.Bigint, ct);
+            await copy.WriteAsync((int)p.Channel, NpgsqlDbType.Integer, ct);
+            await copy.WriteAsync((int)p.Purpose, NpgsqlDbType.Integer, ct);
+            await copy.WriteAsync((int)(row.SuppressedBecause is null ? MessageStatus.Pending : MessageStatus.Suppressed), NpgsqlDbType.Integer, ct);
+            await copy.WriteAsync(row.Recipient, NpgsqlDbType.Varchar, ct);
+            await WriteNullableAsync(copy, row.Subject, NpgsqlDbType.Varchar, ct);
+            await copy.WriteAsync(row.Content, NpgsqlDbType.Text, ct);
+            await WriteNullableAsync(copy, p.TemplateId, NpgsqlDbType.Integer, ct);
+            await WriteNullableAsync(copy, p.ReceiverName, NpgsqlDbType.Varchar, ct);
+            await WriteNullableAsync(copy, p.ReceiverId, NpgsqlDbType.Bigint, ct);
+            await WriteNullableAsync(copy, p.CampusId, NpgsqlDbType.Bigint, ct);
+            await WriteNullableAsync(copy, p.BizType, NpgsqlDbType.Varchar, ct);
+            await WriteNullableAsync(copy, p.BizId, NpgsqlDbType.Bigint, ct);
+            await WriteNullableAsync(copy, p.Remark, NpgsqlDbType.Varchar, ct);
+            await copy.WriteAsync(0, NpgsqlDbType.Integer, ct);
+            await copy.WriteAsync(0m, NpgsqlDbType.Numeric, ct);
+            await copy.WriteAsync(row.Segments, NpgsqlDbType.Integer, ct);
+            await copy.WriteAsync(now, NpgsqlDbType.Bigint, ct);
+            await copy.WriteAsync(now, NpgsqlDbType.Bigint, ct);
+            await copy.WriteAsync(due, NpgsqlDbType.Bigint, ct);
+            await WriteNullableAsync(copy, row.SuppressedBecause, NpgsqlDbType.Text, ct);
+        }
+        await copy.CompleteAsync(ct);
+    }
+
+    private static Task WriteNullableAsync<T>(NpgsqlBinaryImporter copy, T? value, NpgsqlDbType type, CancellationToken ct) where T : class =>
+        value is null ? copy.WriteNullAsync(ct) : copy.WriteAsync(value, type, ct);
+
+    private static Task WriteNullableAsync<T>(NpgsqlBinaryImporter copy, T? value, NpgsqlDbType type, CancellationToken ct) where T : struct =>
+        value is { } v ? copy.WriteAsync(v, type, ct) : copy.WriteNullAsync(ct);
 
     private static Message Copy(Message p, long id, long batchId, NewMessage row) => new()
     {
@@ -108,6 +175,7 @@ public sealed class MessageStore(AppDbContext db)
     /// </summary>
     public async Task<List<Message>> ClaimAsync(string leaseId, DateTimeOffset now, DateTimeOffset leaseUntil, int max, CancellationToken ct)
     {
+        if (Postgres) return await ClaimPostgresAsync(leaseId, now, leaseUntil, max, ct);
         var due = db.Messages
             .Where(m => m.Status == MessageStatus.Pending && m.NextAttemptAt <= now)
             .OrderBy(m => m.NextAttemptAt).ThenBy(m => m.Id)
@@ -127,14 +195,54 @@ public sealed class MessageStore(AppDbContext db)
             return [];
         }
         var rows = await db.Messages.AsNoTracking().Where(m => m.LeaseId == leaseId && m.Status == MessageStatus.Sending).ToListAsync(ct);
-        foreach (var group in rows.GroupBy(m => m.BatchId))
+        await MoveClaimedInBatchesAsync(rows, ct);
+        await tx.CommitAsync(ct);
+        return rows;
+    }
+
+    /// <summary>
+    /// PostgreSQL: one statement picks and claims. Rows another node is claiming at this moment are locked and skipped
+    /// rather than waited for, and a row is re-checked under its lock, so two nodes never claim the same row. The pick is
+    /// a materialized CTE: written as <c>WHERE "Id" IN (SELECT … LIMIT … FOR UPDATE SKIP LOCKED)</c> the planner may run
+    /// the locking subquery once per row of the table, which takes seconds at a few thousand rows.
+    /// </summary>
+    private async Task<List<Message>> ClaimPostgresAsync(string leaseId, DateTimeOffset now, DateTimeOffset leaseUntil, int max, CancellationToken ct)
+    {
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var rows = await db.Messages.FromSqlRaw("""
+                WITH due AS MATERIALIZED (
+                    SELECT "Id" FROM "Messages"
+                    WHERE "Status" = @pending AND "NextAttemptAt" <= @now
+                    ORDER BY "NextAttemptAt", "Id"
+                    LIMIT @max
+                    FOR UPDATE SKIP LOCKED)
+                UPDATE "Messages" m SET "Status" = @sending, "LeaseId" = @lease, "LeaseUntil" = @until
+                FROM due
+                WHERE m."Id" = due."Id" AND m."Status" = @pending
+                RETURNING m.*
+                """,
+                new NpgsqlParameter<int>("sending", (int)MessageStatus.Sending),
+                new NpgsqlParameter<int>("pending", (int)MessageStatus.Pending),
+                new NpgsqlParameter<string>("lease", leaseId),
+                new NpgsqlParameter<long>("until", leaseUntil.UtcTicks),
+                new NpgsqlParameter<long>("now", now.UtcTicks),
+                new NpgsqlParameter<int>("max", max))
+            .AsNoTracking().ToListAsync(ct);
+        rows.Sort((a, b) => a.NextAttemptAt != b.NextAttemptAt ? a.NextAttemptAt.CompareTo(b.NextAttemptAt) : a.Id.CompareTo(b.Id));
+        await MoveClaimedInBatchesAsync(rows, ct);
+        await tx.CommitAsync(ct);
+        return rows;
+    }
+
+    /// <summary>Batches in ascending id order, so that concurrent transactions lock them in one order and cannot deadlock.</summary>
+    private async Task MoveClaimedInBatchesAsync(List<Message> rows, CancellationToken ct)
+    {
+        foreach (var group in rows.GroupBy(m => m.BatchId).OrderBy(g => g.Key))
         {
             var n = group.Count();
             await db.Batches.Where(b => b.Id == group.Key)
                 .ExecuteUpdateAsync(s => s.SetProperty(b => b.Pending, b => b.Pending - n).SetProperty(b => b.Sending, b => b.Sending + n), ct);
         }
-        await tx.CommitAsync(ct);
-        return rows;
     }
 
     public sealed record Outcome(
@@ -152,8 +260,38 @@ public sealed class MessageStore(AppDbContext db)
     {
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var conn = db.Database.GetDbConnection();
+        var written = Postgres
+            ? await CompletePostgresAsync((NpgsqlConnection)conn, leaseId, outcomes, now, ct)
+            : await CompleteRowsAsync(conn, tx.GetDbTransaction(), leaseId, outcomes, now, ct);
+
+        var deltas = new SortedDictionary<long, int[]>();
+        foreach (var o in outcomes)
+        {
+            if (!written.Contains(o.MessageId)) continue;
+            var d = deltas.TryGetValue(batchOf[o.MessageId], out var arr) ? arr : deltas[batchOf[o.MessageId]] = new int[7];
+            d[(int)MessageStatus.Sending]--;
+            d[(int)o.Status]++;
+        }
+        foreach (var (batchId, d) in deltas)
+        {
+            await db.Batches.Where(b => b.Id == batchId).ExecuteUpdateAsync(s => s
+                .SetProperty(b => b.Pending, b => b.Pending + d[0])
+                .SetProperty(b => b.Sending, b => b.Sending + d[1])
+                .SetProperty(b => b.Sent, b => b.Sent + d[2])
+                .SetProperty(b => b.Delivered, b => b.Delivered + d[3])
+                .SetProperty(b => b.Failed, b => b.Failed + d[4])
+                .SetProperty(b => b.Suppressed, b => b.Suppressed + d[6]), ct);
+        }
+        await tx.CommitAsync(ct);
+        return written.Count;
+    }
+
+    /// <summary>SQLite: one prepared update and attempt insert per row; returns the ids written.</summary>
+    private static async Task<HashSet<long>> CompleteRowsAsync(DbConnection conn, DbTransaction tx, string leaseId, IReadOnlyList<Outcome> outcomes,
+        DateTimeOffset now, CancellationToken ct)
+    {
         await using var update = conn.CreateCommand();
-        update.Transaction = tx.GetDbTransaction();
+        update.Transaction = tx;
         update.CommandText = """
             UPDATE "Messages" SET "Status"=@status,"Provider"=@provider,"ThirdPartyId"=@tpid,"ThirdPartyStatus"=@tpstatus,
               "Response"=@response,"Error"=@error,"RetryCount"=@retry,"Cost"=@cost,"SentAt"=@sentat,"NextAttemptAt"=@next,
@@ -170,7 +308,7 @@ public sealed class MessageStore(AppDbContext db)
         await update.PrepareAsync(ct);
 
         await using var attempt = conn.CreateCommand();
-        attempt.Transaction = tx.GetDbTransaction();
+        attempt.Transaction = tx;
         attempt.CommandText = """
             INSERT INTO "MessageAttempts" ("MessageId","Number","At","Provider","Outcome","Error","Response")
             VALUES (@id,@number,@at,@provider,@outcome,@error,@response)
@@ -181,8 +319,7 @@ public sealed class MessageStore(AppDbContext db)
             a.Set("id", 0L), a.Set("number", 0), a.Set("provider", ""), a.Set("outcome", ""), a.Set("error", null), a.Set("response", null));
         await attempt.PrepareAsync(ct);
 
-        var deltas = new Dictionary<long, int[]>();
-        var written = 0;
+        var written = new HashSet<long>();
         foreach (var o in outcomes)
         {
             status.Value = (int)o.Status;
@@ -197,11 +334,7 @@ public sealed class MessageStore(AppDbContext db)
             next.Value = o.NextAttemptAt.UtcTicks;
             id.Value = o.MessageId;
             if (await update.ExecuteNonQueryAsync(ct) != 1) continue;
-            written++;
-
-            var d = deltas.TryGetValue(batchOf[o.MessageId], out var arr) ? arr : deltas[batchOf[o.MessageId]] = new int[7];
-            d[(int)MessageStatus.Sending]--;
-            d[(int)o.Status]++;
+            written.Add(o.MessageId);
             // Held back without an attempt (quiet hours) or refused before any provider saw it (an opt-out).
             if (o.AttemptOutcome is null) continue;
 
@@ -213,17 +346,57 @@ public sealed class MessageStore(AppDbContext db)
             aresponse.Value = (object?)o.Response ?? DBNull.Value;
             await attempt.ExecuteNonQueryAsync(ct);
         }
-        foreach (var (batchId, d) in deltas)
-        {
-            await db.Batches.Where(b => b.Id == batchId).ExecuteUpdateAsync(s => s
-                .SetProperty(b => b.Pending, b => b.Pending + d[0])
-                .SetProperty(b => b.Sending, b => b.Sending + d[1])
-                .SetProperty(b => b.Sent, b => b.Sent + d[2])
-                .SetProperty(b => b.Delivered, b => b.Delivered + d[3])
-                .SetProperty(b => b.Failed, b => b.Failed + d[4])
-                .SetProperty(b => b.Suppressed, b => b.Suppressed + d[6]), ct);
-        }
-        await tx.CommitAsync(ct);
+        return written;
+    }
+
+    /// <summary>
+    /// PostgreSQL: the chunk's outcomes travel as arrays and are written in one statement: the rows still leased to us
+    /// are updated, and an attempt is inserted for exactly those (but for rows held back or suppressed before any provider
+    /// saw them, which have no attempt). Returns the ids written.
+    /// </summary>
+    private static async Task<HashSet<long>> CompletePostgresAsync(NpgsqlConnection conn, string leaseId, IReadOnlyList<Outcome> outcomes,
+        DateTimeOffset now, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("""
+            WITH o AS (
+                SELECT * FROM unnest(@ids, @statuses, @providers, @tpids, @tpstatuses, @responses, @errors, @retries, @costs,
+                                     @sentats, @nexts, @outcomes, @numbers)
+                  AS o(id, status, provider, tpid, tpstatus, response, error, retry, cost, sentat, next, outcome, number)
+            ), u AS (
+                UPDATE "Messages" m SET "Status" = o.status, "Provider" = o.provider, "ThirdPartyId" = o.tpid,
+                  "ThirdPartyStatus" = o.tpstatus, "Response" = o.response, "Error" = o.error, "RetryCount" = o.retry,
+                  "Cost" = o.cost, "SentAt" = o.sentat, "NextAttemptAt" = o.next, "UpdatedAt" = @now,
+                  "LeaseId" = NULL, "LeaseUntil" = NULL
+                FROM o
+                WHERE m."Id" = o.id AND m."LeaseId" = @lease AND m."Status" = @sending
+                RETURNING m."Id"
+            ), a AS (
+                INSERT INTO "MessageAttempts" ("MessageId","Number","At","Provider","Outcome","Error","Response")
+                SELECT o.id, o.number, @now, COALESCE(o.provider, ''), o.outcome, o.error, o.response
+                FROM o JOIN u ON u."Id" = o.id
+                WHERE o.outcome IS NOT NULL
+            )
+            SELECT "Id" FROM u
+            """, conn);
+        cmd.Parameters.Add(new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = outcomes.Select(o => o.MessageId).ToArray() });
+        cmd.Parameters.Add(new NpgsqlParameter("statuses", NpgsqlDbType.Array | NpgsqlDbType.Integer) { Value = outcomes.Select(o => (int)o.Status).ToArray() });
+        cmd.Parameters.Add(new NpgsqlParameter("providers", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = outcomes.Select(o => o.Provider).ToArray() });
+        cmd.Parameters.Add(new NpgsqlParameter("tpids", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = outcomes.Select(o => o.ThirdPartyId).ToArray() });
+        cmd.Parameters.Add(new NpgsqlParameter("tpstatuses", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = outcomes.Select(o => o.ThirdPartyStatus).ToArray() });
+        cmd.Parameters.Add(new NpgsqlParameter("responses", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = outcomes.Select(o => o.Response).ToArray() });
+        cmd.Parameters.Add(new NpgsqlParameter("errors", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = outcomes.Select(o => o.Error).ToArray() });
+        cmd.Parameters.Add(new NpgsqlParameter("retries", NpgsqlDbType.Array | NpgsqlDbType.Integer) { Value = outcomes.Select(o => o.RetryCount).ToArray() });
+        cmd.Parameters.Add(new NpgsqlParameter("costs", NpgsqlDbType.Array | NpgsqlDbType.Numeric) { Value = outcomes.Select(o => o.Cost).ToArray() });
+        cmd.Parameters.Add(new NpgsqlParameter("sentats", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = outcomes.Select(o => o.SentAt?.UtcTicks).ToArray() });
+        cmd.Parameters.Add(new NpgsqlParameter("nexts", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = outcomes.Select(o => o.NextAttemptAt.UtcTicks).ToArray() });
+        cmd.Parameters.Add(new NpgsqlParameter("outcomes", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = outcomes.Select(o => o.AttemptOutcome).ToArray() });
+        cmd.Parameters.Add(new NpgsqlParameter("numbers", NpgsqlDbType.Array | NpgsqlDbType.Integer) { Value = outcomes.Select(o => o.AttemptNumber).ToArray() });
+        cmd.Parameters.Add(new NpgsqlParameter("now", NpgsqlDbType.Bigint) { Value = now.UtcTicks });
+        cmd.Parameters.Add(new NpgsqlParameter("lease", NpgsqlDbType.Varchar) { Value = leaseId });
+        cmd.Parameters.Add(new NpgsqlParameter("sending", NpgsqlDbType.Integer) { Value = (int)MessageStatus.Sending });
+        var written = new HashSet<long>();
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) written.Add(reader.GetInt64(0));
         return written;
     }
 
@@ -231,6 +404,22 @@ public sealed class MessageStore(AppDbContext db)
     public async Task<int> ReclaimExpiredAsync(DateTimeOffset now, CancellationToken ct)
     {
         await using var tx = await db.Database.BeginTransactionAsync(ct);
+        if (Postgres)
+        {
+            // One statement returns what it reclaimed: another node's sweeper running at the same moment waits on the
+            // row locks, re-checks, and finds the rows already pending.
+            var reclaimed = await db.Database.SqlQueryRaw<long>("""
+                UPDATE "Messages" SET "Status" = @pending, "LeaseId" = NULL, "LeaseUntil" = NULL, "UpdatedAt" = @now
+                WHERE "Status" = @sending AND "LeaseUntil" < @now
+                RETURNING "BatchId" AS "Value"
+                """,
+                new NpgsqlParameter<int>("pending", (int)MessageStatus.Pending),
+                new NpgsqlParameter<int>("sending", (int)MessageStatus.Sending),
+                new NpgsqlParameter<long>("now", now.UtcTicks)).ToListAsync(ct);
+            if (reclaimed.Count > 0) await RecountAsync(reclaimed.Distinct().ToList(), ct);
+            await tx.CommitAsync(ct);
+            return reclaimed.Count;
+        }
         var batchIds = await db.Messages
             .Where(m => m.Status == MessageStatus.Sending && m.LeaseUntil < now)
             .Select(m => m.BatchId).Distinct().ToListAsync(ct);
@@ -254,6 +443,14 @@ public sealed class MessageStore(AppDbContext db)
     /// <summary>Sets a batch's counts from its rows (used where increments cannot be known exactly).</summary>
     public async Task RecountAsync(IReadOnlyCollection<long> batchIds, CancellationToken ct)
     {
+        if (Postgres && db.Database.CurrentTransaction is not null)
+        {
+            // Counted under the batches' row locks: a claim or completion on another node that has not committed yet
+            // waits for them and then applies its increments on top of these counts, instead of being overwritten.
+            var ids = batchIds.Order().ToArray();
+            await db.Database.SqlQueryRaw<long>("""SELECT "Id" AS "Value" FROM "Batches" WHERE "Id" = ANY(@ids) ORDER BY "Id" FOR UPDATE""",
+                new NpgsqlParameter<long[]>("ids", ids)).ToListAsync(ct);
+        }
         var counts = await db.Messages.Where(m => batchIds.Contains(m.BatchId))
             .GroupBy(m => new { m.BatchId, m.Status })
             .Select(g => new { g.Key.BatchId, g.Key.Status, Count = g.Count() })

@@ -111,8 +111,7 @@ public sealed class DispatchTests(ITestOutputHelper output)
             await using (var second = new AppFactory(directory, settings))
             {
                 // Read before the second host starts (touching its services would start it).
-                var options = new DbContextOptionsBuilder<AppDbContext>().UseSqlite($"Data Source={second.DatabasePath}").Options;
-                using (var db = new AppDbContext(options))
+                using (var db = second.DbWithoutStarting())
                 {
                     sentAtStop = await db.Messages.CountAsync(m => m.BatchId == batchId && m.Status == MessageStatus.Sent);
                 }
@@ -135,8 +134,7 @@ public sealed class DispatchTests(ITestOutputHelper output)
         }
         finally
         {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            try { Directory.Delete(directory, recursive: true); } catch (IOException) { }
+            await AppFactory.DeleteAsync(directory);
         }
     }
 }

@@ -93,7 +93,8 @@ public sealed class DispatchJob(
         {
             logger.LogWarning("Lease {Lease} ran out for {Count} messages; their outcomes were left to the new owner", lease, claimed.Count - written);
         }
-        logger.LogDebug("Dispatched {Count} messages", written);
+        // Names the node, so that an operator (and the multi-node test) can tell from the logs which node sent what.
+        logger.LogDebug("Node {Node} dispatched {Count} messages", o.Node, written);
         return claimed.Count;
     }
 

@@ -17,4 +17,6 @@ public sealed class DispatchOptions
     public double RetryBaseSeconds { get; set; } = 5;
     /// <summary>A job stops claiming after this long and hands over to a fresh job, so none runs unbounded.</summary>
     public int JobBudgetSeconds { get; set; } = 60;
+    /// <summary>This node's name in logs and in Hangfire's server list; unique per process unless set.</summary>
+    public string Node { get; set; } = $"{Environment.MachineName}:{Environment.ProcessId}";
 }

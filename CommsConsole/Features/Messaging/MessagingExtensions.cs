@@ -6,6 +6,9 @@ using Hangfire;
 using Hangfire.AspNetCore;
 using Hangfire.Logging;
 using Hangfire.InMemory;
+using Hangfire.PostgreSql;
+using Hangfire.PostgreSql.Factories;
+using CommsConsole.Data;
 using Polly;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
@@ -72,11 +75,22 @@ public static class MessagingExtensions
 
         // A storage per app rather than Hangfire's global JobStorage.Current, so that each host
         // (and each test host) dispatches its own work. The message rows, not the job storage, are durable.
+        // On PostgreSQL the jobs live on the same server, so every node's workers take jobs that any node enqueued
+        // (Hangfire.PostgreSql fetches with FOR UPDATE SKIP LOCKED; NOTIFY wakes idle workers at once).
         // Hangfire's log provider is process-wide: point it at this host's loggers before the storage logs.
         services.AddSingleton<JobStorage>(sp =>
         {
             LogProvider.SetCurrentLogProvider(new AspNetCoreLogProvider(sp.GetRequiredService<ILoggerFactory>()));
-            return new InMemoryStorage(new InMemoryStorageOptions());
+            var database = sp.GetRequiredService<DatabaseInfo>();
+            if (!database.IsPostgres) return new InMemoryStorage(new InMemoryStorageOptions());
+            var options = new PostgreSqlStorageOptions
+            {
+                SchemaName = "hangfire",
+                PrepareSchemaIfNecessary = true,
+                EnableLongPolling = true,
+                QueuePollInterval = TimeSpan.FromSeconds(1),
+            };
+            return new PostgreSqlStorage(new NpgsqlConnectionFactory(database.ConnectionString, options), options);
         });
         services.AddHangfire(config => config
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
@@ -85,7 +99,7 @@ public static class MessagingExtensions
         services.AddHangfireServer((sp, options) =>
         {
             options.WorkerCount = sp.GetRequiredService<IOptions<DispatchOptions>>().Value.Workers;
-            options.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}";
+            options.ServerName = sp.GetRequiredService<IOptions<DispatchOptions>>().Value.Node;
         });
     }
 

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using CommsConsole.Data;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 
 namespace CommsConsole.Features.Tenancy;
@@ -21,8 +22,22 @@ public static class Bootstrap
         var sp = scope.ServiceProvider;
         var db = sp.GetRequiredService<AppDbContext>();
         var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("CommsConsole.Bootstrap");
-        await db.Database.MigrateAsync();
-        await db.ConfigureStorageAsync();
+        // Nodes starting together on one empty database take turns: the first migrates, seeds and creates the shared
+        // keys; the others then find them.
+        await db.WithStartupLockAsync(async () =>
+        {
+            await db.Database.MigrateAsync();
+            await db.ConfigureStorageAsync();
+            await SeedAsync(app, sp, logger);
+            // Created now, under the lock, so that every node signs and protects with the same keys from its first request.
+            _ = sp.GetRequiredService<JwtKeyProvider>().Key;
+            sp.GetRequiredService<IDataProtectionProvider>().CreateProtector("CommsConsole.Bootstrap").Protect("key ring ready");
+        });
+    }
+
+    private static async Task SeedAsync(WebApplication app, IServiceProvider sp, ILogger logger)
+    {
+        var db = sp.GetRequiredService<AppDbContext>();
         if (await db.Tenants.AnyAsync()) return;
 
         var options = app.Configuration.GetSection(BootstrapOptions.Section).Get<BootstrapOptions>() ?? new BootstrapOptions();
