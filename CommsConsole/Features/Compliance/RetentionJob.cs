@@ -57,10 +57,10 @@ public sealed class RetentionJob(IServiceScopeFactory scopes, TimeProvider clock
         var (first, last) = (ids[0], ids[^1]);
         await db.Database.ExecuteSqlAsync($"""
             INSERT INTO "MessageDailyCounts" ("TenantId","UserId","Day","Channel","Status","Count","Cost")
-            SELECT "TenantId","UserId","CreatedAt" / {TimeSpan.TicksPerDay},"Channel","Status",COUNT(*),COALESCE(SUM(CAST("Cost" AS REAL)),0)
+            SELECT "TenantId","UserId","CreatedAt" / {TimeSpan.TicksPerDay},"Channel","Status",COUNT(*),COALESCE(SUM(CAST("Cost" AS NUMERIC)),0)
             FROM "Messages"
             WHERE "TenantId" = {tenantId} AND "Id" >= {first} AND "Id" <= {last} AND "CreatedAt" < {cutoff} AND "Status" <> {pending} AND "Status" <> {sending}
-            GROUP BY "TenantId","UserId","CreatedAt" / {TimeSpan.TicksPerDay},"Channel","Status"
+            GROUP BY 1, 2, 3, 4, 5 -- by position: the day expression carries a parameter, and PostgreSQL does not match two of them
             ON CONFLICT ("TenantId","UserId","Day","Channel","Status")
             DO UPDATE SET "Count" = "MessageDailyCounts"."Count" + excluded."Count", "Cost" = "MessageDailyCounts"."Cost" + excluded."Cost"
             """, ct);

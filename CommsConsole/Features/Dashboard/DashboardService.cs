@@ -38,12 +38,12 @@ public sealed class DashboardService(AppDbContext db, MessagingService messaging
         var rows = await db.Database.SqlQuery<Row>($"""
             SELECT "Day", "Channel", "Status", SUM("Count") AS "Count", SUM("Cost") AS "Cost" FROM (
               SELECT "CreatedAt" / {TimeSpan.TicksPerDay} AS "Day", "Channel", "Status", COUNT(*) AS "Count",
-                     COALESCE(SUM(CAST("Cost" AS REAL)), 0) AS "Cost"
+                     COALESCE(SUM(CAST("Cost" AS NUMERIC)), 0) AS "Cost"
               FROM "Messages"
               WHERE "CreatedAt" >= {from}
                 AND ({scope} = 0 OR "TenantId" = {caller.TenantId})
                 AND ({scope} < 2 OR "UserId" = {caller.UserId})
-              GROUP BY "CreatedAt" / {TimeSpan.TicksPerDay}, "Channel", "Status"
+              GROUP BY 1, 2, 3 -- by position: the day expression carries a parameter, and PostgreSQL does not match two of them
               UNION ALL
               SELECT "Day", "Channel", "Status", "Count", "Cost"
               FROM "MessageDailyCounts"
