@@ -1,6 +1,7 @@
 using Bunit;
 using CommsConsole.Components.Pages.Compose;
 using CommsConsole.Features.Tenancy;
+using CommsConsole.Tests.Features.Compliance;
 using CommsConsole.Tests.Infrastructure;
 
 namespace CommsConsole.Tests.Components;
@@ -25,6 +26,18 @@ public sealed class ComposeTests(SharedApp app) : ConsoleComponentContext(app)
             Assert.Contains("not-a-phone", cut.Find("[data-testid=invalid-list]").TextContent);
         });
         Assert.True(cut.Find("[data-testid=send]").HasAttribute("disabled"), "a list with a bad line cannot be sent");
+    }
+
+    [Fact]
+    public async Task Scheduling_ReadsTheTimeOnTheTenantsClock_AndSaysWhichZone()
+    {
+        var (_, _, tenant) = await SignInAsync(Roles.Marketer);
+        await App.SavePolicyAsync(tenant, p => p with { TimeZoneId = "Europe/Berlin" });
+        var cut = Render<Compose>();
+
+        cut.Find("[data-testid=schedule]").Change(true);
+
+        cut.WaitForAssertion(() => Assert.Contains("Europe/Berlin", cut.Find("[data-testid=schedule-zone]").TextContent));
     }
 
     [Fact]

@@ -36,6 +36,17 @@ public sealed class ComposeService(MessagingService messaging, TemplateService t
 {
     public const int PreviewCount = 3;
 
+    /// <summary>
+    /// A date and time on the tenant's clock as an instant. A time that does not exist there (skipped when the clocks go
+    /// forward) is taken as the same time after the change.
+    /// </summary>
+    public static DateTimeOffset ScheduleInstant(DateTime date, TimeSpan time, TimeZoneInfo zone)
+    {
+        var local = DateTime.SpecifyKind(date.Date + time, DateTimeKind.Unspecified);
+        while (zone.IsInvalidTime(local)) local = local.AddMinutes(30);
+        return new DateTimeOffset(local, zone.GetUtcOffset(local));
+    }
+
     public async Task<ComposePreview> PreviewAsync(ComposeDraft draft, Caller caller, CancellationToken ct)
     {
         var (body, subject, error) = await ResolveAsync(draft, caller, ct);
