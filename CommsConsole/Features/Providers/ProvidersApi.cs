@@ -28,7 +28,7 @@ public sealed record ProviderAccountResponse : ProviderSettings
     public static ProviderAccountResponse From(ProviderAccountView v) => new(v.Settings)
     {
         TenantId = v.TenantId, Channel = v.Channel.ToWire(), Role = v.Role.ToString().ToLowerInvariant(), Kind = v.Kind,
-        UpdatedAt = v.UpdatedAt.ToString("O"), UpdatedBy = v.UpdatedBy,
+        UpdatedAt = ApiEnvelope.Timestamp(v.UpdatedAt), UpdatedBy = v.UpdatedBy,
     };
 }
 
