@@ -347,4 +347,120 @@ public sealed class LiquidTemplateEngineTests
             _engine.FindVariables("Hello {{ name }}, {% for x in items %}{{ x.title }}{% endfor %} {{ code | upcase }} {% assign y = 'a' %}{{ y }}{{ 'q' | append: limit_value }}"));
         Assert.Empty(_engine.FindVariables("{% if %}"));
     }
+
+    // Templates of a few hundred characters that, unbounded, build strings of gigabytes between two deadline checks.
+    private static readonly string[] ExhaustingSources =
+    [
+        // Squares the string three times: 10, 100, 10,000, then 100,000,000 characters.
+        "{% assign a = \"xxxxxxxxxx\" %}{% assign a = a | replace: \"x\", a %}{% assign a = a | replace: \"x\", a %}{% assign a = a | replace: \"x\", a %}{% assign a = a | replace: \"x\", a %}{{ a }}",
+        "{% assign a = \"xxxxxxxxxx\" %}" + string.Concat(Enumerable.Repeat("{% assign a = a | append: a %}", 30)) + "{{ a | size }}",
+        "{% assign a = \"xxxxxxxxxx\" %}" + string.Concat(Enumerable.Repeat("{% assign a = a | prepend: a %}", 30)) + "{{ a | size }}",
+        "{% assign a = \"xxxxxxxxxx\" %}" + string.Concat(Enumerable.Repeat("{% capture a %}{{ a }}{{ a }}{% endcapture %}", 30)) + "{{ a | size }}",
+        "{{ \"xxxxxxxxxx\" | times: 1000000000 | join: \"\" }}",
+        "{% assign parts = \"x\" | times: 1000000000 %}{{ parts }}",
+        "{% assign a = \"x\" | times: 90000 | join: \"\" %}{% assign b = a | split: \"\" | join: a %}{{ b | size }}",
+        "{% assign a = \"x\" | times: 90000 | join: \"\" %}{% for i in (1..1000) %}{% assign b = a | append: i %}{% endfor %}{{ b | size }}",
+        "{{ (1..2000000000) }}",
+        "{{ (1..2000000000) | join: \",\" }}",
+        "{{ (1..2000000000) | sort | first }}",
+        "{{ (1..2000000000) | last }}",
+        "{{ (1..2000000000) | size }}",
+        "{% assign v = \"x\" | times: 4000 | join: \"\" %}{% ifchanged %}{% for a in (1..1000) %}{% for b in (1..1000) %}{{ v }}{% endfor %}{% endfor %}{% endifchanged %}",
+        "{% assign v = \"x\" | times: 4000 | join: \"\" %}{% tablerow c in (1..3) %}{% for a in (1..1000) %}{% for b in (1..1000) %}{{ v }}{% endfor %}{% endfor %}{% endtablerow %}",
+        "{% assign v = \"x\" | times: 4000 | join: \"\" %}{% capture c %}{% for a in (1..1000) %}{% for b in (1..1000) %}{{ v }}{% endfor %}{% endfor %}{% endcapture %}",
+    ];
+
+    public static TheoryData<string> ExhaustingTemplates => new(ExhaustingSources);
+
+    [Theory]
+    [MemberData(nameof(ExhaustingTemplates))]
+    public void Render_TemplateThatWouldExhaustTheServer_IsRefusedQuickly_WithBoundedMemory(string source)
+    {
+        Assert.True(_engine.TryCompile(source, out var t, out var compileError), compileError?.ToString());
+        var allocated = GC.GetAllocatedBytesForCurrentThread();
+        var watch = Stopwatch.StartNew();
+        var ok = _engine.TryRender(t, new Dictionary<string, string>(), false, out _, out var error);
+        watch.Stop();
+        allocated = GC.GetAllocatedBytesForCurrentThread() - allocated;
+        Assert.False(ok, "the render should have been refused");
+        // Named limits: a value's size, all the values together, the output, a loop's (and range's) length, or the time.
+        Assert.Matches("at most 100000 are allowed|100000 characters allowed|400000 characters of values|more than 1000 times|longer than 250 ms", error);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"took {watch.Elapsed}"); // the deadline is 250 ms; generous for a busy host
+        Assert.True(allocated < 64L * 1024 * 1024, $"allocated {allocated / (1024 * 1024)} MB");
+    }
+
+    [Fact]
+    public void Render_NestedReplace_NamesTheValueLimit()
+    {
+        var error = RenderError("{% assign a = 'xxxxxxxxxx' %}{% assign a = a | replace: 'x', a %}{% assign a = a | replace: 'x', a %}{% assign a = a | replace: 'x', a %}{{ a }}");
+        Assert.Equal("a value built by the template would be 100000000 characters; at most 100000 are allowed", error);
+    }
+
+    [Fact]
+    public void Render_ManyLargeValues_AreRefusedByTheTotalOfAllValues()
+    {
+        var error = RenderError("{% assign a = 'x' | times: 90000 | join: '' %}{% for i in (1..10) %}{% assign b = a | append: i %}{% endfor %}");
+        Assert.Equal("the template built more than the 400000 characters of values allowed in one render", error);
+    }
+
+    [Fact]
+    public void Render_ExhaustingTemplates_TwentyAtOnce_AreAllRefused_AndTheEngineStillRenders()
+    {
+        var sources = ExhaustingSources;
+        var results = new System.Collections.Concurrent.ConcurrentBag<(bool Ok, string? Error)>();
+        var watch = Stopwatch.StartNew();
+        Parallel.For(0, 20, new ParallelOptions { MaxDegreeOfParallelism = 20 }, i =>
+        {
+            Assert.True(_engine.TryCompile(sources[i % sources.Length], out var t, out _));
+            var ok = _engine.TryRender(t, new Dictionary<string, string>(), false, out _, out var error);
+            results.Add((ok, error));
+        });
+        Assert.Equal(20, results.Count);
+        Assert.All(results, r => Assert.False(r.Ok));
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(30), $"took {watch.Elapsed}");
+        Assert.Equal("HI ALICE", Render("{{ 'hi ' | append: name | upcase }}", ("name", "alice")));
+    }
+
+    [Theory]
+    [InlineData("{{ v | replace: 'a', 'bb' }}", "bbxbb")]
+    [InlineData("{{ v | replace: '.', ',' }}", "axa")] // literal, not a regular expression
+    [InlineData("{{ v | replace_first: 'a', 'b' }}", "bxa")]
+    [InlineData("{{ v | remove_first: 'a' }}", "xa")]
+    [InlineData("{{ v | append: '!' | prepend: '<' }}", "<axa!")]
+    [InlineData("{{ v | split: 'x' | join: '-' }}", "a-a")]
+    [InlineData("{{ v | split: '' | reverse | join: '' }}", "axa")]
+    [InlineData("{{ v | size }}/{{ (1..5) | size }}/{{ (1..5) | last }}/{{ (1..3) }}", "3/5/5/123")]
+    [InlineData("{{ 'ab' | times: 3 | join: '' }}", "ababab")]
+    [InlineData("{{ 2 | times: 3 }}/{{ 7 | plus: 1 }}/{{ 'z' | plus: 1 }}", "6/8/z1")]
+    [InlineData("{% capture c %}[{{ v }}]{% endcapture %}{{ c | upcase }}", "[AXA]")]
+    [InlineData("{% for i in (1..3) %}{% ifchanged %}{{ v }}{% endifchanged %}{% endfor %}", "axa")]
+    [InlineData("{% assign r = 'a,b' | split: ',' %}{% if r contains 'b' %}yes{% endif %}{% if r contains 'c' %}no{% endif %}", "yes")]
+    [InlineData("{{ v | truncate: 2, '' }}|{{ v | escape }}|{{ v | slice: 1, 2 }}|{{ (1..5) | slice: 1, 2 | join: ',' }}", "ax|axa|xa|2,3")]
+    [InlineData("{{ 'b,a,c' | split: ',' | sort | join: '' }}{{ 'b,a,b' | split: ',' | uniq | size }}", "abc2")]
+    public void Render_BoundedFilters_BehaveAsLiquid(string source, string expected) => Assert.Equal(expected, Render(source, ("v", "axa")));
+
+    [Fact]
+    public void Render_TableRow_RendersCellsAsBefore() =>
+        Assert.Equal("<tr class=\"row1\">\n<td class=\"col1\">1</td><td class=\"col2\">2</td></tr>\n<tr class=\"row2\"><td class=\"col1\">3</td></tr>\n",
+            Render("{% tablerow i in (1..3) cols: 2 %}{{ i }}{% endtablerow %}"));
+
+    [Fact]
+    public void TryCompile_ParamUsing_IsRefused_SoNoUnboundedFilterCanBeAdded()
+    {
+        Assert.False(_engine.TryCompile("{% param using = 'ShopifyFilters' %}{{ 'x' | md5 }}", out _, out var error));
+        Assert.Contains("param using", error.Message);
+    }
+
+    [Fact]
+    public void EveryFilterATemplateCanCall_IsABoundedOne()
+    {
+        var context = new DotLiquid.Context(System.Globalization.CultureInfo.InvariantCulture);
+        var methods = context.Strainer.Methods.ToList();
+        Assert.NotEmpty(methods);
+        Assert.All(methods, m => Assert.Equal(typeof(SafeFilters), m.DeclaringType));
+        // Every standard filter name is still there (templates keep working), each replaced by a bounded one.
+        var standard = typeof(DotLiquid.StandardFilters).GetMethods(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
+            .Select(m => DotLiquid.Template.NamingConvention.GetMemberName(m.Name)).ToHashSet();
+        Assert.All(standard, name => Assert.True(context.Strainer.RespondTo(name), name));
+    }
 }

@@ -16,7 +16,10 @@ public sealed class TemplateLimits
     /// <summary>Iterations of one loop.</summary>
     public int MaxIterations { get; set; } = 1_000;
     public int RenderTimeoutMs { get; set; } = 250;
+    /// <summary>Characters of the output, and of any one value a render builds (a filter's result, an assigned or captured text, a list).</summary>
     public int MaxOutputLength { get; set; } = 100_000;
+    /// <summary>Characters of all the values one render builds together: with the limits above, what bounds its memory.</summary>
+    public long MaxBuiltLength { get; set; } = 400_000;
     public int MaxVariableValueLength { get; set; } = 4_000;
     /// <summary>Blocks nested inside each other; deeper templates are refused before parsing (the parser recurses).</summary>
     public int MaxNesting { get; set; } = 24;
@@ -57,7 +60,11 @@ public sealed partial class LiquidTemplateEngine
     private readonly TemplateLimits _limits;
     private readonly ConcurrentDictionary<string, CompiledTemplate> _cache = new(StringComparer.Ordinal);
 
-    public LiquidTemplateEngine(IOptions<TemplateLimits> limits) => _limits = limits.Value;
+    public LiquidTemplateEngine(IOptions<TemplateLimits> limits)
+    {
+        _limits = limits.Value;
+        SafeLiquid.EnsureInstalled();
+    }
 
     public bool TryCompile(string source, [NotNullWhen(true)] out CompiledTemplate? template, [NotNullWhen(false)] out TemplateError? error)
     {
@@ -138,6 +145,8 @@ public sealed partial class LiquidTemplateEngine
         // The writer refuses to grow past the limit, so a template that multiplies its output stops at the limit
         // instead of filling memory until the deadline is next checked.
         var writer = BoundedWriter.Rent(_limits.MaxOutputLength);
+        // Filters and tags claim every value they build from the budget, and check its deadline as they work.
+        using var budget = RenderBudget.Begin(_limits);
         try
         {
             template.Inner.Render(writer, new RenderParameters(CultureInfo.InvariantCulture)
@@ -172,6 +181,8 @@ public sealed partial class LiquidTemplateEngine
             {
                 case OutputLimitExceededException:
                     return OutputTooLong();
+                case RenderLimitException limit:
+                    return limit.Message;
                 case MaximumIterationsExceededException:
                     return $"a loop ran more than {_limits.MaxIterations} times";
                 case TimeoutException:
