@@ -72,10 +72,10 @@ public sealed class MessageStore(AppDbContext db)
         await using var cmd = conn.CreateCommand();
         cmd.Transaction = tx;
         cmd.CommandText = """
-            INSERT INTO "Messages" ("TenantId","UserId","BatchId","Channel","Purpose","Status","Recipient","Subject","Content","TemplateId",
+            INSERT INTO "Messages" ("TenantId","UserId","BatchId","Channel","Purpose","Status","Recipient","Subject","Content","IsHtml","TemplateId",
               "ReceiverName","ReceiverId","CampusId","BizType","BizId","Remark","RetryCount","Cost","Segments",
               "CreatedAt","UpdatedAt","NextAttemptAt","Error")
-            VALUES (@tenant,@user,@batch,@channel,@purpose,@status,@recipient,@subject,@content,@template,
+            VALUES (@tenant,@user,@batch,@channel,@purpose,@status,@recipient,@subject,@content,@html,@template,
               @rname,@rid,@campus,@biztype,@bizid,@remark,0,@cost,@segments,@now,@now,@due,@error)
             """;
         var p = new Params(cmd);
@@ -86,6 +86,7 @@ public sealed class MessageStore(AppDbContext db)
         p.Set("purpose", (int)prototype.Purpose);
         var status = p.Set("status", (int)MessageStatus.Pending);
         var error = p.Set("error", null);
+        p.Set("html", prototype.IsHtml);
         p.Set("template", prototype.TemplateId);
         p.Set("rname", prototype.ReceiverName);
         p.Set("rid", prototype.ReceiverId);
@@ -118,7 +119,7 @@ public sealed class MessageStore(AppDbContext db)
     private static async Task CopyMessagesAsync(NpgsqlConnection conn, long batchId, Message p, IReadOnlyList<NewMessage> rows, CancellationToken ct)
     {
         await using var copy = await conn.BeginBinaryImportAsync("""
-            COPY "Messages" ("TenantId","UserId","BatchId","Channel","Purpose","Status","Recipient","Subject","Content","TemplateId",
+            COPY "Messages" ("TenantId","UserId","BatchId","Channel","Purpose","Status","Recipient","Subject","Content","IsHtml","TemplateId",
               "ReceiverName","ReceiverId","CampusId","BizType","BizId","Remark","RetryCount","Cost","Segments",
               "CreatedAt","UpdatedAt","NextAttemptAt","Error") FROM STDIN (FORMAT BINARY)
             """, ct);
@@ -136,6 +137,7 @@ public sealed class MessageStore(AppDbContext db)
             await copy.WriteAsync(row.Recipient, NpgsqlDbType.Varchar, ct);
             await WriteNullableAsync(copy, row.Subject, NpgsqlDbType.Varchar, ct);
             await copy.WriteAsync(row.Content, NpgsqlDbType.Text, ct);
+            await copy.WriteAsync(p.IsHtml, NpgsqlDbType.Boolean, ct);
             await WriteNullableAsync(copy, p.TemplateId, NpgsqlDbType.Integer, ct);
             await WriteNullableAsync(copy, p.ReceiverName, NpgsqlDbType.Varchar, ct);
             await WriteNullableAsync(copy, p.ReceiverId, NpgsqlDbType.Bigint, ct);
@@ -164,7 +166,7 @@ public sealed class MessageStore(AppDbContext db)
     {
         Id = id, TenantId = p.TenantId, UserId = p.UserId, BatchId = batchId, Channel = p.Channel, Purpose = p.Purpose,
         Status = row.SuppressedBecause is null ? MessageStatus.Pending : MessageStatus.Suppressed, Error = row.SuppressedBecause, Recipient = row.Recipient, Subject = row.Subject, Content = row.Content,
-        TemplateId = p.TemplateId, ReceiverName = p.ReceiverName, ReceiverId = p.ReceiverId, CampusId = p.CampusId,
+        IsHtml = p.IsHtml, TemplateId = p.TemplateId, ReceiverName = p.ReceiverName, ReceiverId = p.ReceiverId, CampusId = p.CampusId,
         BizType = p.BizType, BizId = p.BizId, Remark = p.Remark, Segments = row.Segments,
         CreatedAt = p.CreatedAt, UpdatedAt = p.CreatedAt, NextAttemptAt = p.NextAttemptAt,
     };

@@ -45,4 +45,49 @@ public sealed class SmtpDispatchTests
         Assert.Equal(received.Message.MessageId, rows[0].ThirdPartyId?.Trim('<', '>'));
         Assert.Equal(MessageStatus.Failed, rows[1].Status);
     }
+
+    [Fact]
+    public async Task EmailType_IsDecidedByTheTemplate_NeverByAVariableValue()
+    {
+        await using var peer = await SmtpPeer.StartAsync();
+        await using var app = new AppFactory(null, new Dictionary<string, string?>
+        {
+            ["Providers:Email"] = "smtp",
+            ["Providers:Smtp:Host"] = "127.0.0.1",
+            ["Providers:Smtp:Port"] = peer.Port.ToString(),
+            ["Providers:Smtp:Security"] = "None",
+            ["Providers:Smtp:FromAddress"] = "news@commsconsole.test",
+            ["Compliance:Defaults:PostalAddress"] = "1 Example Road",
+        });
+        await ((IAsyncLifetime)app).InitializeAsync();
+        var tenant = await app.CreateTenantAsync();
+        var (client, _) = await app.UserAsync(Roles.Marketer, tenant);
+        const string value = "<p><a href=\"http://evil.example\">x</a></p>";
+
+        async Task<MimeKit.MimeMessage> SendAsync(string recipient, string content, string purpose)
+        {
+            var (status, body) = await client.PostAsync("/communication/bulk", new
+            {
+                channel = "email", purpose, subject = "Hi", content, variables = new { name = value }, recipients = new[] { recipient },
+            });
+            Assert.Equal(HttpStatusCode.OK, status);
+            var batchId = body.Long("batch_id");
+            await app.WaitUntilAsync(async db => await db.Messages.AnyAsync(m => m.BatchId == batchId && m.Status == MessageStatus.Sent), because: "the email was sent");
+            return peer.Received().Single(r => r.RcptTo.Contains(recipient)).Message;
+        }
+
+        // A plain-text template stays plain text, the value literally; marketing adds its footer and link as text too.
+        foreach (var (recipient, purpose) in new[] { ("plain@example.com", "transactional"), ("plain.marketing@example.com", "marketing") })
+        {
+            var plain = await SendAsync(recipient, "Dear {{ name }}", purpose);
+            Assert.Null(plain.HtmlBody);
+            Assert.Equal("text/plain", plain.Body!.ContentType.MimeType);
+            Assert.Contains("Dear " + value, plain.TextBody);
+        }
+
+        // An HTML template is HTML: the value encoded, the template's own tags kept.
+        var html = await SendAsync("html@example.com", "<p>Dear <b>{{ name }}</b></p>", "transactional");
+        Assert.Contains("<p>Dear <b>&lt;p&gt;&lt;a href=&quot;http://evil.example&quot;&gt;x&lt;/a&gt;&lt;/p&gt;</b></p>", html.HtmlBody);
+        Assert.DoesNotContain("<a href", html.HtmlBody);
+    }
 }

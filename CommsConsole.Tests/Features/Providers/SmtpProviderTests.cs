@@ -19,8 +19,8 @@ public sealed class SmtpProviderTests : IAsyncLifetime
         FromAddress = "noreply@comms.example", FromName = "Comms Console", UnitPrice = 0.001m, TimeoutSeconds = 10,
     });
 
-    private static OutboundMessage Email(long id, string to, string subject, string content) =>
-        new(id, 3, "t1", Channel.Email, to, subject, content, 1);
+    private static OutboundMessage Email(long id, string to, string subject, string content, bool isHtml = false) =>
+        new(id, 3, "t1", Channel.Email, to, subject, content, 1) { IsHtml = isHtml };
 
     [Fact]
     public async Task Message_ArrivesWithSubjectBodyFromToAndMessageId_InChineseToo()
@@ -50,7 +50,7 @@ public sealed class SmtpProviderTests : IAsyncLifetime
     public async Task HtmlContent_GoesAsHtmlWithAPlainTextAlternative()
     {
         var html = "<p>Hello <strong>Li Lei</strong>,</p><p>Your code is 4438 &amp; expires soon.<br>Thanks</p>";
-        var results = await Provider().SendAsync([Email(7, "li.lei@example.com", "Code", html)], default);
+        var results = await Provider().SendAsync([Email(7, "li.lei@example.com", "Code", html, isHtml: true)], default);
 
         Assert.Equal(SendResultKind.Sent, Assert.Single(results).Kind);
         var (message, _, _) = Assert.Single(_peer.Received());
@@ -121,5 +121,16 @@ public sealed class SmtpProviderTests : IAsyncLifetime
     [InlineData("<html><body>x</body></html>", true)]
     [InlineData("a < b and c > d", false)]
     [InlineData("plain text", false)]
-    public void HtmlIsRecognised(string content, bool html) => Assert.Equal(html, SmtpProvider.LooksLikeHtml(content));
+    public void HtmlTemplateIsRecognised(string source, bool html) => Assert.Equal(html, CommsConsole.Features.Templates.EmailFormat.IsHtml(Channel.Email, source));
+
+    [Fact]
+    public async Task ContentThatLooksLikeHtml_GoesAsPlainText_UnlessTheMessageIsHtml()
+    {
+        const string content = "<p><a href=\"http://evil.example\">x</a></p>";
+        await Provider().SendAsync([Email(8, "a@example.com", "s", content)], default);
+
+        var (message, _, _) = Assert.Single(_peer.Received());
+        Assert.Null(message.HtmlBody);
+        Assert.Equal(content, message.TextBody!.TrimEnd('\r', '\n'));
+    }
 }

@@ -444,6 +444,9 @@ namespace CommsConsole.Data.Migrations
                     b.Property<string>("Error")
                         .HasColumnType("TEXT");
 
+                    b.Property<bool>("IsHtml")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("LeaseId")
                         .HasMaxLength(32)
                         .HasColumnType("TEXT");

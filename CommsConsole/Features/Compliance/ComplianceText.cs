@@ -6,8 +6,9 @@ namespace CommsConsole.Features.Compliance;
 /// <summary>What marketing adds to a message's text: the opt-out hint of an SMS, the postal address footer of an email.</summary>
 public static class ComplianceText
 {
-    public static string Decorate(Channel channel, string content, EffectivePolicy policy) =>
-        channel == Channel.Sms ? WithOptOutHint(content, policy.SmsOptOutHint) : WithPostalFooter(content, policy.PostalAddress);
+    /// <param name="isHtml">Whether the email is HTML, as its template decided (<see cref="Templates.EmailFormat"/>).</param>
+    public static string Decorate(Channel channel, string content, EffectivePolicy policy, bool isHtml) =>
+        channel == Channel.Sms ? WithOptOutHint(content, policy.SmsOptOutHint) : WithPostalFooter(content, policy.PostalAddress, isHtml);
 
     /// <summary>Appends the hint unless the text already carries it (anywhere, in any case).</summary>
     public static string WithOptOutHint(string content, string? hint)
@@ -16,10 +17,10 @@ public static class ComplianceText
         return content.TrimEnd() + " " + hint;
     }
 
-    public static string WithPostalFooter(string content, string? postalAddress)
+    public static string WithPostalFooter(string content, string? postalAddress, bool isHtml)
     {
         if (string.IsNullOrWhiteSpace(postalAddress)) return content;
-        if (Providers.Smtp.SmtpProvider.LooksLikeHtml(content))
+        if (isHtml)
         {
             var lines = string.Join("<br>", postalAddress.Split('\n').Select(l => WebUtility.HtmlEncode(l.Trim())));
             return content + "\n<p class=\"postal-address\" style=\"color:#666;font-size:12px\">" + lines + "</p>";
@@ -28,9 +29,9 @@ public static class ComplianceText
     }
 
     /// <summary>The unsubscribe link added to a marketing email at dispatch, after the footer.</summary>
-    public static string WithUnsubscribeLink(string content, string url)
+    public static string WithUnsubscribeLink(string content, string url, bool isHtml)
     {
-        if (Providers.Smtp.SmtpProvider.LooksLikeHtml(content))
+        if (isHtml)
             return content + "\n<p class=\"unsubscribe\" style=\"color:#666;font-size:12px\"><a href=\"" + WebUtility.HtmlEncode(url) + "\">Unsubscribe / 退订</a></p>";
         return content.TrimEnd() + "\nUnsubscribe / 退订: " + url;
     }

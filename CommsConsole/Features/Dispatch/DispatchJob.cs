@@ -129,13 +129,13 @@ public sealed class DispatchJob(
 
     private OutboundMessage ToOutbound(Message m)
     {
-        var outbound = new OutboundMessage(m.Id, m.BatchId, m.TenantId, m.Channel, m.Recipient, m.Subject, m.Content, m.Segments);
+        var outbound = new OutboundMessage(m.Id, m.BatchId, m.TenantId, m.Channel, m.Recipient, m.Subject, m.Content, m.Segments) { IsHtml = m.IsHtml };
         if (m.Purpose != Purpose.Marketing || m.Channel != Channel.Email) return outbound;
         // Each marketing email carries its own link: in the body, and as RFC 8058 one-click headers for the mail client.
         var url = unsubscribe.Url(new Compliance.UnsubscribeTarget(m.TenantId, m.Channel, m.Recipient));
         return outbound with
         {
-            Content = Compliance.ComplianceText.WithUnsubscribeLink(m.Content, url),
+            Content = Compliance.ComplianceText.WithUnsubscribeLink(m.Content, url, m.IsHtml),
             Headers = new Dictionary<string, string>
             {
                 ["List-Unsubscribe"] = "<" + url + ">",

@@ -117,9 +117,9 @@ public sealed class ComposeService(MessagingService messaging, TemplateService t
     private PreviewItem Render(Channel channel, CompiledTemplate body, CompiledTemplate? subject, RecipientEntry recipient, Compliance.EffectivePolicy? marketing)
     {
         var shown = recipient.Normalized is { Length: > 0 } n ? n : "(sample)";
-        var htmlEncode = channel == Channel.Email && Providers.Smtp.SmtpProvider.LooksLikeHtml(body.Source);
-        if (!engine.TryRender(body, recipient.Variables, htmlEncode, out var content, out var error)) return new PreviewItem(shown, null, null, error, null);
-        if (marketing is not null) content = Compliance.ComplianceText.Decorate(channel, content, marketing);
+        var isHtml = EmailFormat.IsHtml(channel, body.Source);
+        if (!engine.TryRender(body, recipient.Variables, isHtml, out var content, out var error)) return new PreviewItem(shown, null, null, error, null);
+        if (marketing is not null) content = Compliance.ComplianceText.Decorate(channel, content, marketing, isHtml);
         if (marketing?.FindSensitiveWord(content) is { } word) return new PreviewItem(shown, null, content, $"contains the sensitive word '{word}'", null);
         string? renderedSubject = null;
         if (subject is not null && !engine.TryRender(subject, recipient.Variables, false, out renderedSubject, out var subjectError))

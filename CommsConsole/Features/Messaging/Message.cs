@@ -73,6 +73,8 @@ public class Message
     public required string Recipient { get; set; }
     public string? Subject { get; set; }
     public required string Content { get; set; }
+    /// <summary>An email whose template is HTML: decided from the template's source when the row is written, never from its rendered text.</summary>
+    public bool IsHtml { get; set; }
     public int? TemplateId { get; set; }
 
     // Fields of the /notification/sms face (document 003).

@@ -157,6 +157,7 @@ public sealed class MessagingService(
             return AppError.Validation("purpose: marketing email must carry the sender's postal address in its footer, and this tenant has none; " +
                 "an Admin sets it under Settings → Compliance (/settings/compliance), or send with purpose \"transactional\" if this is not marketing");
 
+        var isHtml = EmailFormat.IsHtml(request.Channel, body);
         var baseVariables = request.Variables ?? new Dictionary<string, string>();
         var rows = new List<MessageStore.NewMessage>(recipients.Value!.Count);
         var segmentsByContent = new Dictionary<string, int>();
@@ -170,10 +171,10 @@ public sealed class MessagingService(
                 rows.Add(previous with { Recipient = recipient });
                 continue;
             }
-            var rendered = RenderOne(request.Channel, bodyTemplate, subjectTemplate, variables, rows.Count == 0 ? null : $"recipient {index + 1}");
+            var rendered = RenderOne(request.Channel, bodyTemplate, subjectTemplate, variables, isHtml, rows.Count == 0 ? null : $"recipient {index + 1}");
             if (!rendered.IsOk) return rendered.Error!;
             var (content, renderedSubject) = rendered.Value;
-            if (marketing) content = ComplianceText.Decorate(request.Channel, content, policy);
+            if (marketing) content = ComplianceText.Decorate(request.Channel, content, policy, isHtml);
             if (!segmentsByContent.TryGetValue(content, out var segments))
             {
                 if (request.Channel == Channel.Sms && content.Length > MaxSmsLength)
@@ -210,7 +211,7 @@ public sealed class MessagingService(
         };
         var prototype = new Message
         {
-            TenantId = caller.TenantId, UserId = owner, Channel = request.Channel, Purpose = request.Purpose, Recipient = "", Content = "", Subject = rows[0].Subject,
+            TenantId = caller.TenantId, UserId = owner, Channel = request.Channel, Purpose = request.Purpose, Recipient = "", Content = "", IsHtml = isHtml, Subject = rows[0].Subject,
             TemplateId = template?.Id, ReceiverName = Trim(request.ReceiverName, 200), ReceiverId = request.ReceiverId, CampusId = request.CampusId,
             BizType = Trim(request.BizType, 64), BizId = request.BizId, Remark = Trim(request.Remark, 500), CreatedAt = now, NextAttemptAt = due,
         };
@@ -307,12 +308,11 @@ public sealed class MessagingService(
     }
 
     private Result<(string Content, string? Subject)> RenderOne(Channel channel, CompiledTemplate body, CompiledTemplate? subject,
-        IReadOnlyDictionary<string, string> variables, string? where)
+        IReadOnlyDictionary<string, string> variables, bool isHtml, string? where)
     {
         var at = where is null ? "" : $" ({where})";
         // Recipient data must not inject markup into an HTML email; the template's own markup stays.
-        var htmlEncode = channel == Channel.Email && Providers.Smtp.SmtpProvider.LooksLikeHtml(body.Source);
-        if (!engine.TryRender(body, variables, htmlEncode, out var content, out var error)) return AppError.Validation($"content: could not be rendered{at}: {error}");
+        if (!engine.TryRender(body, variables, isHtml, out var content, out var error)) return AppError.Validation($"content: could not be rendered{at}: {error}");
         if (string.IsNullOrWhiteSpace(content)) return AppError.Validation($"content: is empty once rendered{at}", CodeEmptyContent);
         if (channel == Channel.Sms && content.Length > MaxSmsLength)
             return AppError.Validation($"content: SMS text is {content.Length} characters once rendered{at}; at most {MaxSmsLength} are allowed");

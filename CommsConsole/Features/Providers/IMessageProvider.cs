@@ -8,6 +8,9 @@ public sealed record OutboundMessage(long Id, long BatchId, string TenantId, Cha
 {
     /// <summary>Extra email headers (List-Unsubscribe and List-Unsubscribe-Post on marketing email), set by dispatch.</summary>
     public IReadOnlyDictionary<string, string>? Headers { get; init; }
+
+    /// <summary>An email whose template is HTML (<see cref="Message.IsHtml"/>); otherwise the content is sent as plain text.</summary>
+    public bool IsHtml { get; init; }
 }
 
 public enum SendResultKind { Sent, TransientFailure, PermanentFailure }

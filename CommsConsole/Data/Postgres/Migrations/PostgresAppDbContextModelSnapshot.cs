@@ -461,6 +461,9 @@ namespace CommsConsole.Data.Postgres.Migrations
                     b.Property<string>("Error")
                         .HasColumnType("text");
 
+                    b.Property<bool>("IsHtml")
+                        .HasColumnType("boolean");
+
                     b.Property<string>("LeaseId")
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)");

@@ -106,7 +106,7 @@ public sealed partial class SmtpProvider : IMessageProvider
         message.To.Add(MailboxAddress.Parse(m.Recipient));
         foreach (var (name, value) in m.Headers ?? new Dictionary<string, string>()) message.Headers.Add(name, value);
         var body = new BodyBuilder();
-        if (LooksLikeHtml(m.Content))
+        if (m.IsHtml)
         {
             body.HtmlBody = m.Content;
             body.TextBody = HtmlToText(m.Content);
@@ -141,8 +141,6 @@ public sealed partial class SmtpProvider : IMessageProvider
         _ => "a command",
     };
 
-    public static bool LooksLikeHtml(string content) => HtmlTag().IsMatch(content);
-
     internal static string HtmlToText(string html)
     {
         var text = ScriptOrStyle().Replace(html, "");
@@ -153,8 +151,6 @@ public sealed partial class SmtpProvider : IMessageProvider
         return text.Trim();
     }
 
-    [GeneratedRegex(@"<(html|head|body|p|div|span|br|hr|a|b|i|u|em|strong|table|tr|td|th|ul|ol|li|img|h[1-6]|font|center|blockquote|pre)\b[^>]*>|</\s*[a-z][a-z0-9]*\s*>", RegexOptions.IgnoreCase)]
-    private static partial Regex HtmlTag();
     [GeneratedRegex(@"<(script|style|head)\b[^>]*>.*?</\1\s*>", RegexOptions.IgnoreCase | RegexOptions.Singleline)]
     private static partial Regex ScriptOrStyle();
     [GeneratedRegex(@"<br\s*/?>|</(p|div|h[1-6]|li|tr|table|blockquote|pre)\s*>", RegexOptions.IgnoreCase)]
