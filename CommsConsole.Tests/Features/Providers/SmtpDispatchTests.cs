@@ -9,11 +9,10 @@ namespace CommsConsole.Tests.Features.Providers;
 /// <summary>Configured as the email provider, SMTP delivers what dispatch sends to a real SMTP peer.</summary>
 public sealed class SmtpDispatchTests
 {
-    [Fact]
-    public async Task BulkEmail_ThroughSmtp_ArrivesAtThePeer_AndARefusedRecipientFailsAlone()
+    /// <summary>The app with SMTP to <paramref name="peer"/> as the installation's email provider (and a postal address for marketing).</summary>
+    private static async Task<AppFactory> StartAppAsync(SmtpPeer peer)
     {
-        await using var peer = await SmtpPeer.StartAsync();
-        await using var app = new AppFactory(null, new Dictionary<string, string?>
+        var app = new AppFactory(null, new Dictionary<string, string?>
         {
             ["Providers:Email"] = "smtp",
             ["Providers:Smtp:Host"] = "127.0.0.1",
@@ -21,8 +20,17 @@ public sealed class SmtpDispatchTests
             ["Providers:Smtp:Security"] = "None",
             ["Providers:Smtp:FromAddress"] = "news@commsconsole.test",
             ["Providers:Smtp:FromName"] = "CommsConsole",
+            ["Compliance:Defaults:PostalAddress"] = "1 Example Road",
         });
         await ((IAsyncLifetime)app).InitializeAsync();
+        return app;
+    }
+
+    [Fact]
+    public async Task BulkEmail_ThroughSmtp_ArrivesAtThePeer_AndARefusedRecipientFailsAlone()
+    {
+        await using var peer = await SmtpPeer.StartAsync();
+        await using var app = await StartAppAsync(peer);
         var tenant = await app.CreateTenantAsync();
         var (client, _) = await app.UserAsync(Roles.Marketer, tenant);
 
@@ -50,16 +58,7 @@ public sealed class SmtpDispatchTests
     public async Task EmailType_IsDecidedByTheTemplate_NeverByAVariableValue()
     {
         await using var peer = await SmtpPeer.StartAsync();
-        await using var app = new AppFactory(null, new Dictionary<string, string?>
-        {
-            ["Providers:Email"] = "smtp",
-            ["Providers:Smtp:Host"] = "127.0.0.1",
-            ["Providers:Smtp:Port"] = peer.Port.ToString(),
-            ["Providers:Smtp:Security"] = "None",
-            ["Providers:Smtp:FromAddress"] = "news@commsconsole.test",
-            ["Compliance:Defaults:PostalAddress"] = "1 Example Road",
-        });
-        await ((IAsyncLifetime)app).InitializeAsync();
+        await using var app = await StartAppAsync(peer);
         var tenant = await app.CreateTenantAsync();
         var (client, _) = await app.UserAsync(Roles.Marketer, tenant);
         const string value = "<p><a href=\"http://evil.example\">x</a></p>";
