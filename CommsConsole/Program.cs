@@ -24,6 +24,7 @@ app.UseApiErrorEnvelopes();
 app.UseApiJsonBodies();
 if (!app.Environment.IsDevelopment()) app.UseHsts();
 app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+app.UseApiStatusEnvelopes();
 app.UseConsoleLocalization();
 app.UseAuthentication();
 app.UseAuthorization();

@@ -137,16 +137,24 @@ public class AppFactory : WebApplicationFactory<Program>, IAsyncLifetime
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
     }
 
+    /// <summary>The password of the users the helpers below create.</summary>
+    public const string UserPassword = "User-Passw0rd!";
+
     /// <summary>Creates a user (as the SystemAdmin) and returns a client signed in as that user, with its id.</summary>
     public async Task<(HttpClient Client, string UserId)> UserAsync(string role, string tenantId)
     {
+        var (email, id) = await NewUserAsync(role, tenantId);
+        return (await ClientForAsync(email, UserPassword), id);
+    }
+
+    /// <summary>Creates a user (as the SystemAdmin) with <see cref="UserPassword"/> and returns its email and id, without signing in.</summary>
+    public async Task<(string Email, string UserId)> NewUserAsync(string role, string tenantId)
+    {
         using var admin = await AdminAsync();
         var email = $"{role.ToLowerInvariant()}-{Guid.NewGuid().ToString("N")[..8]}@tests.local";
-        const string password = "User-Passw0rd!";
-        var response = await admin.PostAsJsonAsync("/admin/users", new { email, password, role, tenant_id = tenantId });
+        var response = await admin.PostAsJsonAsync("/admin/users", new { email, password = UserPassword, role, tenant_id = tenantId });
         response.EnsureSuccessStatusCode();
-        var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
-        return (await ClientForAsync(email, password), id);
+        return (email, (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!);
     }
 
     /// <summary>A fresh DbContext on the app's database, for assertions on what was written.</summary>

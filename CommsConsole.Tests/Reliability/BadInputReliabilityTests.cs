@@ -3,9 +3,12 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using CommsConsole.Data;
+using CommsConsole.Features.Messaging;
+using CommsConsole.Features.Templates;
 using CommsConsole.Features.Tenancy;
 using CommsConsole.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 using Xunit.Sdk;
 
@@ -28,7 +31,8 @@ public sealed class BadInputReliabilityTests(SharedApp app, ITestOutputHelper ou
     private enum As { Integrator, Admin, SystemAdmin, Anonymous, BadToken }
 
     /// <param name="Body">Raw body; "{tenant}" is replaced by the caller's tenant id. Null sends no body.</param>
-    private sealed record Case(string Method, string Path, string? Body, As Caller = As.Integrator, string ContentType = Json, int? Status = null);
+    /// <param name="Field">When set, the message must name this field.</param>
+    private sealed record Case(string Method, string Path, string? Body, As Caller = As.Integrator, string ContentType = Json, int? Status = null, string? Field = null);
 
     private static string Bulk(string fields) => "{" + fields + "}";
     private static string Phones(int n) => "[" + string.Join(",", Enumerable.Range(0, n).Select(i => $"\"138{i:D8}\"")) + "]";
@@ -122,6 +126,12 @@ public sealed class BadInputReliabilityTests(SharedApp app, ITestOutputHelper ou
         ["send: Liquid nested 1,000 deep"] = new("POST", "/notification/sms/send", "{\"phone\":\"13800138000\",\"content\":" + Q(Nested) + "}"),
         ["send: text/plain content type"] = new("POST", "/notification/sms/send", """{"phone":"13800138000","content":"x"}""", ContentType: "text/plain"),
         ["send: no token"] = new("POST", "/notification/sms/send", """{"phone":"13800138000","content":"x"}""", As.Anonymous, Status: 401),
+        ["send: receiverName 201 chars"] = new("POST", "/notification/sms/send", "{\"phone\":\"13800138000\",\"content\":\"x\",\"receiverName\":" + Q(new string('r', 201)) + "}", Field: "receiverName"),
+        ["send: bizType 65 chars"] = new("POST", "/notification/sms/send", "{\"phone\":\"13800138000\",\"content\":\"x\",\"bizType\":" + Q(new string('b', 65)) + "}", Field: "bizType"),
+        ["send: remark 100,000 chars"] = new("POST", "/notification/sms/send", "{\"phone\":\"13800138000\",\"content\":\"x\",\"remark\":" + Q(new string('m', 100_000)) + "}", Field: "remark"),
+        ["send-batch: remark 501 chars"] = new("POST", "/notification/sms/send-batch", "{\"phones\":[\"13800138000\"],\"content\":\"x\",\"remark\":" + Q(new string('m', 501)) + "}", Field: "remark"),
+        ["send-batch: bizType 10,000 chars"] = new("POST", "/notification/sms/send-batch", "{\"phones\":[\"13800138000\"],\"content\":\"x\",\"bizType\":" + Q(Huge) + "}", Field: "bizType"),
+        ["send-template: receiverName 10,000 chars"] = new("POST", "/notification/sms/send-template", "{\"phone\":\"13800138000\",\"templateCode\":\"NOTIFY\",\"params\":{\"content\":\"x\"},\"receiverName\":" + Q(Huge) + "}", Field: "receiverName"),
 
         // POST /notification/sms/send-batch
         ["send-batch: broken JSON"] = new("POST", "/notification/sms/send-batch", """{"phones":["13800138000"],"content":"x"""),
@@ -175,7 +185,8 @@ public sealed class BadInputReliabilityTests(SharedApp app, ITestOutputHelper ou
         ["tenants: missing name"] = new("POST", "/admin/tenants", "{}", As.SystemAdmin),
         ["tenants: blank name"] = new("POST", "/admin/tenants", """{"name":"  "}""", As.SystemAdmin),
         ["tenants: number for name"] = new("POST", "/admin/tenants", """{"name":12}""", As.SystemAdmin),
-        ["tenants: name 10,000 chars"] = new("POST", "/admin/tenants", "{\"name\":" + Q(Huge) + "}", As.SystemAdmin),
+        ["tenants: name 10,000 chars"] = new("POST", "/admin/tenants", "{\"name\":" + Q(Huge) + "}", As.SystemAdmin, Field: "name"),
+        ["tenants: name 201 chars"] = new("POST", "/admin/tenants", "{\"name\":" + Q(new string('t', 201)) + "}", As.SystemAdmin, Field: "name"),
         ["tenants: as tenant Admin"] = new("POST", "/admin/tenants", """{"name":"not allowed"}""", As.Admin, Status: 403),
         ["tenants: text/plain content type"] = new("POST", "/admin/tenants", """{"name":"plain"}""", As.SystemAdmin, ContentType: "text/plain"),
 
@@ -187,6 +198,7 @@ public sealed class BadInputReliabilityTests(SharedApp app, ITestOutputHelper ou
         ["users: unknown role"] = new("POST", "/admin/users", """{"email":"emperor@tests.local","password":"User-Passw0rd!","role":"Emperor","tenant_id":"{tenant}"}""", As.Admin),
         ["users: number for role"] = new("POST", "/admin/users", """{"email":"num@tests.local","password":"User-Passw0rd!","role":3,"tenant_id":"{tenant}"}""", As.Admin),
         ["users: array for email"] = new("POST", "/admin/users", """{"email":["a@tests.local"],"password":"User-Passw0rd!","role":"Marketer","tenant_id":"{tenant}"}""", As.Admin),
+        ["users: email 10,000 chars"] = new("POST", "/admin/users", "{\"email\":" + Q(Huge + "@tests.local") + ",\"password\":\"User-Passw0rd!\",\"role\":\"Marketer\",\"tenant_id\":\"{tenant}\"}", As.Admin, Field: "email"),
         ["users: missing fields"] = new("POST", "/admin/users", "{}", As.SystemAdmin),
         ["users: unknown tenant"] = new("POST", "/admin/users", """{"email":"lost@tests.local","password":"User-Passw0rd!","role":"Marketer","tenant_id":"no-such-tenant"}""", As.SystemAdmin),
         ["users: Admin creating a SystemAdmin"] = new("POST", "/admin/users", """{"email":"up@tests.local","password":"User-Passw0rd!","role":"SystemAdmin","tenant_id":"{tenant}"}""", As.Admin),
@@ -222,6 +234,13 @@ public sealed class BadInputReliabilityTests(SharedApp app, ITestOutputHelper ou
         ["tenant subhook: unsigned"] = new("POST", "/webhooks/submail/{tenant}", """{"events":"delivered","send_id":"x","token":"t"}""", As.Anonymous, Status: 401),
         ["tenant subhook: signed with a guess"] = new("POST", "/webhooks/submail/{tenant}", """{"events":"delivered","send_id":"x","token":"t","signature":"00000000000000000000000000000000"}""", As.Anonymous, Status: 401),
         ["tenant subhook: broken JSON"] = new("POST", "/webhooks/submail/{tenant}", """{"events":""", As.Anonymous),
+
+        // Paths and methods no endpoint serves, in each family
+        ["unknown path: POST /communication/campaigns"] = new("POST", "/communication/campaigns", "{}", Status: 404, Field: "path"),
+        ["unknown path: GET /notification/sms/nothing"] = new("GET", "/notification/sms/nothing", null, Status: 404, Field: "path"),
+        ["unknown path: POST /webhooks/endpoints"] = new("POST", "/webhooks/endpoints", "{}", As.Anonymous, Status: 404, Field: "path"),
+        ["unknown path: GET /admin/nothing"] = new("GET", "/admin/nothing", null, As.Admin, Status: 404, Field: "path"),
+        ["wrong method: GET /auth/token"] = new("GET", "/auth/token", null, As.Anonymous, Status: 405, Field: "method"),
     };
 
     public static TheoryData<string> BadRequests => new(Cases.Keys);
@@ -247,6 +266,7 @@ public sealed class BadInputReliabilityTests(SharedApp app, ITestOutputHelper ou
             Assert.Equal(JsonValueKind.Number, body.GetProperty("code").ValueKind);
             var code = body.GetProperty("code").GetInt32();
             Assert.False(string.IsNullOrWhiteSpace(body.GetProperty("message").GetString()), $"{name}: empty message");
+            if (c.Field is { } field) Assert.StartsWith(field + ":", body.GetProperty("message").GetString());
             if (c.Path.StartsWith("/notification/", StringComparison.Ordinal))
             {
                 Assert.True(code == (int)status || code is >= 1001 and <= 1005, $"{name}: code {code} is neither the HTTP status nor a business code");
@@ -302,6 +322,33 @@ public sealed class BadInputReliabilityTests(SharedApp app, ITestOutputHelper ou
             Assert.NotEmpty(rows);
             Assert.All(rows, m => Assert.Contains(Script, m.Content + m.Subject + m.ReceiverName + m.Remark));
         }
+    }
+
+    /// <summary>Templates are edited in the console; the service behind it bounds every field it stores and names it.</summary>
+    [Theory]
+    [InlineData("code")]
+    [InlineData("name")]
+    [InlineData("subject")]
+    [InlineData("body")]
+    public async Task Template_WithAFieldOverItsLimit_IsRefusedNamingIt(string field)
+    {
+        var tenant = await app.CreateTenantAsync();
+        var caller = new Caller("usr_test_admin", tenant, Roles.Admin);
+        var input = new TemplateInput("LONG_" + Guid.NewGuid().ToString("N")[..6], "name", Channel.Email, "subject", "body");
+        input = field switch
+        {
+            "code" => input with { Code = new string('C', Template.MaxCode + 1) },
+            "name" => input with { Name = new string('n', Template.MaxName + 1) },
+            "subject" => input with { Subject = new string('s', Template.MaxSubject + 1) },
+            _ => input with { Body = new string('b', Template.MaxBody + 1) },
+        };
+        using var scope = app.Services.CreateScope();
+        var templates = scope.ServiceProvider.GetRequiredService<TemplateService>();
+        var before = await CountAsync();
+        var created = await templates.CreateAsync(input, caller, CancellationToken.None);
+        Assert.False(created.IsOk);
+        Assert.StartsWith(field + ":", created.Error!.Message);
+        Assert.Equal(before, await CountAsync());
     }
 
     [Fact]

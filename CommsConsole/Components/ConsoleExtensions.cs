@@ -1,6 +1,7 @@
 using System.Globalization;
 using CommsConsole.Components.Account;
 using CommsConsole.Components.Shared;
+using CommsConsole.Features.Common;
 using Microsoft.AspNetCore.Localization;
 using MudBlazor.Services;
 
@@ -42,8 +43,7 @@ public static class ConsoleExtensions
                     CookieRequestCultureProvider.MakeCookieValue(new RequestCulture(CultureInfo.GetCultureInfo(culture))),
                     new CookieOptions { Expires = DateTimeOffset.UtcNow.AddYears(1), IsEssential = true, SameSite = SameSiteMode.Lax });
             }
-            var target = string.IsNullOrEmpty(redirectUri) || !redirectUri.StartsWith('/') || redirectUri.StartsWith("//", StringComparison.Ordinal) ? "/" : redirectUri;
-            return Results.LocalRedirect(target);
+            return Results.LocalRedirect(LocalUrl.OrHome(redirectUri));
         }).ExcludeFromDescription().AllowAnonymous();
     }
 }

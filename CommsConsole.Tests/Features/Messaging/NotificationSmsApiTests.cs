@@ -187,6 +187,33 @@ public sealed class NotificationSmsApiTests(SharedApp app)
     }
 
     [Fact]
+    public async Task Status_ShowsThePhoneWhole_OnlyToItsSenderAndAdmins_AndMaskedToAnAuditor()
+    {
+        var tenant = await app.CreateTenantAsync();
+        var (sender, _) = await app.UserAsync(Roles.Integrator, tenant);
+        var (auditor, _) = await app.UserAsync(Roles.Auditor, tenant);
+        var (admin, _) = await app.UserAsync(Roles.Admin, tenant);
+        var (outsider, _) = await app.UserAsync(Roles.Auditor, await app.CreateTenantAsync());
+        var (_, sent) = await sender.PostAsync("/notification/sms/send", new { phone = "13800138123", content = "您的验证码是123456" });
+        var logId = sent.GetProperty("data").Long("logId");
+
+        async Task<string> PhoneSeenBy(HttpClient client)
+        {
+            var (status, body) = await client.GetJsonAsync($"/notification/sms/status/{logId}");
+            Assert.Equal(HttpStatusCode.OK, status);
+            return body.GetProperty("data").Str("phone");
+        }
+        Assert.Equal("13800138123", await PhoneSeenBy(sender));
+        Assert.Equal("13800138123", await PhoneSeenBy(admin));
+        Assert.Equal("138****8123", await PhoneSeenBy(auditor));
+        // The logs API shows the Auditor the same mask.
+        var (_, logs) = await auditor.GetJsonAsync("/communication/logs");
+        Assert.Equal("138****8123", logs.GetProperty("items")[0].Str("recipient"));
+        // An Auditor of another tenant does not see the record at all.
+        Assert.Equal(HttpStatusCode.NotFound, (await outsider.GetJsonAsync($"/notification/sms/status/{logId}")).Status);
+    }
+
+    [Fact]
     public async Task Status_AndRetry_OfAnotherTenantsOrAnotherUsersRecord_Are1003()
     {
         var tenant = await app.CreateTenantAsync();

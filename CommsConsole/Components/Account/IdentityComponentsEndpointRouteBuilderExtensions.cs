@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Primitives;
 using CommsConsole.Components.Account.Pages;
+using CommsConsole.Features.Common;
 using CommsConsole.Components.Account.Pages.Manage;
 using CommsConsole.Data;
 
@@ -47,7 +48,7 @@ internal static class IdentityComponentsEndpointRouteBuilderExtensions
             [FromForm] string returnUrl) =>
         {
             await signInManager.SignOutAsync();
-            return TypedResults.LocalRedirect($"~/{returnUrl}");
+            return TypedResults.LocalRedirect(LocalUrl.OrHome("/" + returnUrl));
         });
 
         accountGroup.MapPost("/PasskeyCreationOptions", async (

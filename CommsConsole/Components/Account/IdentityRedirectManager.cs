@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Identity;
+using CommsConsole.Features.Common;
 using CommsConsole.Data;
 
 namespace CommsConsole.Components.Account;
@@ -19,15 +20,16 @@ internal sealed class IdentityRedirectManager(NavigationManager navigationManage
     public void RedirectTo(string? uri)
     {
         uri ??= "";
+        var basePath = new Uri(navigationManager.BaseUri).AbsolutePath;
+        // Our own absolute URLs (the return URL a page hands to the sign-in) and the pages' relative links
+        // ("Account/Lockout") become paths of this site; whatever else comes from a query string must already be one.
+        if (uri.StartsWith(navigationManager.BaseUri, StringComparison.OrdinalIgnoreCase))
+            uri = basePath + navigationManager.ToBaseRelativePath(uri);
+        else if (uri.Length > 0 && char.IsAsciiLetterOrDigit(uri[0]) && Uri.IsWellFormedUriString(uri, UriKind.Relative))
+            uri = basePath + uri;
 
         // Prevent open redirects.
-        if (!Uri.IsWellFormedUriString(uri, UriKind.Relative)
-            || uri.StartsWith("//", StringComparison.Ordinal))
-        {
-            uri = navigationManager.ToBaseRelativePath(uri);
-        }
-
-        navigationManager.NavigateTo(uri);
+        navigationManager.NavigateTo(LocalUrl.OrHome(uri));
     }
 
     public void RedirectTo(string uri, Dictionary<string, object?> queryParameters)

@@ -11,7 +11,7 @@ public sealed class TenantConfiguration : IEntityTypeConfiguration<Tenant>
     public void Configure(EntityTypeBuilder<Tenant> b)
     {
         b.Property(t => t.Id).HasMaxLength(32);
-        b.Property(t => t.Name).HasMaxLength(200);
+        b.Property(t => t.Name).HasMaxLength(Tenant.MaxName);
         b.HasIndex(t => t.Name).IsUnique();
     }
 }
@@ -38,9 +38,9 @@ public sealed class MessageConfiguration : IEntityTypeConfiguration<Message>
         b.Property(m => m.Provider).HasMaxLength(64);
         b.Property(m => m.ThirdPartyId).HasMaxLength(128);
         b.Property(m => m.ThirdPartyStatus).HasMaxLength(64);
-        b.Property(m => m.BizType).HasMaxLength(64);
-        b.Property(m => m.ReceiverName).HasMaxLength(200);
-        b.Property(m => m.Remark).HasMaxLength(500);
+        b.Property(m => m.BizType).HasMaxLength(Message.MaxBizType);
+        b.Property(m => m.ReceiverName).HasMaxLength(Message.MaxReceiverName);
+        b.Property(m => m.Remark).HasMaxLength(Message.MaxRemark);
         b.Property(m => m.LeaseId).HasMaxLength(32);
 
         // Log queries: tenant (+ user) scope, optional channel/status filters, newest first.
@@ -89,9 +89,9 @@ public sealed class TemplateConfiguration : IEntityTypeConfiguration<Template>
     public void Configure(EntityTypeBuilder<Template> b)
     {
         b.Property(t => t.TenantId).HasMaxLength(32);
-        b.Property(t => t.Code).HasMaxLength(64);
-        b.Property(t => t.Name).HasMaxLength(200);
-        b.Property(t => t.Subject).HasMaxLength(500);
+        b.Property(t => t.Code).HasMaxLength(Template.MaxCode);
+        b.Property(t => t.Name).HasMaxLength(Template.MaxName);
+        b.Property(t => t.Subject).HasMaxLength(Template.MaxSubject);
         b.Property(t => t.CreatedBy).HasMaxLength(64);
         b.Property(t => t.UpdatedBy).HasMaxLength(64);
         b.HasIndex(t => new { t.TenantId, t.Code }).IsUnique();

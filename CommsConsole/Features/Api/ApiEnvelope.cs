@@ -2,6 +2,9 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using CommsConsole.Features.Common;
 using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Routing.Template;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Net.Http.Headers;
 
 namespace CommsConsole.Features.Api;
 
@@ -93,6 +96,65 @@ public static class ApiEnvelope
         }
         await next(context);
     });
+
+    /// <summary>
+    /// An API path answers in its family's envelope even where no endpoint does: an unknown path is a 404, a known path
+    /// with another method a 405 with an <c>Allow</c> header, never the console's not-found page or its sign-in
+    /// redirect. Generic by prefix, so endpoints added to a family later need nothing here. Goes after the status code
+    /// pages, which it turns off for API paths.
+    /// </summary>
+    public static void UseApiStatusEnvelopes(this WebApplication app)
+    {
+        var routes = new Lazy<ApiRoutes>(() => new ApiRoutes(app.Services.GetRequiredService<EndpointDataSource>()));
+        app.Use(async (context, next) =>
+        {
+            if (!IsApiPath(context.Request.Path))
+            {
+                await next(context);
+                return;
+            }
+            if (context.Features.Get<IStatusCodePagesFeature>() is { } pages) pages.Enabled = false;
+            await next(context);
+            var response = context.Response;
+            if (response.StatusCode < 400 || response.HasStarted || response.ContentType is not null || response.ContentLength is not null) return;
+            var request = context.Request;
+            // Only when no API endpoint was chosen: one that answered 404 itself meant its resource, not its path.
+            var routed = context.GetEndpoint() is RouteEndpoint { RoutePattern.RawText: { } raw } && IsApiPath("/" + raw.TrimStart('/'));
+            if (!routed && response.StatusCode is StatusCodes.Status404NotFound or StatusCodes.Status405MethodNotAllowed)
+            {
+                // Routing's own 405 also counts the console's catch-all file route (GET, HEAD): ask the API's routes only.
+                var allowed = routes.Value.MethodsFor(request.Path);
+                if (allowed.Count == 0)
+                {
+                    response.Headers.Remove(HeaderNames.Allow);
+                    await WriteErrorAsync(context, StatusCodes.Status404NotFound, $"path: no endpoint answers {request.Method} {request.Path}");
+                    return;
+                }
+                response.Headers.Allow = string.Join(", ", allowed);
+                await WriteErrorAsync(context, StatusCodes.Status405MethodNotAllowed,
+                    $"method: {request.Method} is not allowed on {request.Path}; allowed: {string.Join(", ", allowed)}");
+                return;
+            }
+            var reason = ReasonPhrases.GetReasonPhrase(response.StatusCode);
+            await WriteErrorAsync(context, response.StatusCode, reason.Length > 0 ? reason.ToLowerInvariant() : "request failed");
+        });
+    }
+
+    /// <summary>The API's endpoints by path, to tell an unknown path (404) from a known one asked with another method (405).</summary>
+    private sealed class ApiRoutes(EndpointDataSource endpoints)
+    {
+        private readonly Lazy<List<(TemplateMatcher Matcher, IReadOnlyList<string> Methods)>> _routes = new(() => endpoints.Endpoints
+            .OfType<RouteEndpoint>()
+            .Where(e => e.RoutePattern.RawText is { } raw && IsApiPath("/" + raw.TrimStart('/')))
+            .Select(e => (Matcher: new TemplateMatcher(new RouteTemplate(e.RoutePattern), new RouteValueDictionary()),
+                Methods: e.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? []))
+            .Where(r => r.Methods.Count > 0)
+            .ToList());
+
+        public IReadOnlyList<string> MethodsFor(PathString path) => _routes.Value
+            .Where(r => r.Matcher.TryMatch(path, new RouteValueDictionary()))
+            .SelectMany(r => r.Methods).Distinct(StringComparer.OrdinalIgnoreCase).Order(StringComparer.Ordinal).ToList();
+    }
 
     private static string Describe(BadHttpRequestException bad)
     {

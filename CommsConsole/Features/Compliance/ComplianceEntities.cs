@@ -44,6 +44,9 @@ public enum SuppressionReason { UnsubscribeLink, SmsReplyKeyword, Bounce, Admin,
 /// </summary>
 public class Suppression
 {
+    /// <summary>Longest note and removal reason (the database columns are as long).</summary>
+    public const int MaxNote = 500;
+
     public long Id { get; set; }
     public required string TenantId { get; set; }
     public Channel Channel { get; set; }

@@ -110,7 +110,7 @@ public sealed class SuppressionService(AppDbContext db, TimeProvider clock)
         tenantId ??= caller.TenantId;
         if (PolicyService.Authorize(caller, tenantId) is { } denied) return denied;
         if (!Normalize(channel, address, out var normalized, out var error)) return AppError.Validation($"address: {error}");
-        if (note?.Length > 500) return AppError.Validation("note: at most 500 characters");
+        if (note?.Length > Suppression.MaxNote) return AppError.Validation($"note: at most {Suppression.MaxNote} characters");
         return await AddAsync(tenantId, channel, normalized, SuppressionReason.Admin, string.IsNullOrWhiteSpace(note) ? null : note.Trim(), caller.UserId, ct);
     }
 
@@ -119,7 +119,7 @@ public sealed class SuppressionService(AppDbContext db, TimeProvider clock)
     {
         if (!caller.IsAdmin) return AppError.Forbidden("only an Admin may manage opt-outs");
         if (string.IsNullOrWhiteSpace(reason)) return AppError.Validation("reason: say why the opt-out is removed");
-        if (reason.Length > 500) return AppError.Validation("reason: at most 500 characters");
+        if (reason.Length > Suppression.MaxNote) return AppError.Validation($"reason: at most {Suppression.MaxNote} characters");
         var row = await db.Set<Suppression>().FirstOrDefaultAsync(s => s.Id == id && s.RemovedAt == null && (caller.IsSystemAdmin || s.TenantId == caller.TenantId), ct);
         if (row is null) return AppError.NotFound($"no opt-out with id {id}");
         row.RemovedAt = clock.GetUtcNow();
@@ -167,7 +167,7 @@ public sealed class SuppressionService(AppDbContext db, TimeProvider clock)
                     continue;
                 }
                 var note = Field(noteAt);
-                rows.Add((channel, normalized, string.IsNullOrEmpty(note) ? null : note.Length > 500 ? note[..500] : note));
+                rows.Add((channel, normalized, string.IsNullOrEmpty(note) ? null : note.Length > Suppression.MaxNote ? note[..Suppression.MaxNote] : note));
             }
         }
         catch (Exception ex) when (ex is CsvFormatException or InvalidOperationException or System.Text.DecoderFallbackException)

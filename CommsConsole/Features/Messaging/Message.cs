@@ -62,6 +62,9 @@ public static class Wire
 /// <summary>One row per recipient: the durable truth about a message.</summary>
 public class Message
 {
+    /// <summary>Longest stored values of the fields a caller gives (the database columns are as long).</summary>
+    public const int MaxReceiverName = 200, MaxBizType = 64, MaxRemark = 500;
+
     public long Id { get; set; }
     public required string TenantId { get; set; }
     public required string UserId { get; set; }

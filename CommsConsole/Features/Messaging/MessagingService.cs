@@ -124,6 +124,7 @@ public sealed class MessagingService(
             owner = request.OnBehalfOfUserId;
         }
 
+        if (TooLong(request) is { } tooLong) return tooLong;
         var recipients = ParseRecipients(request, out var duplicates);
         if (!recipients.IsOk) return recipients.Error!;
 
@@ -212,8 +213,8 @@ public sealed class MessagingService(
         var prototype = new Message
         {
             TenantId = caller.TenantId, UserId = owner, Channel = request.Channel, Purpose = request.Purpose, Recipient = "", Content = "", IsHtml = isHtml, Subject = rows[0].Subject,
-            TemplateId = template?.Id, ReceiverName = Trim(request.ReceiverName, 200), ReceiverId = request.ReceiverId, CampusId = request.CampusId,
-            BizType = Trim(request.BizType, 64), BizId = request.BizId, Remark = Trim(request.Remark, 500), CreatedAt = now, NextAttemptAt = due,
+            TemplateId = template?.Id, ReceiverName = request.ReceiverName, ReceiverId = request.ReceiverId, CampusId = request.CampusId,
+            BizType = request.BizType, BizId = request.BizId, Remark = request.Remark, CreatedAt = now, NextAttemptAt = due,
         };
         var messages = await store.InsertBatchAsync(batch, prototype, rows, ct);
         if (batch.Pending == 0) return new SendReceipt(batch, messages, duplicates);
@@ -332,7 +333,12 @@ public sealed class MessagingService(
         return merged;
     }
 
-    private static string? Trim(string? value, int max) => value is null ? null : value.Length <= max ? value : value[..max];
+    /// <summary>The caller's own labels are stored as given, so one longer than its column is refused, never cut.</summary>
+    private static AppError? TooLong(SendRequest request) =>
+        request.ReceiverName?.Length > Message.MaxReceiverName ? AppError.Validation($"receiverName: at most {Message.MaxReceiverName} characters")
+        : request.BizType?.Length > Message.MaxBizType ? AppError.Validation($"bizType: at most {Message.MaxBizType} characters")
+        : request.Remark?.Length > Message.MaxRemark ? AppError.Validation($"remark: at most {Message.MaxRemark} characters")
+        : null;
 
     /// <summary>The messages the caller may see: its tenant's (Admin, Auditor), its own (everyone else), all (SystemAdmin).</summary>
     public IQueryable<Message> Visible(Caller caller)

@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Text;
 using System.Text.RegularExpressions;
+using CommsConsole.Features.Tenancy;
 using PhoneNumbers;
 
 namespace CommsConsole.Features.Messaging;
@@ -103,6 +104,13 @@ public static partial class EmailAddresses
 /// <summary>Recipients as lists show them: enough to recognise, not enough to use (138****8000, a***@example.com).</summary>
 public static class RecipientMask
 {
+    /// <summary>
+    /// A message's recipient as a reader of its record sees it: whole to its own sender and to Admins, masked to anyone
+    /// else who may read it (an Auditor reading the tenant's records).
+    /// </summary>
+    public static string ShownTo(Message message, Caller caller) =>
+        caller.IsAdmin || message.UserId == caller.UserId ? message.Recipient : Mask(message.Recipient);
+
     public static string Mask(string recipient)
     {
         if (string.IsNullOrEmpty(recipient)) return "";

@@ -4,6 +4,9 @@ namespace CommsConsole.Features.Templates;
 
 public class Template
 {
+    /// <summary>Longest values an editor may store (the database columns of code, name and subject are as long).</summary>
+    public const int MaxCode = 64, MaxName = 200, MaxSubject = 500, MaxBody = 100_000;
+
     public int Id { get; set; }
     public required string TenantId { get; set; }
     public required string Code { get; set; }

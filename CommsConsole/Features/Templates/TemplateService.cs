@@ -105,9 +105,13 @@ public sealed class TemplateService(AppDbContext db, LiquidTemplateEngine engine
 
     private AppError? Validate(TemplateInput input)
     {
-        if (string.IsNullOrWhiteSpace(input.Code) || input.Code.Trim().Length > 64) return AppError.Validation("code: required, at most 64 characters");
-        if (string.IsNullOrWhiteSpace(input.Name)) return AppError.Validation("name: required");
+        if (string.IsNullOrWhiteSpace(input.Code) || input.Code.Trim().Length > Template.MaxCode)
+            return AppError.Validation($"code: required, at most {Template.MaxCode} characters");
+        if (string.IsNullOrWhiteSpace(input.Name) || input.Name.Trim().Length > Template.MaxName)
+            return AppError.Validation($"name: required, at most {Template.MaxName} characters");
+        if (input.Subject?.Length > Template.MaxSubject) return AppError.Validation($"subject: at most {Template.MaxSubject} characters");
         if (string.IsNullOrWhiteSpace(input.Body)) return AppError.Validation("body: required");
+        if (input.Body.Length > Template.MaxBody) return AppError.Validation($"body: at most {Template.MaxBody} characters");
         if (!engine.TryCompile(input.Body, out _, out var error)) return AppError.Validation($"body: {error}");
         if (input.Channel == Channel.Email && string.IsNullOrWhiteSpace(input.Subject)) return AppError.Validation("subject: required for email templates");
         if (input.Subject is { Length: > 0 } && !engine.TryCompile(input.Subject, out _, out var subjectError)) return AppError.Validation($"subject: {subjectError}");

@@ -1,6 +1,7 @@
 using CommsConsole.Components.Account;
 using CommsConsole.Data;
 using CommsConsole.Features.Api;
+using CommsConsole.Features.Common;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Components.Authorization;
@@ -9,6 +10,14 @@ using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 
 namespace CommsConsole.Features.Tenancy;
+
+/// <summary>How soon a console session notices that its account was locked, demoted or re-passworded.</summary>
+public sealed class AccountSessionOptions
+{
+    public const string Section = "Security";
+    public int SessionRevalidationSeconds { get; set; } = 60;
+    public TimeSpan RevalidationInterval => TimeSpan.FromSeconds(Math.Max(1, SessionRevalidationSeconds));
+}
 
 public static class TenancyExtensions
 {
@@ -20,6 +29,11 @@ public static class TenancyExtensions
         var services = builder.Services;
         services.AddOptions<BootstrapOptions>().BindConfiguration(BootstrapOptions.Section);
         services.AddOptions<JwtOptions>().BindConfiguration(JwtOptions.Section);
+        services.AddOptions<AccountSessionOptions>().BindConfiguration(AccountSessionOptions.Section);
+        // The console's cookie re-reads its account's security stamp this often: a locked, demoted or re-passworded
+        // user is signed out within that time (Identity's default, 30 minutes, is far too long for that).
+        services.AddOptions<SecurityStampValidatorOptions>()
+            .Configure<IOptions<AccountSessionOptions>>((stamps, session) => stamps.ValidationInterval = session.Value.RevalidationInterval);
 
         services.AddCascadingAuthenticationState();
         services.AddScoped<IdentityRedirectManager>();
@@ -59,6 +73,13 @@ public static class TenancyExtensions
             })
             .AddIdentityCookies();
         services.AddSingleton<IConfigureOptions<JwtBearerOptions>, ConfigureJwtValidation>();
+        // Signing in on the sign-in page makes the cookie handler follow the page's ReturnUrl by itself, with a looser
+        // check than the page's own: only a safe local path may be followed (the page then redirects as it decides).
+        services.ConfigureApplicationCookie(cookie => cookie.Events.OnRedirectToReturnUrl = context =>
+        {
+            context.Response.Redirect(LocalUrl.OrHome(context.RedirectUri));
+            return Task.CompletedTask;
+        });
 
         services.AddIdentityCore<ApplicationUser>(options =>
             {
@@ -85,6 +106,7 @@ public static class TenancyExtensions
 
         services.AddSingleton<JwtKeyProvider>();
         services.AddSingleton<TokenAccountCheck>();
+        services.AddScoped<PasswordSignIn>();
         services.AddScoped<TokenService>();
         services.AddScoped<TenancyService>();
     }

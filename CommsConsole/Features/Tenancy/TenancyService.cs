@@ -16,7 +16,7 @@ public sealed class TenancyService(AppDbContext db, UserManager<ApplicationUser>
     {
         if (!caller.IsSystemAdmin) return AppError.Forbidden("only a SystemAdmin may create tenants");
         name = name?.Trim();
-        if (string.IsNullOrEmpty(name) || name.Length > 200) return AppError.Validation("name: required, at most 200 characters");
+        if (string.IsNullOrEmpty(name) || name.Length > Tenant.MaxName) return AppError.Validation($"name: required, at most {Tenant.MaxName} characters");
         if (await db.Tenants.AnyAsync(t => t.Name == name, ct)) return AppError.Conflict($"name: a tenant named '{name}' already exists");
         return await CreateTenantCoreAsync(name, ct);
     }

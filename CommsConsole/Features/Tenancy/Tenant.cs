@@ -2,6 +2,8 @@ namespace CommsConsole.Features.Tenancy;
 
 public class Tenant
 {
+    public const int MaxName = 200;
+
     public string Id { get; set; } = NewId();
     public required string Name { get; set; }
     public DateTimeOffset CreatedAt { get; set; }

@@ -2,7 +2,6 @@ using System.Security.Claims;
 using System.Security.Cryptography;
 using CommsConsole.Data;
 using CommsConsole.Features.Common;
-using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -53,9 +52,11 @@ public sealed class JwtKeyProvider(IServiceScopeFactory scopes, IOptions<JwtOpti
 public sealed record IssuedToken(string AccessToken, int ExpiresIn);
 
 /// <summary>
-/// Keeps bearer tokens in step with their accounts: a token stops working once its user is locked, deleted, or has
-/// had its role or password changed (each of which renews the security stamp the token carries). One primary-key
-/// read per request; caching it would let a locked account keep working until the cache expired.
+/// Keeps bearer tokens in step with their accounts: a token stops working once its user is deleted, or locked, demoted
+/// or re-passworded by an Admin (each of which renews the security stamp the token carries). A lockout earned by wrong
+/// passwords leaves the stamp alone: it only refuses new sign-ins, or whoever knows an email could cut off an
+/// integrator's working tokens. One primary-key read per request; caching it would let a locked account keep working
+/// until the cache expired.
 /// </summary>
 public sealed class TokenAccountCheck(TimeProvider clock)
 {
@@ -68,15 +69,13 @@ public sealed class TokenAccountCheck(TimeProvider clock)
         var state = await db.Users.AsNoTracking().Where(u => u.Id == userId)
             .Select(u => new AccountState(u.SecurityStamp, u.LockoutEnd)).FirstOrDefaultAsync();
         if (state is null) return "the account no longer exists";
-        if (state.LockoutEnd > clock.GetUtcNow()) return "the account is locked";
-        if (state.Stamp != principal.FindFirstValue(TokenService.StampClaim)) return "the account changed since this token was issued; get a new token";
-        return null;
+        if (state.Stamp == principal.FindFirstValue(TokenService.StampClaim)) return null;
+        return state.LockoutEnd > clock.GetUtcNow() ? "the account is locked" : "the account changed since this token was issued; get a new token";
     }
 }
 
 public sealed class TokenService(
-    UserManager<ApplicationUser> users,
-    SignInManager<ApplicationUser> signIn,
+    PasswordSignIn passwords,
     JwtKeyProvider keys,
     IOptions<JwtOptions> options,
     TimeProvider clock)
@@ -88,12 +87,10 @@ public sealed class TokenService(
     {
         if (string.IsNullOrWhiteSpace(email) || string.IsNullOrEmpty(password))
             return AppError.Validation(string.IsNullOrWhiteSpace(email) ? "email: required" : "password: required");
-        var user = await users.FindByEmailAsync(email.Trim());
-        if (user is null) return new AppError(ErrorKind.Unauthorized, "invalid email or password");
-        var check = await signIn.CheckPasswordSignInAsync(user, password, lockoutOnFailure: true);
+        var (check, user) = await passwords.CheckAsync(email, password);
         if (check.IsLockedOut)
             return new AppError(ErrorKind.Unauthorized, "account locked after repeated failed sign-ins; try again later");
-        if (!check.Succeeded) return new AppError(ErrorKind.Unauthorized, "invalid email or password");
+        if (!check.Succeeded || user is null) return new AppError(ErrorKind.Unauthorized, "invalid email or password");
 
         var lifetime = TimeSpan.FromMinutes(options.Value.LifetimeMinutes);
         var now = clock.GetUtcNow().UtcDateTime;
