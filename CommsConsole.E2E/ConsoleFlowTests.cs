@@ -64,6 +64,9 @@ public sealed class ConsoleFlowTests(BrowserFixture fixture)
         await page.GetByTestId("log-recipient").First.ClickAsync();
         await Expect(page.GetByTestId("detail-error")).ToContainTextAsync("rejected");
         await page.GetByTestId("retry-message").ClickAsync();
+        // The provider refused it: the console warns that it will most likely fail again.
+        await Expect(page.GetByText("it will most likely fail the same way")).ToBeVisibleAsync();
+        await page.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Retry anyway" }).ClickAsync();
         await Expect(page.GetByText("queued to be sent again")).ToBeVisibleAsync();
 
         // Export the filtered rows.

@@ -20,6 +20,12 @@ var app = builder.Build();
 
 await app.InitializeDatabaseAsync();
 
+if (args.FirstOrDefault() == Bootstrap.ResetCommand)
+{
+    Environment.ExitCode = await app.ResetAdminPasswordAsync(args.Skip(1).FirstOrDefault(a => !a.StartsWith('-')));
+    return;
+}
+
 app.UseApiErrorEnvelopes();
 app.UseApiJsonBodies();
 if (!app.Environment.IsDevelopment()) app.UseHsts();

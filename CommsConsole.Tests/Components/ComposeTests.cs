@@ -1,5 +1,11 @@
+using System.Net.Http.Json;
+using System.Text.Json;
 using Bunit;
+using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor;
 using CommsConsole.Components.Pages.Compose;
+using CommsConsole.Features.Messaging;
 using CommsConsole.Features.Tenancy;
 using CommsConsole.Tests.Features.Compliance;
 using CommsConsole.Tests.Infrastructure;
@@ -26,6 +32,31 @@ public sealed class ComposeTests(SharedApp app) : ConsoleComponentContext(app)
             Assert.Contains("not-a-phone", cut.Find("[data-testid=invalid-list]").TextContent);
         });
         Assert.True(cut.Find("[data-testid=send]").HasAttribute("disabled"), "a list with a bad line cannot be sent");
+    }
+
+    [Fact]
+    public async Task BadLines_AreExplained_AndTheValidRecipientsCanBeSentAlone()
+    {
+        var (api, _, _) = await SignInAsync(Roles.Marketer);
+        var dialogs = Render<MudDialogProvider>();
+        var cut = Render<Compose>();
+
+        cut.FindAll("[data-testid=purpose] input")[1].Click();
+        cut.Find("[data-testid=content]").Input("Your parcel is on its way");
+        cut.Find("[data-testid=recipients]").Input("13800138001\nnot-a-phone\n13800138002\n12345");
+
+        cut.WaitForAssertion(() => Assert.Contains("Send to the 2 valid recipients", cut.Find("[data-testid=send-valid]").TextContent));
+        Assert.True(cut.Find("[data-testid=send]").HasAttribute("disabled"), "the whole list still waits for its bad lines");
+        cut.Find("[data-testid=send-valid]").Click();
+
+        dialogs.WaitForAssertion(() => Assert.Contains("2 invalid lines will be left out.", dialogs.Markup));
+        dialogs.FindAll("button").Single(b => b.TextContent.Trim() == "Send").Click();
+
+        cut.WaitForAssertion(() => Assert.Contains("/batches/", Services.GetRequiredService<NavigationManager>().Uri));
+        // The marketer is new in a new tenant: its log holds exactly this send.
+        var logs = await api.GetFromJsonAsync<JsonElement>("/communication/logs");
+        Assert.Equal(new[] { "13800138001", "13800138002" }.Select(RecipientMask.Mask),
+            logs.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("recipient").GetString()!).Order());
     }
 
     [Fact]

@@ -14,7 +14,11 @@ public static class ConsoleExtensions
     /// <summary>The Blazor console: MudBlazor, localization, and the helpers its components share.</summary>
     public static void AddConsole(this WebApplicationBuilder builder)
     {
-        builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        // SignalR's default of 32 KB per message ends the circuit without a word when a text field holds more, such as
+        // 10,000 pasted recipients (the API's limit) or a template body near its 20,000 characters. 2 MB holds both
+        // with room; what a field may hold is still decided by the services' own limits.
+        builder.Services.AddRazorComponents().AddInteractiveServerComponents()
+            .AddHubOptions(o => o.MaximumReceiveMessageSize = 2 * 1024 * 1024);
         builder.Services.AddMudServices();
         builder.Services.AddLocalization(o => o.ResourcesPath = "Resources");
         builder.Services.AddSingleton<ServiceRunner>();

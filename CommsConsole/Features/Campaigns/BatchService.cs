@@ -10,8 +10,12 @@ namespace CommsConsole.Features.Campaigns;
 
 public sealed record ResendResult(int Requeued, int Skipped);
 
+/// <summary>What "resend failed" would do: how many messages go again (within their retry limit) and what they would cost.</summary>
+public sealed record ResendEstimate(int Retryable, int Exhausted, int Segments, decimal EstimatedCost);
+
 /// <summary>Batches (one per bulk request or campaign): listing, progress, cancelling and resending, under the same scoping as messages.</summary>
-public sealed class BatchService(AppDbContext db, MessageStore store, DispatchQueue dispatch, TimeProvider clock, IOptions<DispatchOptions> options)
+public sealed class BatchService(AppDbContext db, MessageStore store, DispatchQueue dispatch, TimeProvider clock, IOptions<DispatchOptions> options,
+    Providers.IProviderResolver providers)
 {
     public IQueryable<Batch> Visible(Caller caller)
     {
@@ -53,6 +57,20 @@ public sealed class BatchService(AppDbContext db, MessageStore store, DispatchQu
         await store.RecountAsync([id], ct);
         await tx.CommitAsync(ct);
         return cancelled;
+    }
+
+    /// <summary>Counts what <see cref="ResendFailedAsync"/> would send again, priced at the provider that would carry it now.</summary>
+    public async Task<Result<ResendEstimate>> EstimateResendAsync(long id, Caller caller, CancellationToken ct)
+    {
+        var found = await GetAsync(id, caller, ct);
+        if (!found.IsOk) return found.Error!;
+        var max = options.Value.MaxRetries;
+        var failed = db.Messages.AsNoTracking().Where(m => m.BatchId == id && m.Status == MessageStatus.Failed);
+        var retryable = await failed.CountAsync(m => m.RetryCount < max, ct);
+        var exhausted = await failed.CountAsync(m => m.RetryCount >= max, ct);
+        var segments = await failed.Where(m => m.RetryCount < max).SumAsync(m => m.Segments < 1 ? 1 : m.Segments, ct);
+        var unitPrice = (await providers.ResolveAsync(found.Value!.TenantId, found.Value.Channel, ct)).UnitPrice;
+        return new ResendEstimate(retryable, exhausted, segments, segments * unitPrice);
     }
 
     /// <summary>Sends the batch's failed messages again, each within its retry limit (document 003's rule).</summary>

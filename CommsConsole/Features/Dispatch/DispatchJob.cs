@@ -159,7 +159,7 @@ public sealed class DispatchJob(
                     retry, 0m, null, now + delay, "retry", m.RetryCount + 1);
             case SendResultKind.TransientFailure:
                 return new(m.Id, MessageStatus.Failed, provider, r.ThirdPartyId, r.ThirdPartyStatus, r.Response,
-                    $"{r.Error} (gave up after {o.MaxRetries} retries)", m.RetryCount, 0m, null, m.NextAttemptAt, "failed", m.RetryCount + 1);
+                    Message.GaveUp(r.Error, o.MaxRetries), m.RetryCount, 0m, null, m.NextAttemptAt, "failed", m.RetryCount + 1);
             default:
                 return new(m.Id, MessageStatus.Failed, provider, r.ThirdPartyId, r.ThirdPartyStatus, r.Response, r.Error,
                     m.RetryCount, 0m, null, m.NextAttemptAt, "failed", m.RetryCount + 1);

@@ -17,6 +17,8 @@ public sealed record ComposeDraft
     public Purpose Purpose { get; init; } = Purpose.Marketing;
     /// <summary>Send at this time instead of now.</summary>
     public DateTimeOffset? ScheduleAt { get; init; }
+    /// <summary>The sender chose to send to the valid recipients and leave out the lines that are not.</summary>
+    public bool SkipInvalid { get; init; }
 }
 
 public sealed record PreviewItem(string Recipient, string? Subject, string? Content, string? Error, SmsMeasure? Measure);
@@ -79,7 +81,7 @@ public sealed class ComposeService(MessagingService messaging, TemplateService t
 
     public async Task<Result<SendReceipt>> SendAsync(ComposeDraft draft, Caller caller, CancellationToken ct)
     {
-        if (draft.Recipients.Invalid.Count > 0)
+        if (draft.Recipients.Invalid.Count > 0 && !draft.SkipInvalid)
         {
             var first = draft.Recipients.Invalid[0];
             return AppError.Validation($"recipients: line {first.Line}: {first.Error} ({draft.Recipients.Invalid.Count} invalid in all)");

@@ -99,6 +99,17 @@ public class Message
     public decimal Cost { get; set; }
     public int Segments { get; set; }
 
+    private const string GaveUpMark = " (gave up after ";
+
+    /// <summary>The error of a message whose transient failures outlasted its automatic retries.</summary>
+    public static string GaveUp(string? error, int retries) => $"{error}{GaveUpMark}{retries} retries)";
+
+    /// <summary>
+    /// Failed because the provider refused it (a bad number, rejected content), not because it could not be reached:
+    /// sent again unchanged, it will most likely fail the same way.
+    /// </summary>
+    public bool FailedPermanently => Status == MessageStatus.Failed && Error?.Contains(GaveUpMark, StringComparison.Ordinal) != true;
+
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
     public DateTimeOffset? SentAt { get; set; }
