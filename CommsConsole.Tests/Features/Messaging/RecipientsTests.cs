@@ -20,6 +20,33 @@ public sealed class RecipientsTests
     }
 
     [Theory]
+    [InlineData("１３８００１３８０００", "13800138000")]
+    [InlineData("١٣٨٠٠١٣٨٠٠٠", "13800138000")]
+    [InlineData("۱۳۸۰۰۱۳۸۰۰۰", "13800138000")]
+    [InlineData("१३८००१३८०००", "13800138000")]
+    [InlineData("＋８６ １３８－００１３－８０００", "13800138000")]
+    [InlineData("+４４ ７９１１ １２３４５６", "+447911123456")]
+    public void Phone_DigitsOfAnyOneScript_NormalizeToAscii(string input, string expected)
+    {
+        Assert.True(Phones.TryNormalize(input, out var normalized, out var error), error);
+        Assert.Equal(expected, normalized);
+    }
+
+    [Theory]
+    [InlineData("１３８00138000")]
+    [InlineData("١٣٨٠٠١٣٨０００")]
+    [InlineData("138००138000")]
+    [InlineData("13800138000+")]
+    [InlineData("+86+13800138000")]
+    [InlineData("138.0013.8000")]
+    [InlineData("١٣٨00138000")]
+    public void Phone_MixedScriptsOrSymbols_AreRefused(string input)
+    {
+        Assert.False(Phones.TryNormalize(input, out _, out var error));
+        Assert.Contains("is not a valid phone number", error);
+    }
+
+    [Theory]
     [InlineData("")]
     [InlineData(null)]
     [InlineData("12345")]
