@@ -187,8 +187,12 @@ public sealed class MessagingService(
             rows.Add(previous);
         }
 
+        // A verification code's cap is counted and its rows written under one hold on its numbers: twenty requests at once
+        // for one number see each other's rows, so no more than the cap go out.
+        var verification = IsVerificationCode(request, template);
+        await using var capped = verification ? await store.BeginHoldingRecipientsAsync(caller.TenantId, rows.Select(r => r.Recipient).ToList(), ct) : null;
         var now = clock.GetUtcNow();
-        if (IsVerificationCode(request, template) && await CheckFrequencyAsync(caller.TenantId, rows, template, policy, now, ct) is { } capped) return capped;
+        if (verification && await CheckFrequencyAsync(caller.TenantId, rows, template, policy, now, ct) is { } overCap) return overCap;
         if (marketing)
         {
             var optedOut = await suppressions.FindAsync(caller.TenantId, request.Channel, rows.Select(r => r.Recipient).ToList(), ct);
@@ -212,9 +216,10 @@ public sealed class MessagingService(
         {
             TenantId = caller.TenantId, UserId = owner, Channel = request.Channel, Purpose = request.Purpose, Recipient = "", Content = "", Subject = rows[0].Subject,
             TemplateId = template?.Id, ReceiverName = Trim(request.ReceiverName, 200), ReceiverId = request.ReceiverId, CampusId = request.CampusId,
-            BizType = Trim(request.BizType, 64), BizId = request.BizId, Remark = Trim(request.Remark, 500), CreatedAt = now, NextAttemptAt = due,
+            BizType = Trim(CanonicalBizType(request.BizType), 64), BizId = request.BizId, Remark = Trim(request.Remark, 500), CreatedAt = now, NextAttemptAt = due,
         };
         var messages = await store.InsertBatchAsync(batch, prototype, rows, ct);
+        if (capped is not null) await capped.CommitAsync(ct);
         if (batch.Pending == 0) return new SendReceipt(batch, messages, duplicates);
         if (due > now) dispatch.KickAt(due);
         else if (!request.CallerStartsDispatch) dispatch.Kick(messages.Count);
@@ -226,8 +231,27 @@ public sealed class MessagingService(
 
     private static bool IsVerificationCode(SendRequest request, Template? template) =>
         request.Channel == Channel.Sms &&
-        (string.Equals(template?.Code, VerifyCodeTemplate, StringComparison.OrdinalIgnoreCase) ||
-         string.Equals(request.BizType?.Trim(), VerifyCodeBizType, StringComparison.OrdinalIgnoreCase));
+        (string.Equals(template?.Code, VerifyCodeTemplate, StringComparison.OrdinalIgnoreCase) || CanonicalBizType(request.BizType) == VerifyCodeBizType);
+
+    /// <summary>
+    /// The bizType as it is stored and counted: a verification code's in its one spelling (<see cref="VerifyCodeBizType"/>)
+    /// however it was cased, padded or widened (Verify_Code, " verify_code", ｖｅｒｉｆｙ＿ｃｏｄｅ), so that the cap counts
+    /// every earlier code; any other as given.
+    /// </summary>
+    public static string? CanonicalBizType(string? bizType)
+    {
+        if (bizType is null) return null;
+        string folded;
+        try
+        {
+            folded = bizType.Normalize(System.Text.NormalizationForm.FormKC).Trim();
+        }
+        catch (ArgumentException)
+        {
+            return bizType; // not valid Unicode (a lone surrogate): not a verification code either
+        }
+        return folded.Equals(VerifyCodeBizType, StringComparison.OrdinalIgnoreCase) ? VerifyCodeBizType : bizType;
+    }
 
     /// <summary>
     /// Verification codes to one number are capped per minute, hour and day (SMS pumping): counted from the tenant's rows,
@@ -251,7 +275,7 @@ public sealed class MessagingService(
         {
             var recent = await db.Messages.AsNoTracking()
                 .Where(m => chunk.Contains(m.Recipient) && m.CreatedAt >= since && m.TenantId == tenantId && m.Channel == Channel.Sms
-                    && (m.TemplateId == verifyTemplateId || m.BizType == VerifyCodeBizType || m.BizType == "VERIFY_CODE"))
+                    && (m.TemplateId == verifyTemplateId || m.BizType == VerifyCodeBizType))
                 .Select(m => new { m.Recipient, m.CreatedAt }).ToListAsync(ct);
             foreach (var group in recent.GroupBy(m => m.Recipient))
             {
