@@ -87,7 +87,8 @@ public sealed class MessagingService(
     IOptions<DispatchOptions> dispatchOptions,
     IMemoryCache counts,
     PolicyService policies,
-    SuppressionService suppressions)
+    SuppressionService suppressions,
+    SendRateLimit rateLimit)
 {
     public const int MaxBulkRecipients = 10_000;
     public const int MaxSmsLength = 1_000;
@@ -114,6 +115,7 @@ public sealed class MessagingService(
     public async Task<Result<SendReceipt>> SendAsync(SendRequest request, Caller caller, CancellationToken ct)
     {
         if (!caller.CanSend) return AppError.Forbidden($"the {caller.Role} role cannot send messages");
+        if (rateLimit.TryAcquire(caller) is { } tooMany) return tooMany;
 
         var owner = caller.UserId;
         if (!string.IsNullOrWhiteSpace(request.OnBehalfOfUserId) && request.OnBehalfOfUserId != caller.UserId)
@@ -288,7 +290,10 @@ public sealed class MessagingService(
                     var wait = Math.Max(1, (int)Math.Ceiling((retryAt - now).TotalSeconds));
                     return new AppError(ErrorKind.TooManyRequests,
                         $"phone: {group.Key} has been sent {inWindow.Count} verification code(s) in the last {period}; " +
-                        $"at most {limit} {name} are allowed per number, so nothing was sent; try again in {wait} s", CodeTooManyCodes);
+                        $"at most {limit} {name} are allowed per number, so nothing was sent; try again in {wait} s", CodeTooManyCodes)
+                    {
+                        RetryAfter = TimeSpan.FromSeconds(wait),
+                    };
                 }
             }
         }
@@ -471,6 +476,7 @@ public sealed class MessagingService(
     public async Task<Result<Message>> RetryAsync(long id, Caller caller, CancellationToken ct)
     {
         if (!caller.CanSend) return AppError.Forbidden($"the {caller.Role} role cannot retry messages");
+        if (rateLimit.TryAcquire(caller) is { } tooMany) return tooMany;
         var found = await GetAsync(id, caller, ct);
         if (!found.IsOk) return found.Error!;
         var message = found.Value!;
