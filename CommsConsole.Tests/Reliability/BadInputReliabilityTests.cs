@@ -21,6 +21,7 @@ namespace CommsConsole.Tests.Reliability;
 public sealed class BadInputReliabilityTests(SharedApp app, ITestOutputHelper output)
 {
     private const string Json = "application/json";
+    private const string Form = "application/x-www-form-urlencoded";
     private const string Phone = "13800138000";
     private const string Script = "<script>alert('x')</script>";
 
@@ -222,6 +223,8 @@ public sealed class BadInputReliabilityTests(SharedApp app, ITestOutputHelper ou
         ["tenant subhook: unsigned"] = new("POST", "/webhooks/submail/{tenant}", """{"events":"delivered","send_id":"x","token":"t"}""", As.Anonymous, Status: 401),
         ["tenant subhook: signed with a guess"] = new("POST", "/webhooks/submail/{tenant}", """{"events":"delivered","send_id":"x","token":"t","signature":"00000000000000000000000000000000"}""", As.Anonymous, Status: 401),
         ["tenant subhook: broken JSON"] = new("POST", "/webhooks/submail/{tenant}", """{"events":""", As.Anonymous),
+        ["tenant subhook: 3 KB form key"] = new("POST", "/webhooks/submail/{tenant}", new string('k', 3_072) + "=1&events=delivered", As.Anonymous, Form, Status: 400),
+        ["tenant subhook: 1,100 form fields"] = new("POST", "/webhooks/submail/{tenant}", string.Join("&", Enumerable.Range(0, 1_100).Select(i => $"f{i}=1")), As.Anonymous, Form, Status: 400),
     };
 
     public static TheoryData<string> BadRequests => new(Cases.Keys);

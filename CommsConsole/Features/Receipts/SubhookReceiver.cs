@@ -99,10 +99,10 @@ public static class ReceiptsApi
     {
         app.MapPost("/webhooks/submail", ReceiveSubmail).AllowAnonymous().WithTags("webhooks").DisableAntiforgery()
             .WithSummary("SUBHOOK delivery reports from SUBMAIL (signed; unsigned or wrongly signed events are refused)")
-            .Produces<SimpleResponse>().Produces<SimpleResponse>(401);
+            .Produces<SimpleResponse>().Produces<SimpleResponse>(400).Produces<SimpleResponse>(401);
         app.MapPost("/webhooks/submail/{tenantId}", ReceiveSubmailForTenant).AllowAnonymous().WithTags("webhooks").DisableAntiforgery()
             .WithSummary("SUBHOOK delivery reports for a tenant's own SUBMAIL account, signed with that account's SUBHOOK key")
-            .Produces<SimpleResponse>().Produces<SimpleResponse>(401);
+            .Produces<SimpleResponse>().Produces<SimpleResponse>(400).Produces<SimpleResponse>(401);
     }
 
     public static Task<IResult> ReceiveSubmail(HttpRequest request, SubhookReceiver receiver, TimeProvider clock, CancellationToken ct) =>
@@ -116,7 +116,16 @@ public static class ReceiptsApi
         SubhookEvent e;
         if (request.HasFormContentType)
         {
-            var form = await request.ReadFormAsync(ct);
+            IFormCollection form;
+            try
+            {
+                form = await request.ReadFormAsync(ct);
+            }
+            catch (InvalidDataException ex)
+            {
+                // Over the form reader's limits (key or value length, field count): the caller's mistake, not a fault.
+                return ApiEnvelope.Simple(AppError.Validation($"body: not an acceptable form: {ex.Message}"), clock);
+            }
             string? F(string name) => form.TryGetValue(name, out var v) ? v.ToString() : null;
             e = new SubhookEvent(F("events"), F("address"), F("app"), F("send_id"), F("tag"), F("timestamp"), F("token"), F("signature"), F("report"), F("content"));
         }
