@@ -88,16 +88,8 @@ public sealed class RateLimitTests
 [Collection(AppCollection.Name)]
 public sealed class RepliesAndRetentionTests(SharedApp app)
 {
-    private static FormUrlEncodedContent Mo(string phone, string content)
-    {
-        var token = Guid.NewGuid().ToString("N");
-        var signature = Convert.ToHexStringLower(MD5.HashData(Encoding.UTF8.GetBytes(token + AppFactory.SubhookKey)));
-        return new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["events"] = "mo", ["address"] = phone, ["app"] = "10001", ["content"] = content, ["timestamp"] = "1767225600",
-            ["token"] = token, ["signature"] = signature,
-        });
-    }
+    private static FormUrlEncodedContent Mo(string phone, string content) =>
+        Subhook.Form(new Dictionary<string, string> { ["events"] = "mo", ["address"] = phone, ["app"] = "10001", ["content"] = content });
 
     [Theory]
     [InlineData("TD", true)]

@@ -1,6 +1,4 @@
 using System.Net;
-using System.Security.Cryptography;
-using System.Text;
 using CommsConsole.Features.Compliance;
 using CommsConsole.Features.Messaging;
 using CommsConsole.Features.Tenancy;
@@ -101,14 +99,9 @@ public sealed class VerificationCapTests(SharedApp app)
         var number = NewNumber();
         Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/notification/sms/send", new { phone = number, content = "【Shop】hello" })).Status);
 
-        var token = Guid.NewGuid().ToString("N");
         using var anonymous = app.Anonymous();
-        var response = await anonymous.PostAsync("/webhooks/submail", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["events"] = "mo", ["address"] = InDigits(number, ArabicIndicZero), ["app"] = "10001", ["content"] = "TD",
-            ["timestamp"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(), ["token"] = token,
-            ["signature"] = Convert.ToHexStringLower(MD5.HashData(Encoding.UTF8.GetBytes(token + AppFactory.SubhookKey))),
-        }));
+        var response = await anonymous.PostAsync("/webhooks/submail",
+            Subhook.Form(new Dictionary<string, string> { ["events"] = "mo", ["address"] = InDigits(number, ArabicIndicZero), ["app"] = "10001", ["content"] = "TD" }));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
 
         var (_, body) = await client.PostAsync("/communication/bulk", new { channel = "sms", content = "【Shop】Sale", recipients = new[] { number } });
