@@ -18,8 +18,7 @@ public sealed class RateLimitTests
     [Fact]
     public async Task OverTheUserLimit_SendEndpointsAnswer429WithRetryAfter_InEachFamilysEnvelope_AndReadsAreNotLimited()
     {
-        await using var app = new AppFactory(null, new Dictionary<string, string?> { ["Compliance:RateLimits:PerUserPerMinute"] = "2" });
-        await ((IAsyncLifetime)app).InitializeAsync();
+        await using var app = await StartAsync(perUserPerMinute: 2);
         var tenant = await app.CreateTenantAsync();
         var (client, _) = await app.UserAsync(Roles.Integrator, tenant);
         var (other, _) = await app.UserAsync(Roles.Integrator, tenant);
@@ -49,8 +48,7 @@ public sealed class RateLimitTests
     [Fact]
     public async Task ConsoleSends_ShareTheUsersBudgetWithRestSends_AndTwentyAtOnceGetOnlyTheLimit()
     {
-        await using var app = new AppFactory(null, new Dictionary<string, string?> { ["Compliance:RateLimits:PerUserPerMinute"] = "3" });
-        await ((IAsyncLifetime)app).InitializeAsync();
+        await using var app = await StartAsync(perUserPerMinute: 3);
         var tenant = await app.CreateTenantAsync();
         var (client, userId) = await app.UserAsync(Roles.Marketer, tenant);
         var caller = new Caller(userId, tenant, Roles.Marketer);
@@ -80,6 +78,13 @@ public sealed class RateLimitTests
         using var db = app.Db();
         Assert.Equal(3, await db.Messages.CountAsync(m => m.UserId == userId));
         Assert.Equal(3, await db.Messages.CountAsync(m => m.UserId == other));
+    }
+
+    private static async Task<AppFactory> StartAsync(int perUserPerMinute)
+    {
+        var app = new AppFactory(null, new Dictionary<string, string?> { ["Compliance:RateLimits:PerUserPerMinute"] = perUserPerMinute.ToString() });
+        await ((IAsyncLifetime)app).InitializeAsync();
+        return app;
     }
 
     private static StringContent JsonContent(string json) => new(json, Encoding.UTF8, "application/json");
