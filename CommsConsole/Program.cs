@@ -34,7 +34,6 @@ app.UseApiStatusEnvelopes();
 app.UseConsoleLocalization();
 app.UseAuthentication();
 app.UseAuthorization();
-app.UseRateLimiter();
 app.UseAntiforgery();
 
 app.MapConsole();

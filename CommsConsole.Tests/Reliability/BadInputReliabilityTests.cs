@@ -24,6 +24,7 @@ namespace CommsConsole.Tests.Reliability;
 public sealed class BadInputReliabilityTests(SharedApp app, ITestOutputHelper output)
 {
     private const string Json = "application/json";
+    private const string Form = "application/x-www-form-urlencoded";
     private const string Phone = "13800138000";
     private const string Script = "<script>alert('x')</script>";
 
@@ -234,6 +235,14 @@ public sealed class BadInputReliabilityTests(SharedApp app, ITestOutputHelper ou
         ["tenant subhook: unsigned"] = new("POST", "/webhooks/submail/{tenant}", """{"events":"delivered","send_id":"x","token":"t"}""", As.Anonymous, Status: 401),
         ["tenant subhook: signed with a guess"] = new("POST", "/webhooks/submail/{tenant}", """{"events":"delivered","send_id":"x","token":"t","signature":"00000000000000000000000000000000"}""", As.Anonymous, Status: 401),
         ["tenant subhook: broken JSON"] = new("POST", "/webhooks/submail/{tenant}", """{"events":""", As.Anonymous),
+        ["tenant subhook: 3 KB form key"] = new("POST", "/webhooks/submail/{tenant}", new string('k', 3_072) + "=1&events=delivered", As.Anonymous, Form, Status: 400),
+        ["tenant subhook: 1,100 form fields"] = new("POST", "/webhooks/submail/{tenant}", string.Join("&", Enumerable.Range(0, 1_100).Select(i => $"f{i}=1")), As.Anonymous, Form, Status: 400),
+        ["subhook: signed, dated 1970"] = new("POST", "/webhooks/submail", $"events=dropped&send_id=x&timestamp=1&token=t19&signature={Subhook.Sign("t19")}", As.Anonymous, Form, Status: 400),
+        ["subhook: signed, no timestamp"] = new("POST", "/webhooks/submail", $"events=mo&address=13800138000&content=TD&token=t20&signature={Subhook.Sign("t20")}", As.Anonymous, Form, Status: 400),
+        ["subhook: signed, 100-char token"] = new("POST", "/webhooks/submail", $"events=mo&address=13800138000&content=TD&token={new string('t', 100)}&signature={Subhook.Sign(new string('t', 100))}", As.Anonymous, Form, Status: 400),
+        ["send: full-width digits mixed with ASCII"] = new("POST", "/notification/sms/send", """{"phone":"１３８00138000","content":"x"}"""),
+        ["send-batch: Arabic-Indic digits mixed with full-width"] = new("POST", "/notification/sms/send-batch", """{"phones":["١٣٨٠٠١٣８０００"],"content":"x"}"""),
+        ["bulk: digits with a letter"] = new("POST", "/communication/bulk", Bulk("\"channel\":\"sms\",\"content\":\"x\",\"recipients\":[\"１３８００１３８０００a\"]")),
 
         // Paths and methods no endpoint serves, in each family
         ["unknown path: POST /communication/campaigns"] = new("POST", "/communication/campaigns", "{}", Status: 404, Field: "path"),
@@ -413,12 +422,12 @@ public sealed class BadInputReliabilityTests(SharedApp app, ITestOutputHelper ou
         return (response.StatusCode, await response.Content.ReadAsStringAsync(), response.Content.Headers.ContentType?.MediaType);
     }
 
-    /// <summary>Rows a request could write: messages, batches, tenants, users, templates and provider accounts, across the database.</summary>
-    private async Task<(int Messages, int Batches, int Tenants, int Users, int Templates, int Providers)> CountAsync()
+    /// <summary>Rows a request could write: messages, batches, tenants, users, templates, provider accounts, SMS replies and webhook tokens, across the database.</summary>
+    private async Task<(int Messages, int Batches, int Tenants, int Users, int Templates, int Providers, int Replies, int Tokens)> CountAsync()
     {
         using var db = app.Db();
         return (await db.Messages.CountAsync(), await db.Batches.CountAsync(), await db.Tenants.CountAsync(), await db.Users.CountAsync(),
-            await db.Templates.CountAsync(), await db.ProviderAccounts.CountAsync());
+            await db.Templates.CountAsync(), await db.ProviderAccounts.CountAsync(), await db.InboundReplies.CountAsync(), await db.SeenWebhookTokens.CountAsync());
     }
 
     private static string Truncate(string text) => text.Length <= 300 ? text : text[..300] + "…";

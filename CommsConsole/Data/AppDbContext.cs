@@ -30,6 +30,7 @@ public class AppDbContext : IdentityDbContext<ApplicationUser>, IDataProtectionK
     public DbSet<Features.Compliance.Suppression> Suppressions => Set<Features.Compliance.Suppression>();
     public DbSet<Features.Compliance.InboundReply> InboundReplies => Set<Features.Compliance.InboundReply>();
     public DbSet<Features.Compliance.MessageDailyCount> MessageDailyCounts => Set<Features.Compliance.MessageDailyCount>();
+    public DbSet<SeenWebhookToken> SeenWebhookTokens => Set<SeenWebhookToken>();
     /// <summary>ASP.NET Core data protection keys (cookies, stored provider secrets), shared by every node.</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 

@@ -31,7 +31,7 @@ public sealed class MessageStore(AppDbContext db)
     /// </summary>
     public async Task<List<Message>> InsertBatchAsync(Batch batch, Message prototype, IReadOnlyList<NewMessage> rows, CancellationToken ct)
     {
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await using var tx = await JoinedTransaction.JoinOrBeginAsync(db.Database, ct);
         var suppressed = rows.Count(r => r.SuppressedBecause is not null);
         batch.Total = rows.Count;
         batch.Pending = rows.Count - suppressed;
@@ -47,13 +47,13 @@ public sealed class MessageStore(AppDbContext db)
         }
         else
         {
-            await InsertMessagesAsync(conn, tx.GetDbTransaction(), batch.Id, prototype, rows, ct);
+            await InsertMessagesAsync(conn, tx.Transaction.GetDbTransaction(), batch.Id, prototype, rows, ct);
         }
 
         // Ids come back in one query instead of a RETURNING round per row: within this transaction the batch's
         // ids ascend in insertion order (SQLite rowids; on PostgreSQL this session's identity values, COPY keeping row order).
         await using var ids = conn.CreateCommand();
-        ids.Transaction = tx.GetDbTransaction();
+        ids.Transaction = tx.Transaction.GetDbTransaction();
         ids.CommandText = """SELECT "Id" FROM "Messages" WHERE "BatchId" = @batch ORDER BY "Id" """;
         new Params(ids).Set("batch", batch.Id);
         var result = new List<Message>(rows.Count);
@@ -66,6 +66,41 @@ public sealed class MessageStore(AppDbContext db)
         await tx.CommitAsync(ct);
         return result;
     }
+
+    /// <summary>Above this many numbers a send holds its whole tenant rather than each number (PostgreSQL's lock table is finite).</summary>
+    private const int MaxNumberLocks = 64;
+
+    /// <summary>
+    /// Opens the transaction in which a capped send counts what its recipients already received and writes its rows (pass
+    /// it on to <see cref="InsertBatchAsync"/>), so that two sends to one number cannot both see room under the cap.
+    /// SQLite begins it <c>IMMEDIATE</c>: the database's single write lock, held until commit, orders every writer. PostgreSQL
+    /// takes transaction-scoped advisory locks on each (tenant, number), in one order so that two sends cannot deadlock,
+    /// with the tenant's own lock shared; a send to many numbers takes the tenant's lock alone, exclusively.
+    /// </summary>
+    public async Task<IDbContextTransaction> BeginHoldingRecipientsAsync(string tenantId, IReadOnlyCollection<string> recipients, CancellationToken ct)
+    {
+        var tx = await db.Database.BeginTransactionAsync(ct);
+        if (!Postgres) return tx;
+        await using var cmd = db.Database.GetDbConnection().CreateCommand();
+        cmd.Transaction = tx.GetDbTransaction();
+        var p = new Params(cmd);
+        p.Set("tenant", LockKey(tenantId, null));
+        if (recipients.Count > MaxNumberLocks)
+        {
+            cmd.CommandText = "SELECT pg_advisory_xact_lock(@tenant)";
+        }
+        else
+        {
+            cmd.CommandText = "SELECT pg_advisory_xact_lock_shared(@tenant); SELECT pg_advisory_xact_lock(k) FROM unnest(@numbers) WITH ORDINALITY AS t(k, i) ORDER BY i";
+            p.Set("numbers", recipients.Select(r => LockKey(tenantId, r)).Distinct().Order().ToArray());
+        }
+        await cmd.ExecuteNonQueryAsync(ct);
+        return tx;
+    }
+
+    private static long LockKey(string tenantId, string? recipient) =>
+        System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(
+            System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes("send-cap\n" + tenantId + "\n" + recipient)));
 
     private static async Task InsertMessagesAsync(DbConnection conn, DbTransaction tx, long batchId, Message prototype, IReadOnlyList<NewMessage> rows, CancellationToken ct)
     {

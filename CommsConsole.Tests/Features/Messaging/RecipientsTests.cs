@@ -13,10 +13,30 @@ public sealed class RecipientsTests
     [InlineData("19912345678", "19912345678")]
     [InlineData("+447911123456", "+447911123456")]
     [InlineData("+1 650 253 0000", "+16502530000")]
-    public void Phone_ValidForms_Normalize(string input, string expected)
+    [InlineData("１３８００１３８０００", "13800138000")]
+    [InlineData("١٣٨٠٠١٣٨٠٠٠", "13800138000")]
+    [InlineData("۱۳۸۰۰۱۳۸۰۰۰", "13800138000")]
+    [InlineData("१३८००१३८०००", "13800138000")]
+    [InlineData("＋８６ １３８－００１３－８０００", "13800138000")]
+    [InlineData("+４４ ７９１１ １２３４５６", "+447911123456")]
+    public void Phone_ValidForms_InDigitsOfAnyOneScript_NormalizeToAscii(string input, string expected)
     {
         Assert.True(Phones.TryNormalize(input, out var normalized, out var error), error);
         Assert.Equal(expected, normalized);
+    }
+
+    [Theory]
+    [InlineData("１３８00138000")]
+    [InlineData("١٣٨٠٠١٣٨０００")]
+    [InlineData("138००138000")]
+    [InlineData("13800138000+")]
+    [InlineData("+86+13800138000")]
+    [InlineData("138.0013.8000")]
+    [InlineData("١٣٨00138000")]
+    public void Phone_MixedScriptsOrSymbols_AreRefused(string input)
+    {
+        Assert.False(Phones.TryNormalize(input, out _, out var error));
+        Assert.Contains("is not a valid phone number", error);
     }
 
     [Theory]

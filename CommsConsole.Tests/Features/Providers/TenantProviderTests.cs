@@ -164,19 +164,21 @@ public sealed class TenantProviderTests(SharedApp app)
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.PostAsync($"/webhooks/submail/{other}", Event("delivered", sendId, key))).StatusCode);
         using (var db = app.Db()) Assert.Equal(MessageStatus.Sent, (await db.Messages.SingleAsync(m => m.Id == logId)).Status);
 
-        Assert.Equal(HttpStatusCode.OK, (await anonymous.PostAsync($"/webhooks/submail/{tenant}", Event("delivered", sendId, key))).StatusCode);
+        var token = Guid.NewGuid().ToString("N");
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.PostAsync($"/webhooks/submail/{tenant}", Event("delivered", sendId, key, token))).StatusCode);
+        using (var db = app.Db()) Assert.Equal(MessageStatus.Delivered, (await db.Messages.SingleAsync(m => m.Id == logId)).Status);
+
+        // The same token carrying another event to the tenant's address is a replay.
+        var replay = await anonymous.PostAsync($"/webhooks/submail/{tenant}", Event("dropped", sendId, key, token));
+        Assert.Equal(HttpStatusCode.Conflict, replay.StatusCode);
+        Assert.Contains("replay", await replay.Content.ReadAsStringAsync());
         using (var db = app.Db()) Assert.Equal(MessageStatus.Delivered, (await db.Messages.SingleAsync(m => m.Id == logId)).Status);
     }
 
-    private static FormUrlEncodedContent Event(string events, string sendId, string key)
+    private static FormUrlEncodedContent Event(string events, string sendId, string key, string? token = null) => Subhook.Form(new Dictionary<string, string>
     {
-        var token = Guid.NewGuid().ToString("N");
-        return new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["events"] = events, ["address"] = "13800000031", ["app"] = FakeSubmailServer.AppId, ["send_id"] = sendId,
-            ["timestamp"] = "1767225600", ["token"] = token, ["signature"] = Convert.ToHexStringLower(MD5.HashData(Encoding.UTF8.GetBytes(token + key))),
-        });
-    }
+        ["events"] = events, ["address"] = "13800000031", ["app"] = FakeSubmailServer.AppId, ["send_id"] = sendId,
+    }, key, token);
 }
 
 /// <summary>A tenant's fallback carries its messages while the primary is failing, and the log says which provider did.</summary>

@@ -111,6 +111,31 @@ namespace CommsConsole.Data.Migrations
                     b.ToTable("AspNetUsers", (string)null);
                 });
 
+            modelBuilder.Entity("CommsConsole.Data.SeenWebhookToken", b =>
+                {
+                    b.Property<string>("Scope")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Token")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("EventHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("SeenAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Scope", "Token");
+
+                    b.HasIndex("SeenAt");
+
+                    b.ToTable("SeenWebhookTokens");
+                });
+
             modelBuilder.Entity("CommsConsole.Features.Compliance.InboundReply", b =>
                 {
                     b.Property<long>("Id")

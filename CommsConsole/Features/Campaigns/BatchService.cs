@@ -15,7 +15,7 @@ public sealed record ResendEstimate(int Retryable, int Exhausted, int Segments, 
 
 /// <summary>Batches (one per bulk request or campaign): listing, progress, cancelling and resending, under the same scoping as messages.</summary>
 public sealed class BatchService(AppDbContext db, MessageStore store, DispatchQueue dispatch, TimeProvider clock, IOptions<DispatchOptions> options,
-    Providers.IProviderResolver providers)
+    Providers.IProviderResolver providers, Compliance.SendRateLimit rateLimit)
 {
     public IQueryable<Batch> Visible(Caller caller)
     {
@@ -77,6 +77,7 @@ public sealed class BatchService(AppDbContext db, MessageStore store, DispatchQu
     public async Task<Result<ResendResult>> ResendFailedAsync(long id, Caller caller, CancellationToken ct)
     {
         if (!caller.CanSend) return AppError.Forbidden($"the {caller.Role} role cannot resend messages");
+        if (rateLimit.TryAcquire(caller) is { } tooMany) return tooMany;
         var found = await GetAsync(id, caller, ct);
         if (!found.IsOk) return found.Error!;
         var max = options.Value.MaxRetries;

@@ -8,6 +8,9 @@ public enum ErrorKind { Validation, NotFound, Forbidden, Conflict, Unauthorized,
 /// </summary>
 public sealed record AppError(ErrorKind Kind, string Message, int? Code = null)
 {
+    /// <summary>For <see cref="ErrorKind.TooManyRequests"/>: how long to wait before asking again (the API's <c>Retry-After</c>).</summary>
+    public TimeSpan? RetryAfter { get; init; }
+
     public static AppError Validation(string message, int? code = null) => new(ErrorKind.Validation, message, code);
     public static AppError NotFound(string message, int? code = null) => new(ErrorKind.NotFound, message, code);
     public static AppError Forbidden(string message) => new(ErrorKind.Forbidden, message);

@@ -5,7 +5,7 @@ namespace CommsConsole.Features.Compliance;
 
 public static class ComplianceExtensions
 {
-    /// <summary>Opt-outs, unsubscribe links, tenant policies, SMS replies, request rate limits and the retention purge.</summary>
+    /// <summary>Opt-outs, unsubscribe links, tenant policies, SMS replies, send rate limits and the retention purge.</summary>
     public static void AddCompliance(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
@@ -16,7 +16,7 @@ public static class ComplianceExtensions
         services.AddScoped<InboundReplies>();
         services.AddSingleton<UnsubscribeLinks>();
         services.AddTransient<RetentionJob>();
-        services.AddSendRateLimits(builder.Configuration);
+        services.AddSingleton<SendRateLimit>();
     }
 
     public static void MapCompliance(this WebApplication app)

@@ -10,7 +10,7 @@ public sealed class ComplianceOptions
     /// <summary>How long an unsubscribe link keeps working after the send (RFC 8058 asks for a long life).</summary>
     public int UnsubscribeLinkDays { get; set; } = 60;
 
-    /// <summary>Requests per minute to the send endpoints, per tenant and per user (ASP.NET Core's rate limiter).</summary>
+    /// <summary>Requests per minute to the send endpoints, per tenant and per user (the console's and the API's sends, retries and resends alike).</summary>
     public RateLimitSettings RateLimits { get; set; } = new();
 
     /// <summary>When the retention purge runs (a cron expression, UTC).</summary>

@@ -3,16 +3,18 @@ using CommsConsole.Data;
 using CommsConsole.Features.Messaging;
 using Hangfire;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace CommsConsole.Features.Compliance;
 
 /// <summary>
 /// Purges messages (content, recipient, attempts) and SMS replies older than each tenant's retention period. Before a
 /// message row goes, it is counted into <see cref="MessageDailyCount"/> (tenant, user, day, channel, status, cost), so
-/// the dashboard still shows it. Pending and sending rows are never purged. Safe to run twice.
+/// the dashboard still shows it. Pending and sending rows are never purged. Also forgets webhook tokens older than the
+/// replay window. Safe to run twice.
 /// </summary>
 [AutomaticRetry(Attempts = 1)]
-public sealed class RetentionJob(IServiceScopeFactory scopes, TimeProvider clock, ILogger<RetentionJob> logger)
+public sealed class RetentionJob(IServiceScopeFactory scopes, TimeProvider clock, IOptions<Providers.Submail.SubmailOptions> submail, ILogger<RetentionJob> logger)
 {
     public const string RecurringId = "retention-purge";
     private const int Chunk = 5_000;
@@ -37,6 +39,9 @@ public sealed class RetentionJob(IServiceScopeFactory scopes, TimeProvider clock
             } while (n == Chunk && !ct.IsCancellationRequested);
             await db.InboundReplies.Where(r => r.TenantId == tenantId && r.ReceivedAt < cutoff).ExecuteDeleteAsync(ct);
         }
+        // Webhook tokens only need keeping while their events' timestamps are accepted.
+        var tokensBefore = clock.GetUtcNow().AddSeconds(-submail.Value.SubhookReplayWindowSeconds);
+        await db.SeenWebhookTokens.Where(t => t.SeenAt < tokensBefore).ExecuteDeleteAsync(ct);
         if (purged > 0) logger.LogInformation("Purged {Count} messages past their tenant's retention", purged);
         return purged;
     }

@@ -1,47 +1,47 @@
-using System.Globalization;
 using System.Threading.RateLimiting;
-using CommsConsole.Features.Api;
+using CommsConsole.Features.Common;
 using CommsConsole.Features.Tenancy;
-using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Options;
 
 namespace CommsConsole.Features.Compliance;
 
 /// <summary>
-/// Request rate limits on the send endpoints (those carrying <see cref="Marker"/>), per tenant and per user, with ASP.NET
-/// Core's rate limiter: a fixed window of one minute for each, chained so that a request needs a permit from both.
-/// Over either limit the answer is 429 in the family's envelope with <c>Retry-After</c>.
+/// The send rate limits, per tenant and per user: a fixed window of one minute for each, chained so that a send needs a
+/// permit from both. The messaging service asks it for every send, retry and resend, so the console and both API faces
+/// share one budget per user; over either limit the send is refused with <see cref="ErrorKind.TooManyRequests"/> and
+/// the time to wait, which the API faces answer as 429 with <c>Retry-After</c>.
 /// </summary>
-public static class SendRateLimit
+public sealed class SendRateLimit : IDisposable
 {
-    public sealed class SendEndpoint;
+    private readonly RateLimitSettings _limits;
+    private readonly PartitionedRateLimiter<Caller> _limiter;
 
-    /// <summary>Endpoint metadata that puts an endpoint under the send limits.</summary>
-    public static readonly SendEndpoint Marker = new();
-
-    public static void AddSendRateLimits(this IServiceCollection services, IConfiguration configuration)
+    public SendRateLimit(IOptions<ComplianceOptions> options)
     {
-        var limits = configuration.GetSection(ComplianceOptions.Section + ":RateLimits").Get<RateLimitSettings>() ?? new RateLimitSettings();
-        services.AddRateLimiter(options =>
-        {
-            options.GlobalLimiter = PartitionedRateLimiter.CreateChained(
-                Partitioned("tenant", limits.PerTenantPerMinute, caller => caller.TenantId),
-                Partitioned("user", limits.PerUserPerMinute, caller => caller.UserId));
-            options.OnRejected = async (context, ct) =>
-            {
-                var http = context.HttpContext;
-                var seconds = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)) : 60;
-                http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
-                await ApiEnvelope.WriteErrorAsync(http, StatusCodes.Status429TooManyRequests,
-                    $"too many send requests: the limit is {limits.PerTenantPerMinute} a minute per tenant and {limits.PerUserPerMinute} a minute per user; retry after {seconds} s");
-            };
-        });
+        _limits = options.Value.RateLimits;
+        _limiter = PartitionedRateLimiter.CreateChained(
+            Partitioned("tenant", _limits.PerTenantPerMinute, caller => caller.TenantId),
+            Partitioned("user", _limits.PerUserPerMinute, caller => caller.UserId));
     }
 
-    private static PartitionedRateLimiter<HttpContext> Partitioned(string scope, int perMinute, Func<Caller, string> key) =>
-        PartitionedRateLimiter.Create<HttpContext, string>(http =>
+    /// <summary>Takes one send's permit for the caller, or says why it cannot be sent now.</summary>
+    public AppError? TryAcquire(Caller caller)
+    {
+        using var lease = _limiter.AttemptAcquire(caller);
+        if (lease.IsAcquired) return null;
+        var wait = lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : TimeSpan.FromMinutes(1);
+        var seconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
+        return new AppError(ErrorKind.TooManyRequests,
+            $"too many send requests: the limit is {_limits.PerTenantPerMinute} a minute per tenant and {_limits.PerUserPerMinute} a minute per user; retry after {seconds} s")
         {
-            var caller = http.GetEndpoint()?.Metadata.GetMetadata<SendEndpoint>() is null ? null : Caller.From(http.User);
-            if (caller is null || perMinute <= 0) return RateLimitPartition.GetNoLimiter("");
+            RetryAfter = TimeSpan.FromSeconds(seconds),
+        };
+    }
+
+    private static PartitionedRateLimiter<Caller> Partitioned(string scope, int perMinute, Func<Caller, string> key) =>
+        PartitionedRateLimiter.Create<Caller, string>(caller =>
+        {
+            if (perMinute <= 0) return RateLimitPartition.GetNoLimiter("");
             return RateLimitPartition.GetFixedWindowLimiter(scope + ":" + key(caller), _ => new FixedWindowRateLimiterOptions
             {
                 PermitLimit = perMinute,
@@ -50,4 +50,6 @@ public static class SendRateLimit
                 AutoReplenishment = true,
             });
         });
+
+    public void Dispose() => _limiter.Dispose();
 }

@@ -100,8 +100,7 @@ public static class CommunicationApi
                 "`purpose` is `marketing` (the default) or `transactional`: marketing to an opted-out recipient is recorded as `suppressed` and not sent, marketing SMS gets the tenant's opt-out hint and waits out its quiet hours, " +
                 "and marketing email needs the tenant's postal address. Over the per-tenant or per-user request rate the answer is 429 with `Retry-After`.")
             .Produces<CommunicationLogListResponse>()
-            .Produces<SimpleResponse>(400).Produces<SimpleResponse>(401).Produces<SimpleResponse>(403).Produces<SimpleResponse>(404).Produces<SimpleResponse>(429)
-            .WithMetadata(Compliance.SendRateLimit.Marker);
+            .Produces<SimpleResponse>(400).Produces<SimpleResponse>(401).Produces<SimpleResponse>(403).Produces<SimpleResponse>(404).Produces<SimpleResponse>(429);
         group.MapGet("/logs", QueryLogs)
             .WithSummary("Page through the caller's message logs")
             .Produces<CommunicationLogListResponse>()
@@ -109,13 +108,12 @@ public static class CommunicationApi
         return group;
     }
 
-    public static async Task<Results<Ok<CommunicationLogListResponse>, JsonHttpResult<SimpleResponse>>> SendBulk(
-        [FromBody] BulkSendRequest body, [AsParameters] CommunicationServices services, CancellationToken ct)
+    public static async Task<IResult> SendBulk([FromBody] BulkSendRequest body, [AsParameters] CommunicationServices services, CancellationToken ct)
     {
         var error = ToSendRequest(body, out var request);
-        if (error is not null) return Error(error, services.Clock);
+        if (error is not null) return ApiEnvelope.Simple(error, services.Clock);
         var result = await services.Messaging.SendAsync(request! with { CallerStartsDispatch = true }, services.Caller, ct);
-        if (!result.IsOk) return Error(result.Error!, services.Clock);
+        if (!result.IsOk) return ApiEnvelope.Simple(result.Error!, services.Clock);
 
         var receipt = result.Value!;
         var count = receipt.Messages.Count;

@@ -87,7 +87,8 @@ public sealed class MessagingService(
     IOptions<DispatchOptions> dispatchOptions,
     IMemoryCache counts,
     PolicyService policies,
-    SuppressionService suppressions)
+    SuppressionService suppressions,
+    SendRateLimit rateLimit)
 {
     public const int MaxBulkRecipients = 10_000;
     public const int MaxSmsLength = 1_000;
@@ -114,6 +115,7 @@ public sealed class MessagingService(
     public async Task<Result<SendReceipt>> SendAsync(SendRequest request, Caller caller, CancellationToken ct)
     {
         if (!caller.CanSend) return AppError.Forbidden($"the {caller.Role} role cannot send messages");
+        if (rateLimit.TryAcquire(caller) is { } tooMany) return tooMany;
 
         var owner = caller.UserId;
         if (!string.IsNullOrWhiteSpace(request.OnBehalfOfUserId) && request.OnBehalfOfUserId != caller.UserId)
@@ -189,8 +191,12 @@ public sealed class MessagingService(
             rows.Add(previous);
         }
 
+        // A verification code's cap is counted and its rows written under one hold on its numbers: twenty requests at once
+        // for one number see each other's rows, so no more than the cap go out.
+        var verification = IsVerificationCode(request, template);
+        await using var capped = verification ? await store.BeginHoldingRecipientsAsync(caller.TenantId, rows.Select(r => r.Recipient).ToList(), ct) : null;
         var now = clock.GetUtcNow();
-        if (IsVerificationCode(request, template) && await CheckFrequencyAsync(caller.TenantId, rows, template, policy, now, ct) is { } capped) return capped;
+        if (verification && await CheckFrequencyAsync(caller.TenantId, rows, template, policy, now, ct) is { } overCap) return overCap;
         if (marketing)
         {
             var optedOut = await suppressions.FindAsync(caller.TenantId, request.Channel, rows.Select(r => r.Recipient).ToList(), ct);
@@ -214,9 +220,10 @@ public sealed class MessagingService(
         {
             TenantId = caller.TenantId, UserId = owner, Channel = request.Channel, Purpose = request.Purpose, Recipient = "", Content = "", IsHtml = isHtml, Subject = rows[0].Subject,
             TemplateId = template?.Id, ReceiverName = request.ReceiverName, ReceiverId = request.ReceiverId, CampusId = request.CampusId,
-            BizType = request.BizType, BizId = request.BizId, Remark = request.Remark, CreatedAt = now, NextAttemptAt = due,
+            BizType = CanonicalBizType(request.BizType), BizId = request.BizId, Remark = request.Remark, CreatedAt = now, NextAttemptAt = due,
         };
         var messages = await store.InsertBatchAsync(batch, prototype, rows, ct);
+        if (capped is not null) await capped.CommitAsync(ct);
         if (batch.Pending == 0) return new SendReceipt(batch, messages, duplicates);
         if (due > now) dispatch.KickAt(due);
         else if (!request.CallerStartsDispatch) dispatch.Kick(messages.Count);
@@ -228,8 +235,27 @@ public sealed class MessagingService(
 
     private static bool IsVerificationCode(SendRequest request, Template? template) =>
         request.Channel == Channel.Sms &&
-        (string.Equals(template?.Code, VerifyCodeTemplate, StringComparison.OrdinalIgnoreCase) ||
-         string.Equals(request.BizType?.Trim(), VerifyCodeBizType, StringComparison.OrdinalIgnoreCase));
+        (string.Equals(template?.Code, VerifyCodeTemplate, StringComparison.OrdinalIgnoreCase) || CanonicalBizType(request.BizType) == VerifyCodeBizType);
+
+    /// <summary>
+    /// The bizType as it is stored and counted: a verification code's in its one spelling (<see cref="VerifyCodeBizType"/>)
+    /// however it was cased, padded or widened (Verify_Code, " verify_code", ｖｅｒｉｆｙ＿ｃｏｄｅ), so that the cap counts
+    /// every earlier code; any other as given.
+    /// </summary>
+    public static string? CanonicalBizType(string? bizType)
+    {
+        if (bizType is null) return null;
+        string folded;
+        try
+        {
+            folded = bizType.Normalize(System.Text.NormalizationForm.FormKC).Trim();
+        }
+        catch (ArgumentException)
+        {
+            return bizType; // not valid Unicode (a lone surrogate): not a verification code either
+        }
+        return folded.Equals(VerifyCodeBizType, StringComparison.OrdinalIgnoreCase) ? VerifyCodeBizType : bizType;
+    }
 
     /// <summary>
     /// Verification codes to one number are capped per minute, hour and day (SMS pumping): counted from the tenant's rows,
@@ -253,7 +279,7 @@ public sealed class MessagingService(
         {
             var recent = await db.Messages.AsNoTracking()
                 .Where(m => chunk.Contains(m.Recipient) && m.CreatedAt >= since && m.TenantId == tenantId && m.Channel == Channel.Sms
-                    && (m.TemplateId == verifyTemplateId || m.BizType == VerifyCodeBizType || m.BizType == "VERIFY_CODE"))
+                    && (m.TemplateId == verifyTemplateId || m.BizType == VerifyCodeBizType))
                 .Select(m => new { m.Recipient, m.CreatedAt }).ToListAsync(ct);
             foreach (var group in recent.GroupBy(m => m.Recipient))
             {
@@ -266,7 +292,10 @@ public sealed class MessagingService(
                     var wait = Math.Max(1, (int)Math.Ceiling((retryAt - now).TotalSeconds));
                     return new AppError(ErrorKind.TooManyRequests,
                         $"phone: {group.Key} has been sent {inWindow.Count} verification code(s) in the last {period}; " +
-                        $"at most {limit} {name} are allowed per number, so nothing was sent; try again in {wait} s", CodeTooManyCodes);
+                        $"at most {limit} {name} are allowed per number, so nothing was sent; try again in {wait} s", CodeTooManyCodes)
+                    {
+                        RetryAfter = TimeSpan.FromSeconds(wait),
+                    };
                 }
             }
         }
@@ -453,6 +482,7 @@ public sealed class MessagingService(
     public async Task<Result<Message>> RetryAsync(long id, Caller caller, CancellationToken ct)
     {
         if (!caller.CanSend) return AppError.Forbidden($"the {caller.Role} role cannot retry messages");
+        if (rateLimit.TryAcquire(caller) is { } tooMany) return tooMany;
         var found = await GetAsync(id, caller, ct);
         if (!found.IsOk) return found.Error!;
         var message = found.Value!;

@@ -85,21 +85,17 @@ public static class NotificationSmsApi
             "with business code 1006 (not in document 003, which ends at 1005) and nothing is sent.";
         group.MapPost("/send", Send).RequireAuthorization(Policies.Send).WithSummary("Send one SMS")
             .WithDescription("Transactional unless `purpose` says marketing." + purpose)
-            .Produces<NotificationResponse<SmsSendResult>>().Produces<NotificationResponse<object>>(400).Produces<NotificationResponse<object>>(429)
-            .WithMetadata(Compliance.SendRateLimit.Marker);
+            .Produces<NotificationResponse<SmsSendResult>>().Produces<NotificationResponse<object>>(400).Produces<NotificationResponse<object>>(429);
         group.MapPost("/send-batch", SendBatch).RequireAuthorization(Policies.Send).WithSummary("Send one SMS to up to 1,000 phones")
             .WithDescription("Marketing unless `purpose` says transactional." + purpose)
-            .Produces<NotificationResponse<SmsBatchResult>>().Produces<NotificationResponse<object>>(400).Produces<NotificationResponse<object>>(429)
-            .WithMetadata(Compliance.SendRateLimit.Marker);
+            .Produces<NotificationResponse<SmsBatchResult>>().Produces<NotificationResponse<object>>(400).Produces<NotificationResponse<object>>(429);
         group.MapPost("/send-template", SendTemplate).RequireAuthorization(Policies.Send).WithSummary("Send a stored template to one phone or many")
             .WithDescription("Transactional for templateCode VERIFY_CODE, marketing for any other template, unless `purpose` says otherwise." + purpose)
-            .Produces<NotificationResponse<SmsSendResult>>().Produces<NotificationResponse<object>>(400).Produces<NotificationResponse<object>>(404).Produces<NotificationResponse<object>>(429)
-            .WithMetadata(Compliance.SendRateLimit.Marker);
+            .Produces<NotificationResponse<SmsSendResult>>().Produces<NotificationResponse<object>>(400).Produces<NotificationResponse<object>>(404).Produces<NotificationResponse<object>>(429);
         group.MapGet("/status/{id}", Status).WithSummary("Status of one record")
             .Produces<NotificationResponse<SmsStatusResult>>().Produces<NotificationResponse<object>>(404);
         group.MapPost("/retry/{id}", Retry).RequireAuthorization(Policies.Send).WithSummary("Send a failed record again")
-            .Produces<NotificationResponse<SmsSendResult>>().Produces<NotificationResponse<object>>(404).Produces<NotificationResponse<object>>(409).Produces<NotificationResponse<object>>(429)
-            .WithMetadata(Compliance.SendRateLimit.Marker);
+            .Produces<NotificationResponse<SmsSendResult>>().Produces<NotificationResponse<object>>(404).Produces<NotificationResponse<object>>(409).Produces<NotificationResponse<object>>(429);
         return group;
     }
 

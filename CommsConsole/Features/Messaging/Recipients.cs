@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 using CommsConsole.Features.Tenancy;
@@ -17,6 +18,12 @@ public static partial class Phones
     [GeneratedRegex(@"^1[3-9]\d{9}$")]
     private static partial Regex Mainland();
 
+    /// <summary>
+    /// The one canonical form of a phone number, before it is validated, capped, checked against opt-outs, stored or sent:
+    /// a mainland mobile as its 11 digits, any other number in E.164. Digits of any one script (full-width １３８…,
+    /// Arabic-Indic ١٣٨…) become ASCII; a number mixing digits of several scripts, or holding anything but digits, one
+    /// leading plus and spacing, is refused.
+    /// </summary>
     public static bool TryNormalize(string? input, [NotNullWhen(true)] out string? normalized, [NotNullWhen(false)] out string? error)
     {
         normalized = null;
@@ -26,14 +33,8 @@ public static partial class Phones
             error = "phone number is empty";
             return false;
         }
-        var compact = new StringBuilder(raw.Length);
-        foreach (var c in raw)
-        {
-            if (c is ' ' or '-' or '(' or ')' or '\u00A0') continue;
-            compact.Append(c);
-        }
-        var s = compact.ToString();
-        if (s.Length <= 20)
+        var s = raw.Length <= 64 ? Ascii(raw) : null;
+        if (s is not null && s.Length <= 20)
         {
             foreach (var prefix in new[] { "+86", "0086", "86" })
             {
@@ -49,7 +50,7 @@ public static partial class Phones
                 error = null;
                 return true;
             }
-            if (s.StartsWith('+') && s.Skip(1).All(char.IsAsciiDigit))
+            if (s.StartsWith('+'))
             {
                 try
                 {
@@ -69,6 +70,36 @@ public static partial class Phones
         }
         error = $"'{Echo(raw)}' is not a valid phone number: expected 1[3-9]xxxxxxxxx or +<country code><number>";
         return false;
+    }
+
+    /// <summary>
+    /// The number in ASCII (an optional leading plus, then digits), or null when it holds anything else or digits of
+    /// more than one script. libphonenumber maps the digits themselves.
+    /// </summary>
+    private static string? Ascii(string raw)
+    {
+        var digits = new StringBuilder(raw.Length);
+        var plus = false;
+        var zero = -1;
+        var count = 0;
+        foreach (var rune in raw.EnumerateRunes())
+        {
+            if (Rune.GetUnicodeCategory(rune) == UnicodeCategory.DecimalDigitNumber)
+            {
+                // Each script's digits are ten consecutive code points: the same zero means the same script.
+                var ownZero = rune.Value - (int)Rune.GetNumericValue(rune);
+                if (zero >= 0 && ownZero != zero) return null;
+                zero = ownZero;
+                digits.Append(rune.ToString());
+                count++;
+            }
+            else if (rune.Value is '+' or '\uFF0B' && digits.Length == 0 && !plus) plus = true;
+            else if (!(Rune.IsWhiteSpace(rune) || rune.Value is '-' or '(' or ')' or '\uFF0D' or '\uFF08' or '\uFF09')) return null;
+        }
+        var ascii = PhoneNumberUtil.NormalizeDigitsOnly(digits.ToString());
+        // Every digit must have been mapped: a digit libphonenumber does not know is refused rather than dropped.
+        if (ascii.Length != count) return null;
+        return (plus ? "+" : "") + ascii;
     }
 
     internal static string Echo(string raw) => raw.Length <= 40 ? raw : raw[..40] + "…";

@@ -14,12 +14,13 @@ namespace CommsConsole.Features.Receipts;
 public sealed record SubhookEvent(string? Events, string? Address, string? App, string? SendId, string? Tag, string? Timestamp,
     string? Token, string? Signature, string? Report, string? Content);
 
-public enum SubhookOutcome { Applied, AlreadyApplied, UnknownSendId, Ignored }
+public enum SubhookOutcome { Applied, AlreadyApplied, UnknownSendId, Ignored, DuplicateDelivery, Replayed }
 
 /// <summary>
 /// Delivery reports from SUBMAIL (SUBHOOK): verified by signature, then applied to the message whose third-party id
 /// they name. Applying is idempotent: a report only moves a message out of <c>sent</c>, so the same event twice
-/// changes nothing the second time.
+/// changes nothing the second time. The signature covers only the token, so an event is also refused when its timestamp
+/// is outside the replay window, and each token is taken once (<see cref="SeenWebhookToken"/>).
 /// </summary>
 public sealed class SubhookReceiver(AppDbContext db, IOptions<SubmailOptions> options, Providers.ProviderSettingsService accounts,
     Compliance.InboundReplies replies, TimeProvider clock, ILogger<SubhookReceiver> logger)
@@ -36,6 +37,45 @@ public sealed class SubhookReceiver(AppDbContext db, IOptions<SubmailOptions> op
         if (string.IsNullOrEmpty(key) || string.IsNullOrEmpty(e.Token) || string.IsNullOrEmpty(e.Signature)) return false;
         var expected = Convert.ToHexStringLower(MD5.HashData(Encoding.UTF8.GetBytes(e.Token + key)));
         return CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(e.Signature.Trim().ToLowerInvariant()));
+    }
+
+    /// <summary>Why a verified event is refused as too old or too far ahead to be anything but a replay, or null.</summary>
+    public AppError? CheckTimestamp(SubhookEvent e)
+    {
+        var window = options.Value.SubhookReplayWindowSeconds;
+        if (!long.TryParse(e.Timestamp, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var unix))
+            return AppError.Validation("timestamp: required, as UNIX seconds");
+        var skew = clock.GetUtcNow().ToUnixTimeSeconds() - unix;
+        if (skew > window || skew < -window)
+            return AppError.Validation($"timestamp: the event is dated {Math.Abs(skew)} s from now; events more than {window} s away are refused as replays");
+        return null;
+    }
+
+    /// <summary>
+    /// Takes the event's token and applies the event in one transaction: a token taken before is not applied again,
+    /// acknowledged as a duplicate delivery when it came with the same event, refused as a replay when with another.
+    /// The token's insert-if-absent on its key is what makes two concurrent deliveries apply once.
+    /// </summary>
+    public async Task<SubhookOutcome> ApplyOnceAsync(SubhookEvent e, string? tenantId, CancellationToken ct)
+    {
+        var scope = tenantId ?? "";
+        var token = e.Token!.Trim();
+        var hash = Convert.ToHexStringLower(SHA256.HashData(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(e with { Signature = null })));
+        var now = clock.GetUtcNow().UtcTicks;
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var taken = await db.Database.ExecuteSqlAsync($"""
+            INSERT INTO "SeenWebhookTokens" ("Scope","Token","EventHash","SeenAt") VALUES ({scope},{token},{hash},{now})
+            ON CONFLICT ("Scope","Token") DO NOTHING
+            """, ct);
+        if (taken == 0)
+        {
+            var seen = await db.SeenWebhookTokens.AsNoTracking().Where(t => t.Scope == scope && t.Token == token).Select(t => t.EventHash).FirstOrDefaultAsync(ct);
+            logger.LogWarning("SUBHOOK token seen before: {Outcome}", seen == hash ? "duplicate delivery" : "replay refused");
+            return seen == hash ? SubhookOutcome.DuplicateDelivery : SubhookOutcome.Replayed;
+        }
+        var outcome = await ApplyAsync(e, ct, tenantId);
+        await tx.CommitAsync(ct);
+        return outcome;
     }
 
     /// <summary>Applies a verified event; with <paramref name="tenantId"/>, only to that tenant's messages.</summary>
@@ -65,7 +105,7 @@ public sealed class SubhookReceiver(AppDbContext db, IOptions<SubmailOptions> op
 
         var at = long.TryParse(e.Timestamp, out var unix) ? DateTimeOffset.FromUnixTimeSeconds(unix) : clock.GetUtcNow();
         var now = clock.GetUtcNow();
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await using var tx = await JoinedTransaction.JoinOrBeginAsync(db.Database, ct);
         int changed;
         if (kind == "delivered")
         {
@@ -99,10 +139,10 @@ public static class ReceiptsApi
     {
         app.MapPost("/webhooks/submail", ReceiveSubmail).AllowAnonymous().WithTags("webhooks").DisableAntiforgery()
             .WithSummary("SUBHOOK delivery reports from SUBMAIL (signed; unsigned or wrongly signed events are refused)")
-            .Produces<SimpleResponse>().Produces<SimpleResponse>(401);
+            .Produces<SimpleResponse>().Produces<SimpleResponse>(400).Produces<SimpleResponse>(401).Produces<SimpleResponse>(409);
         app.MapPost("/webhooks/submail/{tenantId}", ReceiveSubmailForTenant).AllowAnonymous().WithTags("webhooks").DisableAntiforgery()
             .WithSummary("SUBHOOK delivery reports for a tenant's own SUBMAIL account, signed with that account's SUBHOOK key")
-            .Produces<SimpleResponse>().Produces<SimpleResponse>(401);
+            .Produces<SimpleResponse>().Produces<SimpleResponse>(400).Produces<SimpleResponse>(401).Produces<SimpleResponse>(409);
     }
 
     public static Task<IResult> ReceiveSubmail(HttpRequest request, SubhookReceiver receiver, TimeProvider clock, CancellationToken ct) =>
@@ -116,7 +156,16 @@ public static class ReceiptsApi
         SubhookEvent e;
         if (request.HasFormContentType)
         {
-            var form = await request.ReadFormAsync(ct);
+            IFormCollection form;
+            try
+            {
+                form = await request.ReadFormAsync(ct);
+            }
+            catch (InvalidDataException ex)
+            {
+                // Over the form reader's limits (key or value length, field count): the caller's mistake, not a fault.
+                return ApiEnvelope.Simple(AppError.Validation($"body: not an acceptable form: {ex.Message}"), clock);
+            }
             string? F(string name) => form.TryGetValue(name, out var v) ? v.ToString() : null;
             e = new SubhookEvent(F("events"), F("address"), F("app"), F("send_id"), F("tag"), F("timestamp"), F("token"), F("signature"), F("report"), F("content"));
         }
@@ -145,11 +194,17 @@ public static class ReceiptsApi
                 ? "signature: the event is not signed with this installation's SUBHOOK key"
                 : "signature: the event is not signed with the SUBHOOK key of this tenant's SUBMAIL account"), clock);
         }
-        var outcome = await receiver.ApplyAsync(e, ct, tenantId);
+        if (e.Token!.Trim().Length > SeenWebhookTokenConfiguration.MaxTokenLength)
+            return ApiEnvelope.Simple(AppError.Validation($"token: at most {SeenWebhookTokenConfiguration.MaxTokenLength} characters"), clock);
+        if (receiver.CheckTimestamp(e) is { } stale) return ApiEnvelope.Simple(stale, clock);
+        var outcome = await receiver.ApplyOnceAsync(e, tenantId, ct);
+        if (outcome == SubhookOutcome.Replayed)
+            return ApiEnvelope.Simple(AppError.Conflict("token: already taken by another event; refused as a replay"), clock);
         return TypedResults.Ok(new SimpleResponse(200, outcome switch
         {
             SubhookOutcome.Applied => "applied",
             SubhookOutcome.AlreadyApplied => "already applied",
+            SubhookOutcome.DuplicateDelivery => "duplicate delivery; already applied",
             SubhookOutcome.UnknownSendId => "unknown send id; ignored",
             _ => "acknowledged",
         }, ApiEnvelope.Timestamp(clock.GetUtcNow())));

@@ -116,6 +116,31 @@ namespace CommsConsole.Data.Postgres.Migrations
                     b.ToTable("AspNetUsers", (string)null);
                 });
 
+            modelBuilder.Entity("CommsConsole.Data.SeenWebhookToken", b =>
+                {
+                    b.Property<string>("Scope")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<string>("Token")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("EventHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<long>("SeenAt")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Scope", "Token");
+
+                    b.HasIndex("SeenAt");
+
+                    b.ToTable("SeenWebhookTokens");
+                });
+
             modelBuilder.Entity("CommsConsole.Features.Compliance.InboundReply", b =>
                 {
                     b.Property<long>("Id")

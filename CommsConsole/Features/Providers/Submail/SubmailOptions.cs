@@ -12,6 +12,11 @@ public sealed class SubmailOptions
     public string Signature { get; set; } = "";
     /// <summary>The key SUBHOOK delivery reports are signed with (md5 of the report's token followed by this key).</summary>
     public string SubhookKey { get; set; } = "";
+    /// <summary>
+    /// SUBHOOK events whose timestamp is further than this from now are refused, and each event's token is taken once
+    /// within it (the signature covers only the token, so a captured token must not carry another event).
+    /// </summary>
+    public int SubhookReplayWindowSeconds { get; set; } = 600;
     /// <summary>Price of one billed unit (SUBMAIL's <c>fee</c>).</summary>
     public decimal UnitPrice { get; set; } = 0.05m;
 }
