@@ -91,6 +91,50 @@ public sealed class TenantProviderTests(SharedApp app)
     }
 
     [Fact]
+    public async Task SubmailAnswer_IsStoredPerNumber_AndBoundedTo2000Characters()
+    {
+        await using var submail = await FakeSubmailServer.StartAsync();
+        submail.Padding = new string('p', 100_000);
+        var tenant = await app.CreateTenantAsync();
+        var (admin, _) = await app.UserAsync(Roles.Admin, tenant);
+        Assert.Equal(HttpStatusCode.OK, (await admin.PutAsync("/admin/providers/sms/primary", Submail(submail))).Status);
+        var (marketer, _) = await app.UserAsync(Roles.Marketer, tenant);
+        string[] phones = ["13800000051", "13800000052"];
+        var batchId = (await marketer.PostAsync("/communication/bulk", new { channel = "sms", purpose = "transactional", content = "hi", recipients = phones })).Body.Long("batch_id");
+        await app.WaitUntilAsync(async d => await d.Messages.CountAsync(m => m.BatchId == batchId && m.Status == MessageStatus.Sent) == 2);
+
+        using var db = app.Db();
+        foreach (var m in await db.Messages.Where(m => m.BatchId == batchId).ToListAsync())
+        {
+            Assert.True(m.Response!.Length <= 2_000, $"response of {m.Response.Length} characters");
+            Assert.Contains(m.Recipient, m.Response);
+            Assert.DoesNotContain(phones.Single(p => p != m.Recipient), m.Response);
+            Assert.DoesNotContain("total_fee", m.Response);
+        }
+    }
+
+    [Fact]
+    public async Task SubmailRequestError_WithAHugeMessage_IsStoredBounded()
+    {
+        await using var submail = await FakeSubmailServer.StartAsync();
+        submail.RequestError = ("101", new string('m', 100_000));
+        var tenant = await app.CreateTenantAsync();
+        var (admin, _) = await app.UserAsync(Roles.Admin, tenant);
+        Assert.Equal(HttpStatusCode.OK, (await admin.PutAsync("/admin/providers/sms/primary", Submail(submail))).Status);
+        var (marketer, _) = await app.UserAsync(Roles.Marketer, tenant);
+        var batchId = (await marketer.PostAsync("/communication/bulk", new { channel = "sms", purpose = "transactional", content = "hi", recipients = new[] { "13800000053" } })).Body.Long("batch_id");
+        await app.WaitUntilAsync(async d => await d.Messages.AnyAsync(m => m.BatchId == batchId && m.Status == MessageStatus.Failed));
+
+        using var db = app.Db();
+        var row = await db.Messages.SingleAsync(m => m.BatchId == batchId);
+        Assert.True(row.Response!.Length <= 2_000, $"response of {row.Response.Length} characters");
+        Assert.True(row.Error!.Length <= 2_000, $"error of {row.Error.Length} characters");
+        Assert.StartsWith("SUBMAIL error 101", row.Error);
+        var attempt = await db.MessageAttempts.SingleAsync(a => a.MessageId == row.Id);
+        Assert.True((attempt.Response?.Length ?? 0) <= 2_000 && (attempt.Error?.Length ?? 0) <= 2_000);
+    }
+
+    [Fact]
     public async Task OnlyAdmins_ManageProviders_AndAnAdminOnlyItsOwnTenant()
     {
         var tenant = await app.CreateTenantAsync();

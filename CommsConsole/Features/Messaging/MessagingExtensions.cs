@@ -43,7 +43,11 @@ public static class MessagingExtensions
         services.AddOptions<ProviderHttpOptions>().BindConfiguration(ProviderHttpOptions.Section);
         // Timeouts and a circuit breaker per SUBMAIL host, but no retry: a retried batchsend could send twice;
         // retries belong to dispatch, which knows what was sent.
-        services.AddHttpClient(ProviderAccountFactory.SubmailHttpClient, c => c.Timeout = Timeout.InfiniteTimeSpan)
+        services.AddHttpClient(ProviderAccountFactory.SubmailHttpClient, c =>
+            {
+                c.Timeout = Timeout.InfiniteTimeSpan;
+                c.MaxResponseContentBufferSize = Providers.Submail.SubmailProvider.MaxAnswerBytes;
+            })
             .AddResilienceHandler("submail", (pipeline, context) =>
             {
                 var http = context.ServiceProvider.GetRequiredService<IOptions<ProviderHttpOptions>>().Value;
