@@ -90,6 +90,48 @@ public sealed class TenantProviderTests(SharedApp app)
         Assert.False(await db.ProviderAccounts.AnyAsync(a => a.TenantId == tenant));
     }
 
+    public static TheoryData<string, string, string> TooLongSettings()
+    {
+        static string Long(int n) => new('a', n);
+        const string submail = "\"kind\":\"submail\",\"app_id\":\"1\",\"app_key\":\"k\"";
+        const string smtp = "\"kind\":\"smtp\",\"host\":\"mail.example.com\",\"from_address\":\"a@example.com\"";
+        return new TheoryData<string, string, string>
+        {
+            { "/admin/providers/email/primary", $"{{\"kind\":\"smtp\",\"from_address\":\"a@example.com\",\"host\":\"{Long(10_000)}\"}}", "host" },
+            { "/admin/providers/email/primary", $"{{\"kind\":\"smtp\",\"from_address\":\"a@example.com\",\"host\":\"{Long(254)}\"}}", "host" },
+            { "/admin/providers/email/primary", $"{{{smtp},\"from_name\":\"{Long(100_000)}\"}}", "from_name" },
+            { "/admin/providers/email/primary", $"{{{smtp},\"from_name\":\"{Long(201)}\"}}", "from_name" },
+            { "/admin/providers/email/primary", $"{{{smtp},\"user_name\":\"{Long(257)}\"}}", "user_name" },
+            { "/admin/providers/email/primary", $"{{{smtp},\"password\":\"{Long(1_025)}\"}}", "password" },
+            { "/admin/providers/email/primary", $"{{{smtp},\"security\":\"{Long(10_000)}\"}}", "security" },
+            { "/admin/providers/email/primary", $"{{\"kind\":\"smtp\",\"host\":\"h\",\"from_address\":\"{Long(300)}@example.com\"}}", "from_address" },
+            { "/admin/providers/email/primary", $"{{\"kind\":\"smtp\",\"host\":\"not a host\",\"from_address\":\"a@example.com\"}}", "host" },
+            { "/admin/providers/sms/primary", $"{{{submail},\"base_url\":\"https://example.com/{Long(2_048)}\"}}", "base_url" },
+            { "/admin/providers/sms/primary", $"{{\"kind\":\"submail\",\"app_id\":\"1\",\"app_key\":\"{Long(257)}\"}}", "app_key" },
+            { "/admin/providers/sms/primary", $"{{{submail},\"subhook_key\":\"{Long(257)}\"}}", "subhook_key" },
+            { "/admin/providers/sms/primary", $"{{{submail},\"sign_type\":\"{Long(10_000)}\"}}", "sign_type" },
+            { "/admin/providers/sms/primary", $"{{{submail},\"signature\":\"【{Long(100_000)}】\"}}", "signature" },
+        };
+    }
+
+    [Theory]
+    [MemberData(nameof(TooLongSettings))]
+    public Task TooLongText_IsRefusedNamingTheField_AndNothingIsStored(string path, string json, string field) =>
+        BadSettings_AreRefusedNamingTheField_AndNothingIsStored(path, json, field);
+
+    [Fact]
+    public async Task TooLongHost_TwentyAtOnce_IsRefusedEveryTime_AndNothingIsStored()
+    {
+        var tenant = await app.CreateTenantAsync();
+        var (admin, _) = await app.UserAsync(Roles.Admin, tenant);
+        var body = new { kind = "smtp", host = new string('h', 10_000), from_address = "a@example.com", from_name = new string('n', 100_000) };
+        var answers = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => admin.PutAsync("/admin/providers/email/primary", body)));
+        Assert.All(answers, a => Assert.Equal(HttpStatusCode.BadRequest, a.Status));
+        Assert.All(answers, a => Assert.StartsWith("host: at most 253 characters", a.Body.Str("message")));
+        using var db = app.Db();
+        Assert.False(await db.ProviderAccounts.AnyAsync(a => a.TenantId == tenant));
+    }
+
     [Fact]
     public async Task SubmailAnswer_IsStoredPerNumber_AndBoundedTo2000Characters()
     {

@@ -152,20 +152,21 @@ public sealed class ProviderSettingsService(AppDbContext db, ProviderAccountFact
         if (s.UnitPrice is < 0 or > 1000) return AppError.Validation("unit_price: must be between 0 and 1000");
         if (s.MessagesPerSecond is < 0 or > 100_000) return AppError.Validation("messages_per_second: must be between 0 (no limit) and 100000");
         if (s.MaxConcurrency is < 0 or > 1000) return AppError.Validation("max_concurrency: must be between 0 (no limit) and 1000");
+        if (s.TooLong() is { } tooLong) return AppError.Validation(tooLong);
         switch (kind)
         {
             case ProviderKinds.Submail:
                 if (s.AppId is null) return AppError.Validation("app_id: required for SUBMAIL");
-                if (s.AppId.Length > 64) return AppError.Validation("app_id: at most 64 characters");
                 if (s.AppKey is null) return AppError.Validation("app_key: required for SUBMAIL");
                 if (!SignTypes.Contains(s.SignType)) return AppError.Validation($"sign_type: '{s.SignType}' is not one of normal, md5, sha1");
                 if (!Uri.TryCreate(s.BaseUrl, UriKind.Absolute, out var url) || url.Scheme is not ("https" or "http"))
                     return AppError.Validation("base_url: must be an absolute http(s) address, e.g. https://api-v4.mysubmail.com");
-                if (s.Signature is not null && (!s.Signature.StartsWith('【') || !s.Signature.EndsWith('】') || s.Signature.Length is < 3 or > 20))
-                    return AppError.Validation("signature: must be written 【like this】, at most 20 characters");
+                if (s.Signature is not null && (!s.Signature.StartsWith('【') || !s.Signature.EndsWith('】') || s.Signature.Length < 3))
+                    return AppError.Validation($"signature: must be written 【like this】, at most {ProviderSettings.Limits.Signature} characters");
                 break;
             case ProviderKinds.Smtp:
                 if (s.Host is null) return AppError.Validation("host: required for SMTP");
+                if (Uri.CheckHostName(s.Host) == UriHostNameType.Unknown) return AppError.Validation("host: not a host name or an IP address");
                 if (s.Port is < 1 or > 65535) return AppError.Validation("port: must be between 1 and 65535");
                 if (!SecurityModes.Contains(s.Security)) return AppError.Validation($"security: '{s.Security}' is not one of None, StartTls, SslOnConnect, Auto");
                 if (s.FromAddress is null || !MimeKit.MailboxAddress.TryParse(s.FromAddress, out var from) || from.Address != s.FromAddress || !s.FromAddress.Contains('@'))
