@@ -1,11 +1,15 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
+using CommsConsole.Data;
+using CommsConsole.Features.Common;
 using CommsConsole.Features.Messaging;
+using CommsConsole.Features.Providers;
 using CommsConsole.Features.Tenancy;
 using CommsConsole.Testing;
 using CommsConsole.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CommsConsole.Tests.Features.Providers;
 
@@ -130,6 +134,92 @@ public sealed class TenantProviderTests(SharedApp app)
         Assert.All(answers, a => Assert.StartsWith("host: at most 253 characters", a.Body.Str("message")));
         using var db = app.Db();
         Assert.False(await db.ProviderAccounts.AnyAsync(a => a.TenantId == tenant));
+    }
+
+    private static Dictionary<string, object?> SubmailAccount() => new()
+    {
+        ["kind"] = "submail", ["app_id"] = "10001", ["app_key"] = "app-key-of-the-tenant-0001", ["base_url"] = "http://127.0.0.1:1", ["signature"] = "【T】",
+    };
+
+    private static Dictionary<string, object?> SmtpAccount() => new()
+    {
+        ["kind"] = "smtp", ["host"] = "mail-a.example", ["port"] = 587, ["security"] = "StartTls", ["user_name"] = "relay-user",
+        ["password"] = "smtp-password-0002", ["from_address"] = "news@tenant.example",
+    };
+
+    [Theory]
+    [InlineData("sms", "base_url", "http://127.0.0.2:1")]
+    [InlineData("sms", "app_id", "10002")]
+    [InlineData("email", "host", "mail-b.example")]
+    [InlineData("email", "port", 2525)]
+    [InlineData("email", "user_name", "another-user")]
+    [InlineData("email", "security", "SslOnConnect")]
+    public async Task BlankSecret_WithAChangedDestination_IsRefusedNamingTheSecret_AndNothingChanges(string channel, string field, object value)
+    {
+        var tenant = await app.CreateTenantAsync();
+        var (admin, _) = await app.UserAsync(Roles.Admin, tenant);
+        var path = $"/admin/providers/{channel}/primary";
+        var account = channel == "sms" ? SubmailAccount() : SmtpAccount();
+        var secret = channel == "sms" ? "app_key" : "password";
+        Assert.Equal(HttpStatusCode.OK, (await admin.PutAsync(path, account)).Status);
+        string before;
+        using (var db = app.Db()) before = await StoredAsync(db, tenant);
+
+        var changed = new Dictionary<string, object?>(account) { [field] = value, [secret] = null };
+        var (status, body) = await admin.PutAsync(path, changed);
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.StartsWith($"{secret}: must be entered again because the destination changed ({field})", body.Str("message"));
+        using (var db = app.Db()) Assert.Equal(before, await StoredAsync(db, tenant));
+
+        // Entered again, the secret goes with the new destination.
+        changed[secret] = "a-new-secret-for-it-9876";
+        var (saved, view) = await admin.PutAsync(path, changed);
+        Assert.Equal(HttpStatusCode.OK, saved);
+        Assert.Equal("••••9876", view.Str(secret));
+    }
+
+    [Fact]
+    public async Task BlankSecret_WithAChangedDestination_TwentyAtOnce_IsRefusedEveryTime()
+    {
+        var tenant = await app.CreateTenantAsync();
+        var (admin, _) = await app.UserAsync(Roles.Admin, tenant);
+        Assert.Equal(HttpStatusCode.OK, (await admin.PutAsync("/admin/providers/sms/primary", SubmailAccount())).Status);
+        string before;
+        using (var db = app.Db()) before = await StoredAsync(db, tenant);
+
+        var redirect = new Dictionary<string, object?>(SubmailAccount()) { ["base_url"] = "http://attacker.example", ["app_key"] = "" };
+        var answers = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => admin.PutAsync("/admin/providers/sms/primary", redirect)));
+        Assert.All(answers, a => Assert.Equal(HttpStatusCode.BadRequest, a.Status));
+        using (var db = app.Db()) Assert.Equal(before, await StoredAsync(db, tenant));
+    }
+
+    [Fact]
+    public async Task ConsoleSave_WithAChangedHostAndBlankPassword_IsRefusedByTheService()
+    {
+        var tenant = await app.CreateTenantAsync();
+        var (_, userId) = await app.UserAsync(Roles.Admin, tenant);
+        var caller = new Caller(userId, tenant, Roles.Admin);
+        var input = new ProviderSettings { Host = "mail-a.example", Port = 587, Security = "StartTls", Password = "smtp-password-0003", FromAddress = "news@tenant.example" };
+        using var scope = app.Services.CreateScope();
+        var service = scope.ServiceProvider.GetRequiredService<ProviderSettingsService>();
+        Assert.True((await service.SaveAsync(caller, null, Channel.Email, ProviderRole.Primary, "smtp", input, CancellationToken.None)).IsOk);
+
+        var kept = await service.SaveAsync(caller, null, Channel.Email, ProviderRole.Primary, "smtp", input with { Password = null, FromName = "News" }, CancellationToken.None);
+        Assert.True(kept.IsOk);
+        Assert.Equal("••••0003", kept.Value!.Settings.Password);
+
+        var moved = await service.SaveAsync(caller, null, Channel.Email, ProviderRole.Primary, "smtp", input with { Password = null, Host = "mail-b.example" }, CancellationToken.None);
+        Assert.False(moved.IsOk);
+        Assert.Equal(ErrorKind.Validation, moved.Error!.Kind);
+        Assert.StartsWith("password: must be entered again because the destination changed (host)", moved.Error.Message);
+        using var db = app.Db();
+        Assert.Contains("mail-a.example", await StoredAsync(db, tenant));
+    }
+
+    private static async Task<string> StoredAsync(AppDbContext db, string tenant)
+    {
+        var row = await db.ProviderAccounts.AsNoTracking().SingleAsync(a => a.TenantId == tenant);
+        return $"{row.Settings}|{row.ProtectedSecrets}|{row.UpdatedAt.UtcTicks}";
     }
 
     [Fact]

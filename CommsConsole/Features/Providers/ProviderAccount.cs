@@ -110,6 +110,24 @@ public record ProviderSettings
         }
         return null;
     }
+
+    /// <summary>
+    /// Where the account's secret goes: a stored app key or password is sent to the server these name, so it is kept
+    /// only while none of them changes.
+    /// </summary>
+    private static readonly (string Field, Func<ProviderSettings, object?> Value)[] Destination =
+    [
+        ("base_url", s => s.BaseUrl),
+        ("app_id", s => s.AppId),
+        ("host", s => s.Host),
+        ("port", s => s.Port),
+        ("user_name", s => s.UserName),
+        ("security", s => s.Security),
+    ];
+
+    /// <summary>The first setting of the destination that differs from <paramref name="before"/>, or null.</summary>
+    public string? DestinationChangedFrom(ProviderSettings before) =>
+        Destination.FirstOrDefault(d => !Equals(d.Value(this), d.Value(before))).Field;
 }
 
 /// <summary>The secrets of an account, as stored (encrypted) apart from its other settings.</summary>

@@ -39,15 +39,18 @@ public sealed class ProviderSettingsService(AppDbContext db, ProviderAccountFact
         if (!kinds.Contains(kind)) return AppError.Validation($"kind: '{kind}' cannot carry {channel.ToWire()}; use one of {string.Join(", ", kinds)}");
 
         var account = await db.ProviderAccounts.FirstOrDefaultAsync(a => a.TenantId == tenant.Value && a.Channel == channel && a.Role == role, ct);
-        // A blank secret keeps the stored one, as long as the account stays of the same kind.
+        // A blank secret keeps the stored one, as long as the account stays of the same kind (and the app key or password
+        // the same destination: SecretLeftBehind).
         var stored = new ProviderSecrets(null, null, null);
-        if (account is not null && account.Kind == kind)
+        var before = account is not null && account.Kind == kind ? ProviderAccountFactory.ReadSettings(account) : null;
+        if (before is not null)
         {
-            try { stored = factory.Unprotect(account.ProtectedSecrets); }
+            try { stored = factory.Unprotect(account!.ProtectedSecrets); }
             catch (System.Security.Cryptography.CryptographicException) { /* Unreadable: the admin enters them again. */ }
         }
         var settings = Normalize(kind, input, stored);
-        var invalid = Validate(kind, settings);
+        var invalid = Validate(kind, settings)
+            ?? (before is null ? null : SecretLeftBehind(kind, input, stored, settings, before));
         if (invalid is not null) return invalid;
 
         var now = clock.GetUtcNow();
@@ -113,6 +116,22 @@ public sealed class ProviderSettingsService(AppDbContext db, ProviderAccountFact
         if (tenantId != caller.TenantId && !caller.IsSystemAdmin) return AppError.Forbidden("an Admin manages only its own tenant's providers");
         if (!await db.Tenants.AnyAsync(t => t.Id == tenantId, ct)) return AppError.NotFound($"tenant_id: no tenant '{tenantId}'");
         return tenantId;
+    }
+
+    /// <summary>
+    /// A stored app key or password is sent to the account's destination: left blank while the destination changes, it
+    /// would follow it to a server of the caller's choosing, so it must be entered again.
+    /// </summary>
+    private static AppError? SecretLeftBehind(string kind, ProviderSettings input, ProviderSecrets stored, ProviderSettings settings, ProviderSettings before)
+    {
+        var (field, kept) = kind switch
+        {
+            ProviderKinds.Submail => ("app_key", Trimmed(input.AppKey) is null && stored.AppKey is not null),
+            ProviderKinds.Smtp => ("password", string.IsNullOrEmpty(input.Password) && stored.Password is not null),
+            _ => ("", false),
+        };
+        if (!kept || settings.DestinationChangedFrom(before) is not { } changed) return null;
+        return AppError.Validation($"{field}: must be entered again because the destination changed ({changed}); a stored secret is only kept for the same destination");
     }
 
     private static string? Trimmed(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
