@@ -1,6 +1,7 @@
 using CommsConsole.Data;
 using CommsConsole.Features.Common;
 using CommsConsole.Features.Messaging;
+using CommsConsole.Features.Security;
 using CommsConsole.Features.Tenancy;
 using Microsoft.EntityFrameworkCore;
 
@@ -14,7 +15,8 @@ public sealed record ProviderAccountView(string TenantId, Channel Channel, Provi
 /// A tenant's provider accounts: which provider carries each channel, and which takes over while it is failing.
 /// Admins manage their own tenant's, SystemAdmins any tenant's.
 /// </summary>
-public sealed class ProviderSettingsService(AppDbContext db, ProviderAccountFactory factory, TenantProviderResolver resolver, TimeProvider clock)
+public sealed class ProviderSettingsService(AppDbContext db, ProviderAccountFactory factory, TenantProviderResolver resolver, NetworkTargetGuard guard,
+    TimeProvider clock)
 {
     private static readonly string[] SignTypes = ["normal", "md5", "sha1"];
     private static readonly string[] SecurityModes = ["None", "StartTls", "SslOnConnect", "Auto"];
@@ -50,7 +52,8 @@ public sealed class ProviderSettingsService(AppDbContext db, ProviderAccountFact
         }
         var settings = Normalize(kind, input, stored);
         var invalid = Validate(kind, settings)
-            ?? (before is null ? null : SecretLeftBehind(kind, input, stored, settings, before));
+            ?? (before is null ? null : SecretLeftBehind(kind, input, stored, settings, before))
+            ?? await UnreachableDestinationAsync(kind, settings, ct);
         if (invalid is not null) return invalid;
 
         var now = clock.GetUtcNow();
@@ -132,6 +135,19 @@ public sealed class ProviderSettingsService(AppDbContext db, ProviderAccountFact
         };
         if (!kept || settings.DestinationChangedFrom(before) is not { } changed) return null;
         return AppError.Validation($"{field}: must be entered again because the destination changed ({changed}); a stored secret is only kept for the same destination");
+    }
+
+    /// <summary>The destination a tenant chose may not be inside the server's networks (checked again at every connection).</summary>
+    private async Task<AppError?> UnreachableDestinationAsync(string kind, ProviderSettings s, CancellationToken ct)
+    {
+        var (field, host) = kind switch
+        {
+            ProviderKinds.Submail => ("base_url", new Uri(s.BaseUrl!).IdnHost),
+            ProviderKinds.Smtp => ("host", s.Host!),
+            _ => ("", null),
+        };
+        if (host is null || await guard.WhyRefusedAsync(host, ct) is not { } why) return null;
+        return AppError.Validation($"{field}: refused: {why}");
     }
 
     private static string? Trimmed(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();

@@ -114,6 +114,11 @@ public sealed class SubmailProvider : IMessageProvider
         {
             return AllTransient(part, $"SUBMAIL did not answer in time: {ex.Message}");
         }
+        catch (HttpRequestException ex) when (ex.InnerException is Security.NetworkTargetRefusedException refused)
+        {
+            // Retrying cannot help: the account's address has to change.
+            return part.Select(m => SendResult.Permanent(m.Id, $"SUBMAIL address refused: {refused.Message}")).ToList();
+        }
         catch (HttpRequestException ex)
         {
             return AllTransient(part, $"SUBMAIL could not be reached: {ex.Message}");
