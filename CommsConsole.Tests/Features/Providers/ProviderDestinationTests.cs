@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using CommsConsole.Features.Messaging;
 using CommsConsole.Features.Providers;
 using CommsConsole.Features.Tenancy;
@@ -18,20 +17,11 @@ public sealed class GuardedApp() : AppFactory(null, new Dictionary<string, strin
 /// </summary>
 public sealed class ProviderDestinationTests(GuardedApp app) : IClassFixture<GuardedApp>, IDisposable
 {
-    private readonly TcpListener _listener = Listen();
+    private readonly LoopbackListener _listener = new();
 
-    private int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
+    private int Port => _listener.Port;
 
-    private static TcpListener Listen()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return listener;
-    }
-
-    public void Dispose() => _listener.Stop();
-
-    private void AssertNothingConnected() => Assert.False(_listener.Pending(), "the listener on 127.0.0.1 received a connection");
+    public void Dispose() => _listener.Dispose();
 
     private object Submail(string baseUrl) => new
     {
@@ -56,17 +46,8 @@ public sealed class ProviderDestinationTests(GuardedApp app) : IClassFixture<Gua
     [InlineData("http://2130706433:{port}")]
     [InlineData("http://0x7f000001:{port}")]
     [InlineData("https://127.1:{port}")]
-    public async Task SubmailBaseUrl_InsideTheServersNetworks_IsRefusedNamingBaseUrl_AndNothingConnects(string baseUrl)
-    {
-        var tenant = await app.CreateTenantAsync();
-        var (admin, _) = await app.UserAsync(Roles.Admin, tenant);
-        var (status, body) = await admin.PutAsync("/admin/providers/sms/primary", Submail(baseUrl));
-        Assert.Equal(HttpStatusCode.BadRequest, status);
-        Assert.StartsWith("base_url: refused", body.Str("message"));
-        Assert.Equal(400, body.Int("code"));
-        await AssertNothingStoredAsync(tenant);
-        AssertNothingConnected();
-    }
+    public Task SubmailBaseUrl_InsideTheServersNetworks_IsRefusedNamingBaseUrl_AndNothingConnects(string baseUrl) =>
+        AssertRefusedAsync("/admin/providers/sms/primary", Submail(baseUrl), "base_url");
 
     [Theory]
     [InlineData("127.0.0.1")]
@@ -78,15 +59,19 @@ public sealed class ProviderDestinationTests(GuardedApp app) : IClassFixture<Gua
     [InlineData("0.0.0.0")]
     [InlineData("::ffff:127.0.0.1")]
     [InlineData("2130706433")]
-    public async Task SmtpHost_InsideTheServersNetworks_IsRefusedNamingHost_AndNothingConnects(string host)
+    public Task SmtpHost_InsideTheServersNetworks_IsRefusedNamingHost_AndNothingConnects(string host) =>
+        AssertRefusedAsync("/admin/providers/email/primary", Smtp(host), "host");
+
+    private async Task AssertRefusedAsync(string path, object account, string field)
     {
         var tenant = await app.CreateTenantAsync();
         var (admin, _) = await app.UserAsync(Roles.Admin, tenant);
-        var (status, body) = await admin.PutAsync("/admin/providers/email/primary", Smtp(host));
+        var (status, body) = await admin.PutAsync(path, account);
         Assert.Equal(HttpStatusCode.BadRequest, status);
-        Assert.StartsWith("host: refused", body.Str("message"));
+        Assert.Equal(400, body.Int("code"));
+        Assert.StartsWith($"{field}: refused", body.Str("message"));
         await AssertNothingStoredAsync(tenant);
-        AssertNothingConnected();
+        _listener.AssertNothingConnected();
     }
 
     [Fact]
@@ -99,7 +84,7 @@ public sealed class ProviderDestinationTests(GuardedApp app) : IClassFixture<Gua
             : admin.PutAsync("/admin/providers/email/fallback", Smtp("127.0.0.1"))));
         Assert.All(answers, a => Assert.Equal(HttpStatusCode.BadRequest, a.Status));
         await AssertNothingStoredAsync(tenant);
-        AssertNothingConnected();
+        _listener.AssertNothingConnected();
     }
 
     [Fact]
@@ -171,7 +156,7 @@ public sealed class ProviderDestinationTests(GuardedApp app) : IClassFixture<Gua
         });
         var ids = rows.Select(m => m.Id).ToList();
         Assert.Equal(rows.Count, await db.MessageAttempts.CountAsync(a => ids.Contains(a.MessageId)));
-        AssertNothingConnected();
+        _listener.AssertNothingConnected();
     }
 
     private async Task AssertNothingStoredAsync(string tenant)

@@ -1,6 +1,6 @@
 using System.Net;
-using System.Net.Sockets;
 using CommsConsole.Features.Security;
+using CommsConsole.Tests.Infrastructure;
 using Microsoft.Extensions.Options;
 
 namespace CommsConsole.Tests.Features.Security;
@@ -61,46 +61,28 @@ public sealed class NetworkTargetGuardTests
     [InlineData("http://127.1:{port}/")]
     public async Task GuardedHttpClient_ToLoopback_IsRefusedBeforeConnecting_EvenTwentyAtOnce(string url)
     {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        try
+        using var listener = new LoopbackListener();
+        using var http = new HttpClient(Guard().CreateHandler());
+        var attempts = Enumerable.Range(0, 20).Select(_ => Assert.ThrowsAsync<HttpRequestException>(() =>
+            http.PostAsync(url.Replace("{port}", listener.Port.ToString()) + "sms/batchsend", new StringContent("x")))).ToList();
+        foreach (var ex in await Task.WhenAll(attempts))
         {
-            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-            using var http = new HttpClient(Guard().CreateHandler());
-            var attempts = Enumerable.Range(0, 20).Select(_ => Assert.ThrowsAsync<HttpRequestException>(() =>
-                http.PostAsync(url.Replace("{port}", port.ToString()) + "sms/batchsend", new StringContent("x")))).ToList();
-            foreach (var ex in await Task.WhenAll(attempts))
-            {
-                var refused = Assert.IsType<NetworkTargetRefusedException>(ex.InnerException);
-                Assert.Equal(IPAddress.Loopback, refused.Address.IsIPv4MappedToIPv6 ? refused.Address.MapToIPv4() : refused.Address);
-            }
-            Assert.False(listener.Pending(), "the listener on 127.0.0.1 received a connection");
+            var refused = Assert.IsType<NetworkTargetRefusedException>(ex.InnerException);
+            Assert.Equal(IPAddress.Loopback, refused.Address.IsIPv4MappedToIPv6 ? refused.Address.MapToIPv4() : refused.Address);
         }
-        finally
-        {
-            listener.Stop();
-        }
+        listener.AssertNothingConnected();
     }
 
     [Fact]
     public async Task GuardedHttpClient_WhenPrivateTargetsAreAllowed_ConnectsToTheCheckedAddress()
     {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        try
-        {
-            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-            using var http = new HttpClient(Guard(allowPrivate: true).CreateHandler()) { Timeout = TimeSpan.FromSeconds(30) };
-            var request = http.GetAsync($"http://localhost:{port}/");
-            using var accepted = await listener.AcceptTcpClientAsync().WaitAsync(TimeSpan.FromSeconds(30));
-            Assert.True(accepted.Connected);
-            accepted.Close();
-            await Assert.ThrowsAnyAsync<Exception>(() => request);
-        }
-        finally
-        {
-            listener.Stop();
-        }
+        using var listener = new LoopbackListener();
+        using var http = new HttpClient(Guard(allowPrivate: true).CreateHandler()) { Timeout = TimeSpan.FromSeconds(30) };
+        var request = http.GetAsync($"http://localhost:{listener.Port}/");
+        using var accepted = await listener.AcceptAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(accepted.Connected);
+        accepted.Close();
+        await Assert.ThrowsAnyAsync<Exception>(() => request);
     }
 
     [Theory]
@@ -111,19 +93,10 @@ public sealed class NetworkTargetGuardTests
     [InlineData("2130706433")]
     public async Task ConnectAsync_ToLoopback_IsRefused_AndNothingConnects(string host)
     {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        try
-        {
-            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-            var ex = await Assert.ThrowsAsync<NetworkTargetRefusedException>(() => Guard().ConnectAsync(host, port, CancellationToken.None));
-            Assert.Contains("loopback", ex.Message);
-            Assert.False(listener.Pending(), "the listener on 127.0.0.1 received a connection");
-        }
-        finally
-        {
-            listener.Stop();
-        }
+        using var listener = new LoopbackListener();
+        var ex = await Assert.ThrowsAsync<NetworkTargetRefusedException>(() => Guard().ConnectAsync(host, listener.Port, CancellationToken.None));
+        Assert.Contains("loopback", ex.Message);
+        listener.AssertNothingConnected();
     }
 
     [Fact]
