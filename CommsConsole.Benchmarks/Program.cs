@@ -629,7 +629,7 @@ public sealed class Bench(Settings s)
             - `dotnet run --project CommsConsole.Benchmarks -c Release` (`--quick` for the CI-sized run, `--out <file>` to choose the report path).
               Every HTTP figure runs against the real app started as its own process (`dotnet CommsConsole/bin/{Paths.Configuration}/net10.0/CommsConsole.dll
               --urls http://127.0.0.1:<free port>`, `ASPNETCORE_ENVIRONMENT=Development`, `Logging__LogLevel__Default=Warning`, no quiet hours
-              (so that marketing SMS, the bulk default, is not held at night), default dispatch and simulated-provider settings) on a fresh SQLite file in a temporary folder, over real HTTP on 127.0.0.1 with a bearer token
+              (so that marketing SMS, the bulk default, is not held at night), `Security__AllowPrivateNetworkTargets=true` (2b's tenant account points at 127.0.0.1), default dispatch and simulated-provider settings) on a fresh SQLite file in a temporary folder, over real HTTP on 127.0.0.1 with a bearer token
               of the bootstrap SystemAdmin. Spread is min–max over the runs; medians interpolate.
             - **1**: {s.BulkReps} requests of {s.BulkSize:N0} distinct sms recipients, content `{SmsTemplate}` with variables `code`, `minutes`, after one
               {Math.Min(1_000, s.BulkSize):N0}-recipient warm-up. The clock runs from sending the request to having read the whole response body; afterwards the

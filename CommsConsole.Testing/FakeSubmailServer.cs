@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -19,6 +21,9 @@ public sealed class FakeSubmailServer : IAsyncDisposable
 {
     public const string AppId = "10001";
     public const string AppKey = "0123456789abcdef0123456789abcdef";
+
+    /// <summary>Leaves out <c>padding</c> unless it is set.</summary>
+    private static readonly JsonSerializerOptions AnswerJson = new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
 
     private readonly WebApplication _app;
     private int _sendIds;
@@ -42,6 +47,8 @@ public sealed class FakeSubmailServer : IAsyncDisposable
     public int Fee { get; set; } = 1;
     /// <summary>Oldest (or newest) a timestamp may be compared with the server's clock.</summary>
     public TimeSpan MaxSkew { get; set; } = TimeSpan.FromSeconds(60);
+    /// <summary>When set, added as a <c>padding</c> field to the answer and to each number's entry of <c>responses</c>.</summary>
+    public string? Padding { get; set; }
 
     public Uri BaseUrl { get; private set; } = null!;
 
@@ -97,9 +104,10 @@ public sealed class FakeSubmailServer : IAsyncDisposable
                 continue;
             }
             total += Fee;
-            responses.Add(new { status = "success", to, send_id = $"sid{Interlocked.Increment(ref _sendIds):D6}", fee = Fee });
+            responses.Add(new { status = "success", to, send_id = $"sid{Interlocked.Increment(ref _sendIds):D6}", fee = Fee, padding = Padding });
         }
-        await ctx.Response.WriteAsJsonAsync(new { status = "success", batchlist = Guid.NewGuid().ToString("N"), total_fee = total, responses }, ctx.RequestAborted);
+        await ctx.Response.WriteAsJsonAsync(new { status = "success", batchlist = Guid.NewGuid().ToString("N"), total_fee = total, responses, padding = Padding },
+            AnswerJson, ctx.RequestAborted);
     }
 
     private (string Code, string Msg)? Check(Dictionary<string, string> form, DateTimeOffset now)

@@ -1,11 +1,15 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
+using CommsConsole.Data;
+using CommsConsole.Features.Common;
 using CommsConsole.Features.Messaging;
+using CommsConsole.Features.Providers;
 using CommsConsole.Features.Tenancy;
 using CommsConsole.Testing;
 using CommsConsole.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CommsConsole.Tests.Features.Providers;
 
@@ -88,6 +92,178 @@ public sealed class TenantProviderTests(SharedApp app)
         Assert.Contains($"{field}:", body);
         using var db = app.Db();
         Assert.False(await db.ProviderAccounts.AnyAsync(a => a.TenantId == tenant));
+    }
+
+    public static TheoryData<string, string, string> TooLongSettings()
+    {
+        static string Long(int n) => new('a', n);
+        const string submail = "\"kind\":\"submail\",\"app_id\":\"1\",\"app_key\":\"k\"";
+        const string smtp = "\"kind\":\"smtp\",\"host\":\"mail.example.com\",\"from_address\":\"a@example.com\"";
+        return new TheoryData<string, string, string>
+        {
+            { "/admin/providers/email/primary", $"{{\"kind\":\"smtp\",\"from_address\":\"a@example.com\",\"host\":\"{Long(10_000)}\"}}", "host" },
+            { "/admin/providers/email/primary", $"{{\"kind\":\"smtp\",\"from_address\":\"a@example.com\",\"host\":\"{Long(254)}\"}}", "host" },
+            { "/admin/providers/email/primary", $"{{{smtp},\"from_name\":\"{Long(100_000)}\"}}", "from_name" },
+            { "/admin/providers/email/primary", $"{{{smtp},\"from_name\":\"{Long(201)}\"}}", "from_name" },
+            { "/admin/providers/email/primary", $"{{{smtp},\"user_name\":\"{Long(257)}\"}}", "user_name" },
+            { "/admin/providers/email/primary", $"{{{smtp},\"password\":\"{Long(1_025)}\"}}", "password" },
+            { "/admin/providers/email/primary", $"{{{smtp},\"security\":\"{Long(10_000)}\"}}", "security" },
+            { "/admin/providers/email/primary", $"{{\"kind\":\"smtp\",\"host\":\"h\",\"from_address\":\"{Long(300)}@example.com\"}}", "from_address" },
+            { "/admin/providers/email/primary", $"{{\"kind\":\"smtp\",\"host\":\"not a host\",\"from_address\":\"a@example.com\"}}", "host" },
+            { "/admin/providers/sms/primary", $"{{{submail},\"base_url\":\"https://example.com/{Long(2_048)}\"}}", "base_url" },
+            { "/admin/providers/sms/primary", $"{{\"kind\":\"submail\",\"app_id\":\"1\",\"app_key\":\"{Long(257)}\"}}", "app_key" },
+            { "/admin/providers/sms/primary", $"{{{submail},\"subhook_key\":\"{Long(257)}\"}}", "subhook_key" },
+            { "/admin/providers/sms/primary", $"{{{submail},\"sign_type\":\"{Long(10_000)}\"}}", "sign_type" },
+            { "/admin/providers/sms/primary", $"{{{submail},\"signature\":\"【{Long(100_000)}】\"}}", "signature" },
+        };
+    }
+
+    [Theory]
+    [MemberData(nameof(TooLongSettings))]
+    public Task TooLongText_IsRefusedNamingTheField_AndNothingIsStored(string path, string json, string field) =>
+        BadSettings_AreRefusedNamingTheField_AndNothingIsStored(path, json, field);
+
+    [Fact]
+    public async Task TooLongHost_TwentyAtOnce_IsRefusedEveryTime_AndNothingIsStored()
+    {
+        var tenant = await app.CreateTenantAsync();
+        var (admin, _) = await app.UserAsync(Roles.Admin, tenant);
+        var body = new { kind = "smtp", host = new string('h', 10_000), from_address = "a@example.com", from_name = new string('n', 100_000) };
+        var answers = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => admin.PutAsync("/admin/providers/email/primary", body)));
+        Assert.All(answers, a => Assert.Equal(HttpStatusCode.BadRequest, a.Status));
+        Assert.All(answers, a => Assert.StartsWith("host: at most 253 characters", a.Body.Str("message")));
+        using var db = app.Db();
+        Assert.False(await db.ProviderAccounts.AnyAsync(a => a.TenantId == tenant));
+    }
+
+    private static Dictionary<string, object?> SubmailAccount() => new()
+    {
+        ["kind"] = "submail", ["app_id"] = "10001", ["app_key"] = "app-key-of-the-tenant-0001", ["base_url"] = "http://127.0.0.1:1", ["signature"] = "【T】",
+    };
+
+    private static Dictionary<string, object?> SmtpAccount() => new()
+    {
+        ["kind"] = "smtp", ["host"] = "mail-a.example", ["port"] = 587, ["security"] = "StartTls", ["user_name"] = "relay-user",
+        ["password"] = "smtp-password-0002", ["from_address"] = "news@tenant.example",
+    };
+
+    [Theory]
+    [InlineData("sms", "base_url", "http://127.0.0.2:1")]
+    [InlineData("sms", "app_id", "10002")]
+    [InlineData("email", "host", "mail-b.example")]
+    [InlineData("email", "port", 2525)]
+    [InlineData("email", "user_name", "another-user")]
+    [InlineData("email", "security", "SslOnConnect")]
+    public async Task BlankSecret_WithAChangedDestination_IsRefusedNamingTheSecret_AndNothingChanges(string channel, string field, object value)
+    {
+        var tenant = await app.CreateTenantAsync();
+        var (admin, _) = await app.UserAsync(Roles.Admin, tenant);
+        var path = $"/admin/providers/{channel}/primary";
+        var account = channel == "sms" ? SubmailAccount() : SmtpAccount();
+        var secret = channel == "sms" ? "app_key" : "password";
+        Assert.Equal(HttpStatusCode.OK, (await admin.PutAsync(path, account)).Status);
+        string before;
+        using (var db = app.Db()) before = await StoredAsync(db, tenant);
+
+        var changed = new Dictionary<string, object?>(account) { [field] = value, [secret] = null };
+        var (status, body) = await admin.PutAsync(path, changed);
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.StartsWith($"{secret}: must be entered again because the destination changed ({field})", body.Str("message"));
+        using (var db = app.Db()) Assert.Equal(before, await StoredAsync(db, tenant));
+
+        // Entered again, the secret goes with the new destination.
+        changed[secret] = "a-new-secret-for-it-9876";
+        var (saved, view) = await admin.PutAsync(path, changed);
+        Assert.Equal(HttpStatusCode.OK, saved);
+        Assert.Equal("••••9876", view.Str(secret));
+    }
+
+    [Fact]
+    public async Task BlankSecret_WithAChangedDestination_TwentyAtOnce_IsRefusedEveryTime()
+    {
+        var tenant = await app.CreateTenantAsync();
+        var (admin, _) = await app.UserAsync(Roles.Admin, tenant);
+        Assert.Equal(HttpStatusCode.OK, (await admin.PutAsync("/admin/providers/sms/primary", SubmailAccount())).Status);
+        string before;
+        using (var db = app.Db()) before = await StoredAsync(db, tenant);
+
+        var redirect = new Dictionary<string, object?>(SubmailAccount()) { ["base_url"] = "http://attacker.example", ["app_key"] = "" };
+        var answers = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => admin.PutAsync("/admin/providers/sms/primary", redirect)));
+        Assert.All(answers, a => Assert.Equal(HttpStatusCode.BadRequest, a.Status));
+        using (var db = app.Db()) Assert.Equal(before, await StoredAsync(db, tenant));
+    }
+
+    [Fact]
+    public async Task ConsoleSave_WithAChangedHostAndBlankPassword_IsRefusedByTheService()
+    {
+        var tenant = await app.CreateTenantAsync();
+        var (_, userId) = await app.UserAsync(Roles.Admin, tenant);
+        var caller = new Caller(userId, tenant, Roles.Admin);
+        var input = new ProviderSettings { Host = "mail-a.example", Port = 587, Security = "StartTls", Password = "smtp-password-0003", FromAddress = "news@tenant.example" };
+        using var scope = app.Services.CreateScope();
+        var service = scope.ServiceProvider.GetRequiredService<ProviderSettingsService>();
+        Assert.True((await service.SaveAsync(caller, null, Channel.Email, ProviderRole.Primary, "smtp", input, CancellationToken.None)).IsOk);
+
+        var kept = await service.SaveAsync(caller, null, Channel.Email, ProviderRole.Primary, "smtp", input with { Password = null, FromName = "News" }, CancellationToken.None);
+        Assert.True(kept.IsOk);
+        Assert.Equal("••••0003", kept.Value!.Settings.Password);
+
+        var moved = await service.SaveAsync(caller, null, Channel.Email, ProviderRole.Primary, "smtp", input with { Password = null, Host = "mail-b.example" }, CancellationToken.None);
+        Assert.False(moved.IsOk);
+        Assert.Equal(ErrorKind.Validation, moved.Error!.Kind);
+        Assert.StartsWith("password: must be entered again because the destination changed (host)", moved.Error.Message);
+        using var db = app.Db();
+        Assert.Contains("mail-a.example", await StoredAsync(db, tenant));
+    }
+
+    private static async Task<string> StoredAsync(AppDbContext db, string tenant)
+    {
+        var row = await db.ProviderAccounts.AsNoTracking().SingleAsync(a => a.TenantId == tenant);
+        return $"{row.Settings}|{row.ProtectedSecrets}|{row.UpdatedAt.UtcTicks}";
+    }
+
+    [Fact]
+    public async Task SubmailAnswer_IsStoredPerNumber_AndBoundedTo2000Characters()
+    {
+        await using var submail = await FakeSubmailServer.StartAsync();
+        submail.Padding = new string('p', 100_000);
+        var tenant = await app.CreateTenantAsync();
+        var (admin, _) = await app.UserAsync(Roles.Admin, tenant);
+        Assert.Equal(HttpStatusCode.OK, (await admin.PutAsync("/admin/providers/sms/primary", Submail(submail))).Status);
+        var (marketer, _) = await app.UserAsync(Roles.Marketer, tenant);
+        string[] phones = ["13800000051", "13800000052"];
+        var batchId = (await marketer.PostAsync("/communication/bulk", new { channel = "sms", purpose = "transactional", content = "hi", recipients = phones })).Body.Long("batch_id");
+        await app.WaitUntilAsync(async d => await d.Messages.CountAsync(m => m.BatchId == batchId && m.Status == MessageStatus.Sent) == 2);
+
+        using var db = app.Db();
+        foreach (var m in await db.Messages.Where(m => m.BatchId == batchId).ToListAsync())
+        {
+            Assert.True(m.Response!.Length <= 2_000, $"response of {m.Response.Length} characters");
+            Assert.Contains(m.Recipient, m.Response);
+            Assert.DoesNotContain(phones.Single(p => p != m.Recipient), m.Response);
+            Assert.DoesNotContain("total_fee", m.Response);
+        }
+    }
+
+    [Fact]
+    public async Task SubmailRequestError_WithAHugeMessage_IsStoredBounded()
+    {
+        await using var submail = await FakeSubmailServer.StartAsync();
+        submail.RequestError = ("101", new string('m', 100_000));
+        var tenant = await app.CreateTenantAsync();
+        var (admin, _) = await app.UserAsync(Roles.Admin, tenant);
+        Assert.Equal(HttpStatusCode.OK, (await admin.PutAsync("/admin/providers/sms/primary", Submail(submail))).Status);
+        var (marketer, _) = await app.UserAsync(Roles.Marketer, tenant);
+        var batchId = (await marketer.PostAsync("/communication/bulk", new { channel = "sms", purpose = "transactional", content = "hi", recipients = new[] { "13800000053" } })).Body.Long("batch_id");
+        await app.WaitUntilAsync(async d => await d.Messages.AnyAsync(m => m.BatchId == batchId && m.Status == MessageStatus.Failed));
+
+        using var db = app.Db();
+        var row = await db.Messages.SingleAsync(m => m.BatchId == batchId);
+        Assert.True(row.Response!.Length <= 2_000, $"response of {row.Response.Length} characters");
+        Assert.True(row.Error!.Length <= 2_000, $"error of {row.Error.Length} characters");
+        Assert.StartsWith("SUBMAIL error 101", row.Error);
+        var attempt = await db.MessageAttempts.SingleAsync(a => a.MessageId == row.Id);
+        Assert.True((attempt.Response?.Length ?? 0) <= 2_000 && (attempt.Error?.Length ?? 0) <= 2_000);
     }
 
     [Fact]

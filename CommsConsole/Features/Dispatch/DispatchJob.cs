@@ -147,6 +147,7 @@ public sealed class DispatchJob(
     /// <summary>The row's next state after this attempt; attempts are numbered from 1 (the first send).</summary>
     internal static MessageStore.Outcome ToOutcome(Message m, SendResult r, string provider, DateTimeOffset now, DispatchOptions o)
     {
+        r = r.Bounded();
         switch (r.Kind)
         {
             case SendResultKind.Sent:

@@ -1,5 +1,6 @@
 using CommsConsole.Features.Dispatch;
 using CommsConsole.Features.Providers;
+using CommsConsole.Features.Security;
 using CommsConsole.Features.Templates;
 using CommsConsole.Features.Tenancy;
 using Hangfire;
@@ -41,23 +42,12 @@ public static class MessagingExtensions
         services.AddOptions<Providers.Smtp.SmtpOptions>().BindConfiguration("Providers:Smtp");
         services.AddOptions<CircuitOptions>().BindConfiguration(CircuitOptions.Section);
         services.AddOptions<ProviderHttpOptions>().BindConfiguration(ProviderHttpOptions.Section);
-        // Timeouts and a circuit breaker per SUBMAIL host, but no retry: a retried batchsend could send twice;
-        // retries belong to dispatch, which knows what was sent.
-        services.AddHttpClient(ProviderAccountFactory.SubmailHttpClient, c => c.Timeout = Timeout.InfiniteTimeSpan)
-            .AddResilienceHandler("submail", (pipeline, context) =>
-            {
-                var http = context.ServiceProvider.GetRequiredService<IOptions<ProviderHttpOptions>>().Value;
-                pipeline.AddCircuitBreaker(new HttpCircuitBreakerStrategyOptions
-                {
-                    FailureRatio = Math.Clamp(http.CircuitFailureRatio, 0.01, 1),
-                    MinimumThroughput = Math.Max(2, http.CircuitMinimumThroughput),
-                    SamplingDuration = TimeSpan.FromSeconds(Math.Max(0.5, http.CircuitSamplingSeconds)),
-                    BreakDuration = TimeSpan.FromSeconds(Math.Max(0.5, http.CircuitBreakSeconds)),
-                });
-                // Inside the breaker, so that a request that times out counts as a failure of the host.
-                pipeline.AddTimeout(TimeSpan.FromSeconds(Math.Max(0.1, http.TimeoutSeconds)));
-            })
-            .SelectPipelineByAuthority();
+        services.AddNetworkTargetGuard();
+        // The installation's SUBMAIL (trusted configuration) and tenants' SUBMAIL accounts, whose every connection goes
+        // through the network target guard. Neither reads an answer of more than MaxAnswerBytes.
+        AddSubmailHttpClient(services, ProviderAccountFactory.SubmailHttpClient);
+        AddSubmailHttpClient(services, ProviderAccountFactory.TenantSubmailHttpClient)
+            .ConfigurePrimaryHttpMessageHandler(sp => sp.GetRequiredService<NetworkTargetGuard>().CreateHandler());
         services.AddSingleton(sp => new Providers.Submail.SubmailProvider(
             sp.GetRequiredService<IHttpClientFactory>().CreateClient(ProviderAccountFactory.SubmailHttpClient),
             sp.GetRequiredService<IOptions<Providers.Submail.SubmailOptions>>().Value,
@@ -101,6 +91,34 @@ public static class MessagingExtensions
             options.WorkerCount = sp.GetRequiredService<IOptions<DispatchOptions>>().Value.Workers;
             options.ServerName = sp.GetRequiredService<IOptions<DispatchOptions>>().Value.Node;
         });
+    }
+
+    /// <summary>Timeouts and a circuit breaker per SUBMAIL host, but no retry: a retried batchsend could send twice;
+    /// retries belong to dispatch, which knows what was sent.</summary>
+    private static IHttpClientBuilder AddSubmailHttpClient(IServiceCollection services, string name)
+    {
+        var builder = services.AddHttpClient(name, c =>
+        {
+            c.Timeout = Timeout.InfiniteTimeSpan;
+            c.MaxResponseContentBufferSize = Providers.Submail.SubmailProvider.MaxAnswerBytes;
+        });
+        builder.AddResilienceHandler(name, (pipeline, context) =>
+        {
+            var http = context.ServiceProvider.GetRequiredService<IOptions<ProviderHttpOptions>>().Value;
+            pipeline.AddCircuitBreaker(new HttpCircuitBreakerStrategyOptions
+            {
+                FailureRatio = Math.Clamp(http.CircuitFailureRatio, 0.01, 1),
+                MinimumThroughput = Math.Max(2, http.CircuitMinimumThroughput),
+                SamplingDuration = TimeSpan.FromSeconds(Math.Max(0.5, http.CircuitSamplingSeconds)),
+                BreakDuration = TimeSpan.FromSeconds(Math.Max(0.5, http.CircuitBreakSeconds)),
+                // A refused address is the account's fault, not the host's: it fails its messages for good, alone.
+                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception?.InnerException is not NetworkTargetRefusedException
+                    && HttpClientResiliencePredicates.IsTransient(args.Outcome)),
+            });
+            // Inside the breaker, so that a request that times out counts as a failure of the host.
+            pipeline.AddTimeout(TimeSpan.FromSeconds(Math.Max(0.1, http.TimeoutSeconds)));
+        }).SelectPipelineByAuthority();
+        return builder;
     }
 
     public static void MapMessaging(this WebApplication app)

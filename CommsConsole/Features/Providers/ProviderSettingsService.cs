@@ -1,6 +1,7 @@
 using CommsConsole.Data;
 using CommsConsole.Features.Common;
 using CommsConsole.Features.Messaging;
+using CommsConsole.Features.Security;
 using CommsConsole.Features.Tenancy;
 using Microsoft.EntityFrameworkCore;
 
@@ -14,7 +15,8 @@ public sealed record ProviderAccountView(string TenantId, Channel Channel, Provi
 /// A tenant's provider accounts: which provider carries each channel, and which takes over while it is failing.
 /// Admins manage their own tenant's, SystemAdmins any tenant's.
 /// </summary>
-public sealed class ProviderSettingsService(AppDbContext db, ProviderAccountFactory factory, TenantProviderResolver resolver, TimeProvider clock)
+public sealed class ProviderSettingsService(AppDbContext db, ProviderAccountFactory factory, TenantProviderResolver resolver, NetworkTargetGuard guard,
+    TimeProvider clock)
 {
     private static readonly string[] SignTypes = ["normal", "md5", "sha1"];
     private static readonly string[] SecurityModes = ["None", "StartTls", "SslOnConnect", "Auto"];
@@ -39,15 +41,19 @@ public sealed class ProviderSettingsService(AppDbContext db, ProviderAccountFact
         if (!kinds.Contains(kind)) return AppError.Validation($"kind: '{kind}' cannot carry {channel.ToWire()}; use one of {string.Join(", ", kinds)}");
 
         var account = await db.ProviderAccounts.FirstOrDefaultAsync(a => a.TenantId == tenant.Value && a.Channel == channel && a.Role == role, ct);
-        // A blank secret keeps the stored one, as long as the account stays of the same kind.
+        // A blank secret keeps the stored one, as long as the account stays of the same kind (and the app key or password
+        // the same destination: SecretLeftBehind).
         var stored = new ProviderSecrets(null, null, null);
-        if (account is not null && account.Kind == kind)
+        var before = account is not null && account.Kind == kind ? ProviderAccountFactory.ReadSettings(account) : null;
+        if (before is not null)
         {
-            try { stored = factory.Unprotect(account.ProtectedSecrets); }
+            try { stored = factory.Unprotect(account!.ProtectedSecrets); }
             catch (System.Security.Cryptography.CryptographicException) { /* Unreadable: the admin enters them again. */ }
         }
         var settings = Normalize(kind, input, stored);
-        var invalid = Validate(kind, settings);
+        var invalid = Validate(kind, settings)
+            ?? (before is null ? null : SecretLeftBehind(kind, input, stored, settings, before))
+            ?? await UnreachableDestinationAsync(kind, settings, ct);
         if (invalid is not null) return invalid;
 
         var now = clock.GetUtcNow();
@@ -115,6 +121,35 @@ public sealed class ProviderSettingsService(AppDbContext db, ProviderAccountFact
         return tenantId;
     }
 
+    /// <summary>
+    /// A stored app key or password is sent to the account's destination: left blank while the destination changes, it
+    /// would follow it to a server of the caller's choosing, so it must be entered again.
+    /// </summary>
+    private static AppError? SecretLeftBehind(string kind, ProviderSettings input, ProviderSecrets stored, ProviderSettings settings, ProviderSettings before)
+    {
+        var (field, kept) = kind switch
+        {
+            ProviderKinds.Submail => ("app_key", Trimmed(input.AppKey) is null && stored.AppKey is not null),
+            ProviderKinds.Smtp => ("password", string.IsNullOrEmpty(input.Password) && stored.Password is not null),
+            _ => ("", false),
+        };
+        if (!kept || settings.DestinationChangedFrom(before) is not { } changed) return null;
+        return AppError.Validation($"{field}: must be entered again because the destination changed ({changed}); a stored secret is only kept for the same destination");
+    }
+
+    /// <summary>The destination a tenant chose may not be inside the server's networks (checked again at every connection).</summary>
+    private async Task<AppError?> UnreachableDestinationAsync(string kind, ProviderSettings s, CancellationToken ct)
+    {
+        var (field, host) = kind switch
+        {
+            ProviderKinds.Submail => ("base_url", new Uri(s.BaseUrl!).IdnHost),
+            ProviderKinds.Smtp => ("host", s.Host!),
+            _ => ("", null),
+        };
+        if (host is null || await guard.WhyRefusedAsync(host, ct) is not { } why) return null;
+        return AppError.Validation($"{field}: refused: {why}");
+    }
+
     private static string? Trimmed(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
 
     /// <summary>Only the settings of the kind, trimmed, with stored secrets where none were given.</summary>
@@ -152,20 +187,21 @@ public sealed class ProviderSettingsService(AppDbContext db, ProviderAccountFact
         if (s.UnitPrice is < 0 or > 1000) return AppError.Validation("unit_price: must be between 0 and 1000");
         if (s.MessagesPerSecond is < 0 or > 100_000) return AppError.Validation("messages_per_second: must be between 0 (no limit) and 100000");
         if (s.MaxConcurrency is < 0 or > 1000) return AppError.Validation("max_concurrency: must be between 0 (no limit) and 1000");
+        if (s.TooLong() is { } tooLong) return AppError.Validation(tooLong);
         switch (kind)
         {
             case ProviderKinds.Submail:
                 if (s.AppId is null) return AppError.Validation("app_id: required for SUBMAIL");
-                if (s.AppId.Length > 64) return AppError.Validation("app_id: at most 64 characters");
                 if (s.AppKey is null) return AppError.Validation("app_key: required for SUBMAIL");
                 if (!SignTypes.Contains(s.SignType)) return AppError.Validation($"sign_type: '{s.SignType}' is not one of normal, md5, sha1");
                 if (!Uri.TryCreate(s.BaseUrl, UriKind.Absolute, out var url) || url.Scheme is not ("https" or "http"))
                     return AppError.Validation("base_url: must be an absolute http(s) address, e.g. https://api-v4.mysubmail.com");
-                if (s.Signature is not null && (!s.Signature.StartsWith('【') || !s.Signature.EndsWith('】') || s.Signature.Length is < 3 or > 20))
-                    return AppError.Validation("signature: must be written 【like this】, at most 20 characters");
+                if (s.Signature is not null && (!s.Signature.StartsWith('【') || !s.Signature.EndsWith('】') || s.Signature.Length < 3))
+                    return AppError.Validation($"signature: must be written 【like this】, at most {ProviderSettings.Limits.Signature} characters");
                 break;
             case ProviderKinds.Smtp:
                 if (s.Host is null) return AppError.Validation("host: required for SMTP");
+                if (Uri.CheckHostName(s.Host) == UriHostNameType.Unknown) return AppError.Validation("host: not a host name or an IP address");
                 if (s.Port is < 1 or > 65535) return AppError.Validation("port: must be between 1 and 65535");
                 if (!SecurityModes.Contains(s.Security)) return AppError.Validation($"security: '{s.Security}' is not one of None, StartTls, SslOnConnect, Auto");
                 if (s.FromAddress is null || !MimeKit.MailboxAddress.TryParse(s.FromAddress, out var from) || from.Address != s.FromAddress || !s.FromAddress.Contains('@'))

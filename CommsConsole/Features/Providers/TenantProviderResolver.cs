@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using CommsConsole.Data;
 using CommsConsole.Features.Messaging;
+using CommsConsole.Features.Security;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Caching.Memory;
@@ -22,9 +23,13 @@ public sealed class ProviderAccountFactory(
     TimeProvider clock,
     IOptions<CircuitOptions> circuit,
     IDataProtectionProvider protection,
+    NetworkTargetGuard guard,
     ILoggerFactory loggers)
 {
+    /// <summary>The HttpClient of the installation's SUBMAIL (configuration, trusted).</summary>
     public const string SubmailHttpClient = "submail";
+    /// <summary>The HttpClient of tenants' SUBMAIL accounts: it connects only where the network target guard allows.</summary>
+    public const string TenantSubmailHttpClient = "submail-tenant";
     private const string SecretsPurpose = "CommsConsole.Providers.Secrets.v1";
 
     private readonly IDataProtector _protector = protection.CreateProtector(SecretsPurpose);
@@ -80,8 +85,8 @@ public sealed class ProviderAccountFactory(
         }
         IMessageProvider provider = account.Kind switch
         {
-            ProviderKinds.Submail => new Submail.SubmailProvider(http.CreateClient(SubmailHttpClient), ToSubmail(s), clock),
-            ProviderKinds.Smtp => new Smtp.SmtpProvider(ToSmtp(s)),
+            ProviderKinds.Submail => new Submail.SubmailProvider(http.CreateClient(TenantSubmailHttpClient), ToSubmail(s), clock),
+            ProviderKinds.Smtp => new Smtp.SmtpProvider(ToSmtp(s), guard.ConnectAsync),
             _ => simulated,
         };
         return InstallationProviders.Throttled(provider, new ThrottleOptions

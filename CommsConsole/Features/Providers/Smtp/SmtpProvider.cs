@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using CommsConsole.Features.Messaging;
@@ -19,10 +20,17 @@ public sealed partial class SmtpProvider : IMessageProvider
     private readonly SecureSocketOptions _security;
     private readonly MailboxAddress _from;
     private readonly string _domain;
+    private readonly Func<string, int, CancellationToken, Task<Socket>>? _connect;
 
-    public SmtpProvider(SmtpOptions options)
+    /// <param name="connect">
+    /// Opens the connection for a destination a tenant chose (the network target guard: resolved and checked, then
+    /// connected to the checked address); MailKit then speaks SMTP and TLS over it with the host name, so the server's
+    /// certificate is still checked against the name. Null for the installation's own relay, which MailKit connects to.
+    /// </param>
+    public SmtpProvider(SmtpOptions options, Func<string, int, CancellationToken, Task<Socket>>? connect = null)
     {
         _options = options;
+        _connect = connect;
         _security = options.Security?.Trim().ToLowerInvariant() switch
         {
             "none" => SecureSocketOptions.None,
@@ -48,7 +56,7 @@ public sealed partial class SmtpProvider : IMessageProvider
         using var client = new SmtpClient { Timeout = (int)TimeSpan.FromSeconds(Math.Max(1, _options.TimeoutSeconds)).TotalMilliseconds };
         try
         {
-            await client.ConnectAsync(_options.Host, _options.Port, _security, ct);
+            await ConnectAsync(client, ct);
             if (!string.IsNullOrEmpty(_options.UserName))
                 await client.AuthenticateAsync(_options.UserName, _options.Password ?? "", ct);
         }
@@ -97,6 +105,37 @@ public sealed partial class SmtpProvider : IMessageProvider
         return results;
     }
 
+    private async Task ConnectAsync(SmtpClient client, CancellationToken ct)
+    {
+        if (_connect is null)
+        {
+            await client.ConnectAsync(_options.Host, _options.Port, _security, ct);
+            return;
+        }
+        Socket socket;
+        using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct))
+        {
+            timeout.CancelAfter(TimeSpan.FromMilliseconds(client.Timeout));
+            try
+            {
+                socket = await _connect(_options.Host, _options.Port, timeout.Token);
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                throw new TimeoutException($"no connection to {_options.Host}:{_options.Port} within {client.Timeout / 1000} s");
+            }
+        }
+        try
+        {
+            await client.ConnectAsync(socket, _options.Host, _options.Port, _security, ct);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>The MIME message of one row, with a Message-ID that names the row: &lt;{id}.{random}@{sender domain}&gt;.</summary>
     internal (MimeMessage Message, string MessageId) Build(OutboundMessage m)
     {
@@ -130,6 +169,8 @@ public sealed partial class SmtpProvider : IMessageProvider
         SmtpCommandException c =>
             (SendResultKind.PermanentFailure, $"SMTP server refused {Describe(c)} ({(int)c.StatusCode}): {c.Message}"),
         AuthenticationException => (SendResultKind.PermanentFailure, $"SMTP authentication failed: {ex.Message}"),
+        // Retrying cannot help: the account's host has to change.
+        Security.NetworkTargetRefusedException => (SendResultKind.PermanentFailure, $"SMTP host refused: {ex.Message}"),
         _ => (SendResultKind.TransientFailure, $"SMTP error while {doing}: {ex.GetType().Name}: {ex.Message}"),
     };
 

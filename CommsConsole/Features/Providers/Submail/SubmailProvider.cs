@@ -16,6 +16,8 @@ public sealed class SubmailProvider : IMessageProvider
     public const int MaxNumbersPerRequest = 10_000;
     public const int MaxContentLength = 1_000;
     public const int MaxTagLength = 32;
+    /// <summary>The longest answer read: SUBMAIL's to 10,000 numbers is well under a megabyte; more is not SUBMAIL.</summary>
+    public const int MaxAnswerBytes = 16 * 1024 * 1024;
 
     private readonly HttpClient _http;
     private readonly SubmailOptions _options;
@@ -112,6 +114,11 @@ public sealed class SubmailProvider : IMessageProvider
         {
             return AllTransient(part, $"SUBMAIL did not answer in time: {ex.Message}");
         }
+        catch (HttpRequestException ex) when (ex.InnerException is Security.NetworkTargetRefusedException refused)
+        {
+            // Retrying cannot help: the account's address has to change.
+            return part.Select(m => SendResult.Permanent(m.Id, $"SUBMAIL address refused: {refused.Message}")).ToList();
+        }
         catch (HttpRequestException ex)
         {
             return AllTransient(part, $"SUBMAIL could not be reached: {ex.Message}");
@@ -139,7 +146,7 @@ public sealed class SubmailProvider : IMessageProvider
             }
             if ((int)status >= 500 || answer != "success" || !root!.Value.TryGetProperty("responses", out var responses) || responses.ValueKind != JsonValueKind.Array)
             {
-                return AllTransient(part, $"SUBMAIL answered HTTP {(int)status} without a usable result", Truncate(body));
+                return AllTransient(part, $"SUBMAIL answered HTTP {(int)status} without a usable result", body);
             }
             return MapResponses(part, responses);
         }
@@ -227,6 +234,4 @@ public sealed class SubmailProvider : IMessageProvider
         if (v.ValueKind == JsonValueKind.String && decimal.TryParse(v.GetString(), NumberStyles.Number, CultureInfo.InvariantCulture, out d)) return d;
         return null;
     }
-
-    private static string Truncate(string s) => s.Length <= 2000 ? s : s[..2000];
 }
