@@ -39,8 +39,10 @@ public sealed class RetentionJob(IServiceScopeFactory scopes, TimeProvider clock
             } while (n == Chunk && !ct.IsCancellationRequested);
             await db.InboundReplies.Where(r => r.TenantId == tenantId && r.ReceivedAt < cutoff).ExecuteDeleteAsync(ct);
         }
-        // Webhook tokens only need keeping while their events' timestamps are accepted.
-        var tokensBefore = clock.GetUtcNow().AddSeconds(-submail.Value.SubhookReplayWindowSeconds);
+        // A forgotten token could come back re-dated (the signature covers the token alone), so tokens outlive the replay
+        // window by far: SubhookTokenDays, and never less than the window.
+        var keep = TimeSpan.FromSeconds(Math.Max(submail.Value.SubhookReplayWindowSeconds, submail.Value.SubhookTokenDays * 86_400.0));
+        var tokensBefore = clock.GetUtcNow() - keep;
         await db.SeenWebhookTokens.Where(t => t.SeenAt < tokensBefore).ExecuteDeleteAsync(ct);
         if (purged > 0) logger.LogInformation("Purged {Count} messages past their tenant's retention", purged);
         return purged;

@@ -17,6 +17,11 @@ public sealed class SubmailOptions
     /// within it (the signature covers only the token, so a captured token must not carry another event).
     /// </summary>
     public int SubhookReplayWindowSeconds { get; set; } = 600;
+    /// <summary>
+    /// How long a taken token is remembered. A token forgotten could be sent again with a fresh timestamp, which its
+    /// signature does not cover, so it is kept far beyond the window: as long as messages are by default.
+    /// </summary>
+    public int SubhookTokenDays { get; set; } = 180;
     /// <summary>Price of one billed unit (SUBMAIL's <c>fee</c>).</summary>
     public decimal UnitPrice { get; set; } = 0.05m;
 }
