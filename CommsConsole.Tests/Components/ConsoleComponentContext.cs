@@ -22,6 +22,7 @@ public abstract class ConsoleComponentContext : BunitContext
         Services.AddMudServices();
         Services.AddLocalization(o => o.ResourcesPath = "Resources");
         Services.AddScoped<CallerState>();
+        Services.AddScoped<TenantClock>();
         // The components reach the app's services through ServiceRunner, one scope per call, as in the app.
         Services.AddSingleton(new ServiceRunner(app.Services.GetRequiredService<IServiceScopeFactory>()));
         Services.AddSingleton(app.Services.GetRequiredService<LiquidTemplateEngine>());

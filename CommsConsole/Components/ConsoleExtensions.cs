@@ -23,6 +23,7 @@ public static class ConsoleExtensions
         builder.Services.AddLocalization(o => o.ResourcesPath = "Resources");
         builder.Services.AddSingleton<ServiceRunner>();
         builder.Services.AddScoped<CallerState>();
+        builder.Services.AddScoped<TenantClock>();
     }
 
     /// <summary>Language from the culture cookie, else the browser's Accept-Language, else English.</summary>
