@@ -17,16 +17,23 @@ public sealed partial class ConsoleBrowser(AppFactory app) : IDisposable
     private static partial Regex AntiforgeryField();
 
     /// <summary>Posts the sign-in form; the answer is the redirect the form gives.</summary>
-    public async Task<HttpResponseMessage> SignInAsync(string email, string password, string? returnUrl = null)
+    public Task<HttpResponseMessage> SignInAsync(string email, string password, string? returnUrl = null) =>
+        PostFormAsync("/Account/Login" + (returnUrl is null ? "" : "?ReturnUrl=" + Uri.EscapeDataString(returnUrl)), "login",
+            new Dictionary<string, string> { ["Input.Email"] = email, ["Input.Password"] = password });
+
+    /// <summary>
+    /// Opens a statically rendered form page and posts its form <paramref name="handler"/> with the page's antiforgery
+    /// token, as a browser would; <paramref name="host"/> sends another Host header with the post.
+    /// </summary>
+    public async Task<HttpResponseMessage> PostFormAsync(string pathAndQuery, string handler, IDictionary<string, string> fields, string? host = null)
     {
-        var page = await Client.GetStringAsync("/Account/Login");
+        var page = await Client.GetStringAsync(pathAndQuery);
         var token = AntiforgeryField().Match(page).Groups[1].Value;
-        Assert.False(string.IsNullOrEmpty(token), "the sign-in form has no antiforgery token");
-        var form = new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["_handler"] = "login", ["__RequestVerificationToken"] = token, ["Input.Email"] = email, ["Input.Password"] = password,
-        });
-        return await Client.PostAsync("/Account/Login" + (returnUrl is null ? "" : "?ReturnUrl=" + Uri.EscapeDataString(returnUrl)), form);
+        Assert.False(string.IsNullOrEmpty(token), $"the form at {pathAndQuery} has no antiforgery token");
+        var form = new Dictionary<string, string>(fields) { ["_handler"] = handler, ["__RequestVerificationToken"] = token };
+        using var request = new HttpRequestMessage(HttpMethod.Post, pathAndQuery) { Content = new FormUrlEncodedContent(form) };
+        if (host is not null) request.Headers.Host = host;
+        return await Client.SendAsync(request);
     }
 
     /// <summary>Whether the answer set the console's session cookie.</summary>

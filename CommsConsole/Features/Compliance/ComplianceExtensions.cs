@@ -10,7 +10,6 @@ public static class ComplianceExtensions
     {
         var services = builder.Services;
         services.AddOptions<ComplianceOptions>().BindConfiguration(ComplianceOptions.Section);
-        services.AddOptions<AppUrlOptions>().BindConfiguration(AppUrlOptions.Section);
         services.AddScoped<PolicyService>();
         services.AddScoped<SuppressionService>();
         services.AddScoped<InboundReplies>();

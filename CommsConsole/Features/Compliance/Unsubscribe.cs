@@ -2,27 +2,18 @@ using System.Net;
 using System.Security.Cryptography;
 using CommsConsole.Features.Messaging;
 using Microsoft.AspNetCore.DataProtection;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
+using CommsConsole.Features.Common;
 using Microsoft.Extensions.Options;
 
 namespace CommsConsole.Features.Compliance;
 
 public sealed record UnsubscribeTarget(string TenantId, Channel Channel, string Address);
 
-public sealed class AppUrlOptions
-{
-    public const string Section = "App";
-    /// <summary>The address recipients reach the app at, for links in messages (https://console.example.com).</summary>
-    public string? PublicBaseUrl { get; set; }
-}
-
 /// <summary>
 /// Unsubscribe links: the tenant, channel and recipient sealed with ASP.NET Core Data Protection (authenticated encryption
 /// under a purpose of its own, with an expiry), so a token cannot be altered, forged or guessed, and names no one in clear.
 /// </summary>
-public sealed class UnsubscribeLinks(IDataProtectionProvider protection, IOptions<ComplianceOptions> options, IOptions<AppUrlOptions> urls,
-    IServer server, TimeProvider clock)
+public sealed class UnsubscribeLinks(IDataProtectionProvider protection, IOptions<ComplianceOptions> options, PublicUrls urls, TimeProvider clock)
 {
     private const string Purpose = "CommsConsole.Compliance.Unsubscribe.v1";
     private readonly ITimeLimitedDataProtector _protector = protection.CreateProtector(Purpose).ToTimeLimitedDataProtector();
@@ -53,16 +44,7 @@ public sealed class UnsubscribeLinks(IDataProtectionProvider protection, IOption
         }
     }
 
-    public string Url(UnsubscribeTarget target) => BaseUrl() + "/u/" + Uri.EscapeDataString(Token(target));
-
-    /// <summary><c>App:PublicBaseUrl</c>, else the first address the server listens on.</summary>
-    public string BaseUrl()
-    {
-        var configured = urls.Value.PublicBaseUrl;
-        if (!string.IsNullOrWhiteSpace(configured)) return configured.TrimEnd('/');
-        var address = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? "http://localhost:5000";
-        return address.Replace("://[::]", "://localhost").Replace("://0.0.0.0", "://localhost").Replace("://+", "://localhost").Replace("://*", "://localhost").TrimEnd('/');
-    }
+    public string Url(UnsubscribeTarget target) => urls.Absolute("u/") + Uri.EscapeDataString(Token(target));
 }
 
 /// <summary>

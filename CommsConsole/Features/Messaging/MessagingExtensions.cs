@@ -54,6 +54,7 @@ public static class MessagingExtensions
             sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new Providers.Smtp.SmtpProvider(sp.GetRequiredService<IOptions<Providers.Smtp.SmtpOptions>>().Value));
         services.AddSingleton<InstallationProviders>();
+        services.AddSingleton<IAccountMail, InstallationAccountMail>();
         services.AddSingleton<ProviderAccountFactory>();
         services.AddSingleton<TenantProviderResolver>();
         services.AddSingleton<IProviderResolver>(sp => sp.GetRequiredService<TenantProviderResolver>());

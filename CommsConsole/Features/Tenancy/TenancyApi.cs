@@ -22,6 +22,12 @@ public sealed record CreateUserRequest(
 
 public sealed record IdResponse([property: JsonPropertyName("id")] string Id);
 
+/// <summary>A created user: <c>invited</c> when no password was given and an invitation to choose one was emailed.</summary>
+public sealed record CreatedUserResponse(
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("invited")] bool Invited,
+    [property: JsonPropertyName("invitation_error"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? InvitationError);
+
 public sealed record UserResponse(
     [property: JsonPropertyName("id")] string Id,
     [property: JsonPropertyName("email")] string Email,
@@ -44,7 +50,8 @@ public static class TenancyApi
         admin.MapPost("/tenants", CreateTenant).RequireAuthorization(Policies.ManageTenants).WithSummary("Create a tenant (SystemAdmin)")
             .Produces<IdResponse>(201).Produces<SimpleResponse>(400).Produces<SimpleResponse>(403).Produces<SimpleResponse>(409);
         admin.MapPost("/users", CreateUser).WithSummary("Create a user (SystemAdmin anywhere, Admin in its own tenant)")
-            .Produces<IdResponse>(201).Produces<SimpleResponse>(400).Produces<SimpleResponse>(403).Produces<SimpleResponse>(404).Produces<SimpleResponse>(409);
+            .WithDescription("With `password`, the user signs in with it. Without one, the user is emailed an invitation (through the installation's email provider) to choose a password, and the answer says `invited: true`.")
+            .Produces<CreatedUserResponse>(201).Produces<SimpleResponse>(400).Produces<SimpleResponse>(403).Produces<SimpleResponse>(404).Produces<SimpleResponse>(409);
         admin.MapGet("/users", ListUsers).WithSummary("Users the caller may manage").Produces<UserListResponse>();
     }
 
@@ -65,7 +72,9 @@ public static class TenancyApi
     public static async Task<IResult> CreateUser([FromBody] CreateUserRequest body, TenancyService tenancy, HttpContext http, TimeProvider clock, CancellationToken ct)
     {
         var result = await tenancy.CreateUserAsync(body.Email, body.Password, body.Role, body.TenantId, Caller.From(http.User)!, ct);
-        return result.IsOk ? TypedResults.Created($"/admin/users/{result.Value!.Id}", new IdResponse(result.Value.Id)) : ApiEnvelope.Simple(result.Error!, clock);
+        if (!result.IsOk) return ApiEnvelope.Simple(result.Error!, clock);
+        var created = result.Value!;
+        return TypedResults.Created($"/admin/users/{created.User.Id}", new CreatedUserResponse(created.User.Id, created.Invited, created.InvitationProblem));
     }
 
     public static async Task<IResult> ListUsers(TenancyService tenancy, HttpContext http, CancellationToken ct)

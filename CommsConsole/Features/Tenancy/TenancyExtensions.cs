@@ -94,7 +94,9 @@ public static class TenancyExtensions
             .AddSignInManager()
             .AddDefaultTokenProviders()
             .AddClaimsPrincipalFactory<TenantClaimsPrincipalFactory>();
-        services.AddSingleton<IEmailSender<ApplicationUser>, IdentityNoOpEmailSender>();
+        PublicUrls.Register(services);
+        services.AddScoped<AccountEmails>();
+        services.AddScoped<IEmailSender<ApplicationUser>>(sp => sp.GetRequiredService<AccountEmails>());
 
         string[] api = [JwtBearerDefaults.AuthenticationScheme];
         services.AddAuthorizationBuilder()

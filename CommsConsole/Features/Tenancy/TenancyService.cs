@@ -9,8 +9,11 @@ namespace CommsConsole.Features.Tenancy;
 
 public sealed record UserSummary(string Id, string Email, string Role, string TenantId, bool LockedOut);
 
+/// <summary>A user just created: given a password by the Admin, or invited to choose one (and whether the invitation went out).</summary>
+public sealed record NewUser(ApplicationUser User, bool Invited, string? InvitationProblem);
+
 /// <summary>Tenants and their users, with who may manage whom decided in one place.</summary>
-public sealed class TenancyService(AppDbContext db, UserManager<ApplicationUser> users, TemplateService templates, TimeProvider clock)
+public sealed class TenancyService(AppDbContext db, UserManager<ApplicationUser> users, TemplateService templates, AccountEmails emails, TimeProvider clock)
 {
     public async Task<Result<Tenant>> CreateTenantAsync(string? name, Caller caller, CancellationToken ct)
     {
@@ -30,7 +33,11 @@ public sealed class TenancyService(AppDbContext db, UserManager<ApplicationUser>
         return tenant;
     }
 
-    public async Task<Result<ApplicationUser>> CreateUserAsync(string? email, string? password, string? role, string? tenantId, Caller caller, CancellationToken ct)
+    /// <summary>
+    /// Creates a user with the password given, or, without one, with none and an emailed invitation to choose it (so an
+    /// Admin never has to know or type anyone's password).
+    /// </summary>
+    public async Task<Result<NewUser>> CreateUserAsync(string? email, string? password, string? role, string? tenantId, Caller caller, CancellationToken ct)
     {
         if (!caller.IsAdmin) return AppError.Forbidden("only an Admin or SystemAdmin may create users");
         tenantId = string.IsNullOrWhiteSpace(tenantId) ? caller.TenantId : tenantId.Trim();
@@ -38,19 +45,31 @@ public sealed class TenancyService(AppDbContext db, UserManager<ApplicationUser>
         if (!Roles.IsKnown(role)) return AppError.Validation($"role: must be one of {string.Join(", ", Roles.All)}");
         if (role == Roles.SystemAdmin && !caller.IsSystemAdmin) return AppError.Forbidden("role: only a SystemAdmin may create SystemAdmins");
         if (!EmailAddresses.TryNormalize(email, out var normalized, out var emailError)) return AppError.Validation($"email: {emailError}");
-        if (string.IsNullOrEmpty(password)) return AppError.Validation("password: required");
         if (!await db.Tenants.AnyAsync(t => t.Id == tenantId, ct)) return AppError.NotFound($"tenant_id: no tenant '{tenantId}'");
         if (await users.FindByEmailAsync(normalized) is not null) return AppError.Conflict($"email: a user with '{normalized}' already exists");
-        return await CreateUserCoreAsync(normalized, password, role!, tenantId);
+        var invite = string.IsNullOrEmpty(password);
+        var created = await CreateUserCoreAsync(normalized, invite ? null : password, role!, tenantId);
+        if (!created.IsOk) return created.Error!;
+        var problem = invite ? await emails.SendInvitationAsync(created.Value!, ct) : null;
+        return new NewUser(created.Value!, invite, problem);
     }
 
-    internal async Task<Result<ApplicationUser>> CreateUserCoreAsync(string email, string password, string role, string tenantId)
+    internal async Task<Result<ApplicationUser>> CreateUserCoreAsync(string email, string? password, string role, string tenantId)
     {
         var user = new ApplicationUser
         {
             UserName = email, Email = email, EmailConfirmed = true, TenantId = tenantId, Role = role, CreatedAt = clock.GetUtcNow(),
         };
-        var created = await users.CreateAsync(user, password);
+        IdentityResult created;
+        try
+        {
+            created = password is null ? await users.CreateAsync(user) : await users.CreateAsync(user, password);
+        }
+        catch (DbUpdateException)
+        {
+            // Two requests for one new email at once: the unique index on the user name lets one of them in.
+            return AppError.Conflict($"email: a user with '{email}' already exists");
+        }
         if (!created.Succeeded)
         {
             var field = created.Errors.Any(e => e.Code.StartsWith("Password", StringComparison.Ordinal)) ? "password" : "email";
