@@ -21,6 +21,22 @@ public sealed class TemplateEditorTests(SharedApp app) : ConsoleComponentContext
     }
 
     [Fact]
+    public async Task SmsLength_IsShownAsSent_TransactionalAndMarketingWithTheOptOutHint_LikeCompose()
+    {
+        await SignInAsync(Roles.Marketer);
+        var cut = await OpenEditorAsync();
+
+        // 68 characters fit one UCS-2 part; marketing appends " 回复TD退订" (75 characters, two parts), as compose counts it.
+        cut.Find("[data-testid=template-body]").Input("【Shop】" + new string('惠', 62));
+
+        cut.WaitForAssertion(() =>
+        {
+            Assert.Contains("68 characters · UCS-2 · 1 segment(s) as transactional", cut.Find("[data-testid=template-measure]").TextContent);
+            Assert.Contains("75 characters · UCS-2 · 2 segment(s) as marketing, with “回复TD退订” appended", cut.Find("[data-testid=template-measure-marketing]").TextContent);
+        });
+    }
+
+    [Fact]
     public async Task SyntaxError_IsShownWithLineAndColumn_AsTheBodyIsTyped()
     {
         await SignInAsync(Roles.Marketer);
