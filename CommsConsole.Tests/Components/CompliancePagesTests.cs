@@ -28,6 +28,10 @@ public sealed class CompliancePagesTests(SharedApp app) : ConsoleComponentContex
         cut.Find("[data-testid=optout-add]").Click();
         cut.WaitForAssertion(() => Assert.Equal("13900139501", cut.Find("[data-testid=optout-row-address]").TextContent));
         await App.WaitUntilAsync(async db => await db.Suppressions.AnyAsync(s => s.TenantId == tenant && s.Address == "13900139501" && s.CreatedBy == userId && s.Channel == Channel.Sms));
+        // "By" names the person, not their id.
+        string email;
+        using (var db = App.Db()) email = (await db.Users.SingleAsync(u => u.Id == userId)).Email!;
+        cut.WaitForAssertion(() => Assert.Equal(email, cut.Find("[data-testid=optout-by]").TextContent));
     }
 
     [Fact]

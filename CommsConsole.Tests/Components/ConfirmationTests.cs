@@ -44,6 +44,8 @@ public sealed class ConfirmationTests(SharedApp app) : ConsoleComponentContext(a
         var cut = Render<BatchDetail>(p => p.Add(c => c.Id, batch));
 
         cut.WaitForAssertion(() => Assert.False(cut.Find("[data-testid=resend-failed]").HasAttribute("disabled")));
+        // One message sent, none reported delivered by the simulated provider: the page says why.
+        Assert.Contains("The simulated provider and SMTP send no such reports", cut.Find("[data-testid=delivered-explained]").TextContent);
         cut.Find("[data-testid=resend-failed]").Click();
         dialogs.WaitForAssertion(() => Assert.Contains("3 failed messages will be sent again, 3 billed units, estimated cost 0.15.", dialogs.Markup));
         Answer(dialogs, "Cancel");

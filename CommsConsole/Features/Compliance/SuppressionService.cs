@@ -187,9 +187,20 @@ public sealed class SuppressionService(AppDbContext db, TimeProvider clock)
         return new ImportResult(added, rows.Count - added);
     }
 
+    /// <summary>
+    /// Who added opt-outs, as people read it: the user's email where <c>CreatedBy</c> holds a user id; other values
+    /// ("SMS reply", "unsubscribe link") are left to the caller as they are.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, string>> AuthorsAsync(IEnumerable<string?> createdBy, CancellationToken ct)
+    {
+        var ids = createdBy.OfType<string>().Distinct().ToList();
+        return await db.Users.AsNoTracking().Where(u => ids.Contains(u.Id)).ToDictionaryAsync(u => u.Id, u => u.Email ?? u.Id, ct);
+    }
+
     public async Task<Result<int>> ExportCsvAsync(Caller caller, SuppressionFilter filter, Stream output, CancellationToken ct)
     {
         if (PolicyService.Authorize(caller, filter.TenantId ?? caller.TenantId) is { } denied) return denied;
+        var authors = await AuthorsAsync(await Query(caller, filter).Select(s => s.CreatedBy).Distinct().ToListAsync(ct), ct);
         await using var csv = CsvWriter.Create(output, new CsvWriterOptions { Injection = CsvInjection.Escape }, leaveOpen: true);
         csv.WriteHeader(["channel", "address", "reason", "note", "created_at", "created_by"]);
         var count = 0;
@@ -200,7 +211,7 @@ public sealed class SuppressionService(AppDbContext db, TimeProvider clock)
             csv.WriteField(Describe(s.Reason));
             csv.WriteField(s.Note ?? "");
             csv.WriteField(s.CreatedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture));
-            csv.WriteField(s.CreatedBy);
+            csv.WriteField(s.CreatedBy is { } by && authors.TryGetValue(by, out var email) ? email : s.CreatedBy);
             await csv.EndRecordAsync(ct);
             count++;
         }

@@ -61,7 +61,7 @@ public sealed class ComposeService(MessagingService messaging, TemplateService t
 
         var policy = draft.Purpose == Purpose.Marketing ? await policies.GetAsync(caller.TenantId, ct) : null;
         if (policy is not null && draft.Channel == Channel.Email && policy.PostalAddress is null)
-            return new ComposePreview([], null, "Marketing email needs the sender's postal address: an Admin sets it under Settings → Compliance, or send it as transactional.", 0, 0, 0m, bodyTemplate.Variables);
+            return new ComposePreview([], null, "Marketing email needs the sender's postal address: an Admin sets it under Compliance, or send it as transactional.", 0, 0, 0m, bodyTemplate.Variables);
         var recipients = draft.Recipients.Valid;
         var samples = recipients.Count > 0 ? recipients.Take(PreviewCount).ToList()
             : [new RecipientEntry(0, "", "", null, new Dictionary<string, string>())];

@@ -158,7 +158,7 @@ public sealed class MessagingService(
         var marketing = request.Purpose == Purpose.Marketing;
         if (marketing && request.Channel == Channel.Email && policy.PostalAddress is null)
             return AppError.Validation("purpose: marketing email must carry the sender's postal address in its footer, and this tenant has none; " +
-                "an Admin sets it under Settings → Compliance (/settings/compliance), or send with purpose \"transactional\" if this is not marketing");
+                "an Admin sets it under Compliance (/settings/compliance), or send with purpose \"transactional\" if this is not marketing");
 
         var isHtml = EmailFormat.IsHtml(request.Channel, body);
         var baseVariables = request.Variables ?? new Dictionary<string, string>();

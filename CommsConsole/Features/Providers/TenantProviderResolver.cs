@@ -81,7 +81,7 @@ public sealed class ProviderAccountFactory(
         }
         catch (CryptographicException)
         {
-            return new UnusableProvider(account.Kind, "the secrets of this provider account can no longer be decrypted; enter them again under Settings → Providers");
+            return new UnusableProvider(account.Kind, "the secrets of this provider account can no longer be decrypted; enter them again under Providers");
         }
         IMessageProvider provider = account.Kind switch
         {
