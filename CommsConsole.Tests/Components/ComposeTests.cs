@@ -60,6 +60,30 @@ public sealed class ComposeTests(SharedApp app) : ConsoleComponentContext(app)
     }
 
     [Fact]
+    public async Task CampaignName_IsAskedFor_DefaultsToTheTemplateAndTime_AndNamesTheCampaignInTheList()
+    {
+        var (api, _, _) = await SignInAsync(Roles.Marketer);
+        var dialogs = Render<MudDialogProvider>();
+        var cut = Render<Compose>();
+        Assert.Matches(@"^Message \d{4}-\d\d-\d\d \d\d:\d\d$", cut.Find("[data-testid=campaign-name]").GetAttribute("placeholder"));
+
+        cut.Find("[data-testid=campaign-name]").Change("Spring sale");
+        cut.FindAll("[data-testid=purpose] input")[1].Click();
+        cut.Find("[data-testid=content]").Input("Spring sale starts today");
+        cut.Find("[data-testid=recipients]").Input("13800138003");
+        cut.WaitForAssertion(() => Assert.False(cut.Find("[data-testid=send]").HasAttribute("disabled")));
+        cut.Find("[data-testid=send]").Click();
+        dialogs.WaitForAssertion(() => Assert.Contains("1 messages will be sent", dialogs.Markup));
+        dialogs.FindAll("button").Single(b => b.TextContent.Trim() == "Send").Click();
+        cut.WaitForAssertion(() => Assert.Contains("/batches/", Services.GetRequiredService<NavigationManager>().Uri));
+
+        // A send through the API has no name; the list says where it came from.
+        await api.PostAsync("/communication/bulk", new { channel = "sms", purpose = "transactional", content = "api", recipients = new[] { "13800138004" } });
+        var list = Render<CommsConsole.Components.Pages.Batches.Batches>();
+        list.WaitForAssertion(() => Assert.Equal(["SMS via the API", "Spring sale"], list.FindAll("[data-testid=batch-name]").Select(e => e.TextContent)));
+    }
+
+    [Fact]
     public async Task Scheduling_ReadsTheTimeOnTheTenantsClock_AndSaysWhichZone()
     {
         var (_, _, tenant) = await SignInAsync(Roles.Marketer);

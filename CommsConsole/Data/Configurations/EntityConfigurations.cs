@@ -80,6 +80,7 @@ public sealed class BatchConfiguration : IEntityTypeConfiguration<Batch>
         b.Property(x => x.UserId).HasMaxLength(64);
         b.Property(x => x.Source).HasMaxLength(32);
         b.Property(x => x.Subject).HasMaxLength(500);
+        b.Property(x => x.Name).HasMaxLength(Batch.MaxName);
         b.HasIndex(x => new { x.TenantId, x.CreatedAt });
     }
 }

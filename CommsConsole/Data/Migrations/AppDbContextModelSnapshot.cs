@@ -380,6 +380,10 @@ namespace CommsConsole.Data.Migrations
                     b.Property<int>("Failed")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("Name")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
                     b.Property<int>("Pending")
                         .HasColumnType("INTEGER");
 

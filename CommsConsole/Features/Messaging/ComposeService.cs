@@ -17,6 +17,8 @@ public sealed record ComposeDraft
     public Purpose Purpose { get; init; } = Purpose.Marketing;
     /// <summary>Send at this time instead of now.</summary>
     public DateTimeOffset? ScheduleAt { get; init; }
+    /// <summary>The campaign's name.</summary>
+    public string? Name { get; init; }
     /// <summary>The sender chose to send to the valid recipients and leave out the lines that are not.</summary>
     public bool SkipInvalid { get; init; }
 }
@@ -96,6 +98,7 @@ public sealed class ComposeService(MessagingService messaging, TemplateService t
             TemplateCode = string.IsNullOrWhiteSpace(draft.TemplateCode) ? null : draft.TemplateCode,
             NotBefore = draft.ScheduleAt,
             Source = "console",
+            Name = draft.Name,
             Purpose = draft.Purpose,
         };
         var result = await messaging.SendAsync(request, caller, ct);

@@ -125,7 +125,11 @@ public class Message
 /// <summary>One bulk request or campaign, with its counts by status kept in step by dispatch.</summary>
 public class Batch
 {
+    public const int MaxName = 200;
+
     public long Id { get; set; }
+    /// <summary>The name the sender gave the campaign (compose asks for one); null for sends through the API.</summary>
+    public string? Name { get; set; }
     public required string TenantId { get; set; }
     public required string UserId { get; set; }
     public Channel Channel { get; set; }

@@ -36,6 +36,8 @@ public sealed record SendRequest
     public Purpose Purpose { get; init; } = Purpose.Marketing;
     /// <summary>Where the send came from (api-bulk, sms-send, sms-batch, sms-template, console).</summary>
     public required string Source { get; init; }
+    /// <summary>The campaign's name, as the sender gave it.</summary>
+    public string? Name { get; init; }
     /// <summary>Send no earlier than this (a scheduled send); now when null.</summary>
     public DateTimeOffset? NotBefore { get; init; }
     /// <summary>
@@ -214,7 +216,8 @@ public sealed class MessagingService(
         var batch = new Batch
         {
             TenantId = caller.TenantId, UserId = owner, Channel = request.Channel, Purpose = request.Purpose, TemplateId = template?.Id, Subject = rows[0].Subject,
-            Source = request.Source, CreatedAt = now, Duplicates = duplicates, ScheduledAt = due > now ? due : null,
+            Source = request.Source, Name = string.IsNullOrWhiteSpace(request.Name) ? null : request.Name.Trim(),
+            CreatedAt = now, Duplicates = duplicates, ScheduledAt = due > now ? due : null,
         };
         var prototype = new Message
         {
@@ -367,6 +370,7 @@ public sealed class MessagingService(
         request.ReceiverName?.Length > Message.MaxReceiverName ? AppError.Validation($"receiverName: at most {Message.MaxReceiverName} characters")
         : request.BizType?.Length > Message.MaxBizType ? AppError.Validation($"bizType: at most {Message.MaxBizType} characters")
         : request.Remark?.Length > Message.MaxRemark ? AppError.Validation($"remark: at most {Message.MaxRemark} characters")
+        : request.Name?.Trim().Length > Batch.MaxName ? AppError.Validation($"name: at most {Batch.MaxName} characters")
         : null;
 
     /// <summary>The messages the caller may see: its tenant's (Admin, Auditor), its own (everyone else), all (SystemAdmin).</summary>

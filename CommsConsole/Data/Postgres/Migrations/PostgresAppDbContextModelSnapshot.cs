@@ -395,6 +395,10 @@ namespace CommsConsole.Data.Postgres.Migrations
                     b.Property<int>("Failed")
                         .HasColumnType("integer");
 
+                    b.Property<string>("Name")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
                     b.Property<int>("Pending")
                         .HasColumnType("integer");
 
