@@ -84,6 +84,34 @@ public sealed class ComposeTests(SharedApp app) : ConsoleComponentContext(app)
     }
 
     [Fact]
+    public async Task HtmlEmailPreview_IsRenderedInAScriptlessSandbox_WithTheFooterAndUnsubscribeLinkThatWillBeAdded()
+    {
+        var (api, _, tenant) = await SignInAsync(Roles.Marketer);
+        await App.SavePolicyAsync(tenant, p => p with { PostalAddress = "1 Example Road, Shanghai" });
+        var cut = Render<Compose>();
+
+        cut.FindAll("[data-testid=channel] input")[1].Click();
+        cut.Find("[data-testid=content]").Input("<p>Hello <b>there</b></p><script>alert(1)</script>");
+        cut.Find("[data-testid=recipients]").Input("li@example.com");
+
+        cut.WaitForAssertion(() =>
+        {
+            var frame = cut.Find("[data-testid=preview-frame]");
+            Assert.Equal("", frame.GetAttribute("sandbox"));
+            var doc = frame.GetAttribute("srcdoc")!;
+            Assert.Contains("<p>Hello <b>there</b></p>", doc);
+            Assert.Contains("1 Example Road, Shanghai", doc);
+            Assert.Contains("/u/preview\">Unsubscribe / 退订</a>", doc);
+        });
+        cut.Find("[data-testid=preview-phone]").Change(true);
+        cut.WaitForAssertion(() => Assert.Contains("width: 375px", cut.Find("[data-testid=preview-frame]").GetAttribute("style")));
+
+        // The preview's link unsubscribes no one: the page says the link is not valid.
+        var page = await api.GetAsync("/u/preview");
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, page.StatusCode);
+    }
+
+    [Fact]
     public async Task Scheduling_ReadsTheTimeOnTheTenantsClock_AndSaysWhichZone()
     {
         var (_, _, tenant) = await SignInAsync(Roles.Marketer);

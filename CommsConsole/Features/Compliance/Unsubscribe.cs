@@ -45,6 +45,9 @@ public sealed class UnsubscribeLinks(IDataProtectionProvider protection, IOption
     }
 
     public string Url(UnsubscribeTarget target) => urls.Absolute("u/") + Uri.EscapeDataString(Token(target));
+
+    /// <summary>Where a preview's unsubscribe link points: the unsubscribe page, with a token that names no one.</summary>
+    public string PreviewUrl => urls.Absolute("u/preview");
 }
 
 /// <summary>

@@ -23,7 +23,11 @@ public sealed record ComposeDraft
     public bool SkipInvalid { get; init; }
 }
 
-public sealed record PreviewItem(string Recipient, string? Subject, string? Content, string? Error, SmsMeasure? Measure);
+public sealed record PreviewItem(string Recipient, string? Subject, string? Content, string? Error, SmsMeasure? Measure)
+{
+    /// <summary>An HTML email: the console shows it rendered, in a sandbox.</summary>
+    public bool IsHtml { get; init; }
+}
 
 public sealed record ComposePreview(
     IReadOnlyList<PreviewItem> Items,
@@ -36,7 +40,7 @@ public sealed record ComposePreview(
 
 /// <summary>The compose page's rules: the same rendering and checks as a send, without writing anything.</summary>
 public sealed class ComposeService(MessagingService messaging, TemplateService templates, LiquidTemplateEngine engine, IProviderResolver providers,
-    Compliance.PolicyService policies)
+    Compliance.PolicyService policies, Compliance.UnsubscribeLinks unsubscribe)
 {
     public const int PreviewCount = 3;
 
@@ -125,10 +129,12 @@ public sealed class ComposeService(MessagingService messaging, TemplateService t
         var isHtml = EmailFormat.IsHtml(channel, body.Source);
         if (!engine.TryRender(body, recipient.Variables, isHtml, out var content, out var error)) return new PreviewItem(shown, null, null, error, null);
         if (marketing is not null) content = Compliance.ComplianceText.Decorate(channel, content, marketing, isHtml);
+        // Dispatch adds each recipient's own unsubscribe link; the preview shows where it goes with a link that unsubscribes no one.
+        if (marketing is not null && channel == Channel.Email) content = Compliance.ComplianceText.WithUnsubscribeLink(content, unsubscribe.PreviewUrl, isHtml);
         if (marketing?.FindSensitiveWord(content) is { } word) return new PreviewItem(shown, null, content, $"contains the sensitive word '{word}'", null);
         string? renderedSubject = null;
         if (subject is not null && !engine.TryRender(subject, recipient.Variables, false, out renderedSubject, out var subjectError))
             return new PreviewItem(shown, null, content, subjectError, null);
-        return new PreviewItem(shown, renderedSubject?.Trim(), content, null, channel == Channel.Sms ? SmsText.Measure(content) : null);
+        return new PreviewItem(shown, renderedSubject?.Trim(), content, null, channel == Channel.Sms ? SmsText.Measure(content) : null) { IsHtml = isHtml };
     }
 }
