@@ -109,12 +109,12 @@ public sealed class Bench(Settings s)
 
     private const string TaggedTemplate = "{% if minutes == '1' %}【CommsConsole】{% endif %}您的验证码是{{ code | upcase }}，{{ minutes }}分钟内有效。";
 
-    /// <summary>Figure 4 for a text-and-variables template (the common SMS shape) and 4b for one with a tag and a filter (DotLiquid's path).</summary>
+    /// <summary>Figure 4 for a text-and-variables template (the common SMS shape) and 4b for one with a tag and a filter; both rendered by Scriban (Liquid mode).</summary>
     private void TemplateRenders()
     {
         RenderFigure("4", "template renders/s (text and variables: one compiled template, 4,096 variable sets, 1 thread, in-process)",
             SmsTemplate, "您的验证码是007919，2分钟内有效。");
-        RenderFigure("4b", "template renders/s (with an `if` tag and a filter, so through DotLiquid; otherwise as 4)",
+        RenderFigure("4b", "template renders/s (with an `if` tag and a filter; otherwise as 4)",
             TaggedTemplate, "您的验证码是007919，2分钟内有效。");
     }
 

@@ -152,29 +152,25 @@ public sealed class LiquidTemplateEngineTests
     }
 
     [Theory]
-    [InlineData("Hi {{ name }}, your code is {{code}}.")]
-    [InlineData("您的验证码是{{ code }}，{{ minutes }}分钟内有效。")]
-    [InlineData("a  {{- name -}}  b\n  {{ code }}\n")]
-    [InlineData("{{ name }}|{{ missing }}|{{ name}}{{name }}")]
-    [InlineData("no variables at all")]
-    [InlineData("")]
-    public void Render_TextAndBareVariables_MatchesDotLiquidExactly(string source)
+    [InlineData("Hi {{ name }}, your code is {{code}}.", "Hi {N}, your code is 123456.")]
+    [InlineData("您的验证码是{{ code }}，{{ minutes }}分钟内有效。", "您的验证码是123456，5分钟内有效。")]
+    [InlineData("a  {{- name -}}  b\n  {{ code }}\n", "a{N}b\n  123456\n")]
+    [InlineData("{{ name }}|{{ missing }}|{{ name}}{{name }}", "{N}||{N}{N}")]
+    [InlineData("no variables at all", "no variables at all")]
+    [InlineData("", "")]
+    public void Render_TextAndBareVariables_FillTheHolesExactly(string source, string expected)
     {
         Assert.True(_engine.TryCompile(source, out var t, out _));
-        Assert.NotNull(t.Plain); // rendered without DotLiquid
         foreach (var encode in new[] { false, true })
         {
             var vars = new Dictionary<string, string> { ["name"] = "A<&>\"'b", ["code"] = "123456", ["minutes"] = "5" };
-            var hash = new DotLiquid.Hash();
-            foreach (var (k, v) in vars) hash[k] = encode ? System.Net.WebUtility.HtmlEncode(v) : v;
-            var expected = t.Inner.Render(new DotLiquid.RenderParameters(System.Globalization.CultureInfo.InvariantCulture) { LocalVariables = hash });
             Assert.True(_engine.TryRender(t, vars, encode, out var output, out var error), error);
-            Assert.Equal(expected, output);
+            Assert.Equal(expected.Replace("{N}", encode ? "A&lt;&amp;&gt;&quot;&#39;b" : "A<&>\"'b"), output);
         }
     }
 
     [Fact]
-    public void Render_VariableNames_MatchIgnoringCase_WithOrWithoutDotLiquid()
+    public void Render_VariableNames_MatchIgnoringCase_InEveryTemplate()
     {
         var vars = new Dictionary<string, string> { ["Name"] = "Alice" };
         Assert.True(_engine.TryCompile("{{ name }}/{{ NAME }}", out var plain, out _));
@@ -184,26 +180,14 @@ public sealed class LiquidTemplateEngineTests
         Assert.Equal(("Alice/Alice", "Alice/Alice"), (fromPlain, fromLiquid));
     }
 
-    [Theory]
-    [InlineData("{{ name | upcase }}")]
-    [InlineData("{{ user.name }}")]
-    [InlineData("{{ 'text' }}")]
-    [InlineData("{{ true }}")]
-    [InlineData("{{ nil }}")]
-    [InlineData("{% if a %}x{% endif %}")]
-    [InlineData("{% assign a = 'x' %}{{ a }}")]
-    public void Render_TemplatesWithFiltersTagsOrLiterals_GoThroughDotLiquid(string source)
-    {
-        Assert.True(_engine.TryCompile(source, out var t, out _));
-        Assert.Null(t.Plain);
-    }
-
     [Fact]
     public void Render_ShortTemplate_IsFastEnoughForBulkSends()
     {
         Assert.True(_engine.TryCompile("Hi {{ name }}, your code is {{ code }}.", out var t, out _));
         var vars = new Dictionary<string, string> { ["name"] = "Alice", ["code"] = "123456" };
-        for (var i = 0; i < 2_000; i++) _engine.TryRender(t, vars, out _, out _); // warm up
+        // Warmed up long enough for the JIT's optimised code (tiered compilation promotes hot methods after ~100 ms).
+        var warmUp = Stopwatch.StartNew();
+        while (warmUp.ElapsedMilliseconds < 500) _engine.TryRender(t, vars, out _, out _);
         const int renders = 100_000;
         var watch = Stopwatch.StartNew();
         for (var i = 0; i < renders; i++)
@@ -211,7 +195,7 @@ public sealed class LiquidTemplateEngineTests
             if (!_engine.TryRender(t, vars, out _, out var error)) Assert.Fail(error);
         }
         var perSecond = renders / watch.Elapsed.TotalSeconds;
-        // The target is ~200,000/s on one core; measured well over 1,000,000/s in a Debug build.
+        // The target is ~200,000/s on one core; measured about 1,000,000/s here (Release, warmed, a busy 2-core host).
         Assert.True(perSecond > 200_000, $"{perSecond:N0} renders/s");
     }
 
@@ -310,7 +294,6 @@ public sealed class LiquidTemplateEngineTests
     {
         var engine = new LiquidTemplateEngine(Options.Create(new TemplateLimits { RenderTimeoutMs = 30_000 }));
         Assert.True(engine.TryCompile("{% assign greeting = 'Hi' %}{{ greeting }} {{ name }} #{{ n }}", out var t, out _));
-        Assert.Null(t.Plain); // exercises DotLiquid's own renderer
         var failures = new System.Collections.Concurrent.ConcurrentBag<string>();
         Parallel.For(0, 5_000, i =>
         {
@@ -452,15 +435,107 @@ public sealed class LiquidTemplateEngineTests
     }
 
     [Fact]
-    public void EveryFilterATemplateCanCall_IsABoundedOne()
+    public void EveryFunctionATemplateCanReach_IsABoundedFilter()
     {
-        var context = new DotLiquid.Context(System.Globalization.CultureInfo.InvariantCulture);
-        var methods = context.Strainer.Methods.ToList();
-        Assert.NotEmpty(methods);
-        Assert.All(methods, m => Assert.Equal(typeof(SafeFilters), m.DeclaringType));
-        // Every standard filter name is still there (templates keep working), each replaced by a bounded one.
-        var standard = typeof(DotLiquid.StandardFilters).GetMethods(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
-            .Select(m => DotLiquid.Template.NamingConvention.GetMemberName(m.Name)).ToHashSet();
-        Assert.All(standard, name => Assert.True(context.Strainer.RespondTo(name), name));
+        var context = LiquidSandbox.Rent(new TemplateLimits());
+        var reachable = context.BuiltinObject.Keys.ToList();
+        Assert.NotEmpty(reachable);
+        // Only the bounded filters, under names no template can spell: Scriban's own builtins (string, array, date,
+        // regex, include, object...) are gone.
+        Assert.All(reachable, name => Assert.StartsWith(SafeFilters.Prefix, name));
+        Assert.All(reachable, name => Assert.Same(SafeFilters.Functions[name], context.BuiltinObject[name]));
+        // Every standard Liquid filter is there, so templates keep working.
+        string[] liquid =
+        [
+            "abs", "append", "at_least", "at_most", "capitalize", "ceil", "compact", "concat", "date", "default", "divided_by", "downcase",
+            "escape", "escape_once", "first", "floor", "join", "last", "lstrip", "minus", "modulo", "newline_to_br", "plus", "prepend",
+            "remove", "remove_first", "replace", "replace_first", "reverse", "round", "rstrip", "size", "slice", "sort", "sort_natural",
+            "split", "strip", "strip_html", "strip_newlines", "times", "truncate", "truncatewords", "uniq", "upcase", "url_decode", "url_encode",
+        ];
+        Assert.All(liquid, name => Assert.Contains(name, SafeFilters.Names));
+    }
+
+    // Liquid's results for the filters templates use, with string variables as every API caller sends them.
+    [Theory]
+    [InlineData("{{ n | plus: 1 }}", "42")] // Scriban's Liquid mode alone gives 411
+    [InlineData("{{ n | times: 2 }}", "82")] // and 4141
+    [InlineData("{{ n | minus: 1 }}|{{ n | divided_by: 2 }}|{{ n | modulo: 5 }}", "40|20|1")]
+    [InlineData("{{ n | divided_by: 2.0 }}|{{ f | plus: 1 }}|{{ f | times: 2 }}|{{ 1 | plus: n }}", "20.5|2.5|3|42")]
+    [InlineData("{{ -7 | divided_by: 2 }}|{{ -7 | modulo: 3 }}|{{ n | at_least: 50 }}|{{ n | at_most: 50 }}", "-4|2|50|41")]
+    [InlineData("{{ f | round }}|{{ f | ceil }}|{{ f | floor }}|{{ '3.14159' | round: 2 }}|{{ -3 | abs }}", "2|2|1|3.14|3")]
+    [InlineData("{{ d | date: '%Y-%m-%d %H:%M' }}|{{ 0 | date: '%Y' }}|{{ d | date: '%d/%m' }}", "2026-04-15 10:30|1970|15/04")]
+    [InlineData("{{ missing | default: 'x' }}|{{ blank_value | default: 'x' }}|{{ n | default: 'x' }}", "x|x|41")]
+    [InlineData("{{ s | truncate: 7 }}|{{ s | truncate: 4, '' }}|{{ s | truncatewords: 2 }}|{{ s | truncatewords: 9 }}", "Hell...|Hell|Hello big...|Hello big world")]
+    [InlineData("{{ s | size }}|{{ s | split: ' ' | size }}|{{ s | upcase }}|{{ s | downcase }}|{{ 'hELLO' | capitalize }}", "15|3|HELLO BIG WORLD|hello big world|Hello")]
+    [InlineData("{% if n == '41' %}a{% endif %}{% if s != 'x' %}b{% endif %}{% if s contains 'big' %}c{% endif %}{% if n > '40' %}d{% endif %}", "abcd")]
+    [InlineData("{{ s | slice: 0, 5 }}|{{ s | slice: 10, 5 }}|{{ s | remove: 'big ' }}|{{ s | newline_to_br }}", "Hello|world|Hello world|Hello big world")]
+    [InlineData("{{ '<p>a</p>' | strip_html }}|{{ '<b>' | escape }}|{{ '&lt;b&gt;' | escape_once }}|{{ 'a b&c' | url_encode }}", "a|&lt;b&gt;|&lt;b&gt;|a+b%26c")]
+    [InlineData("{% assign xs = 'c,a,b' | split: ',' %}{{ xs | sort | join: '' }}{{ xs | first }}{{ xs | last }}{{ xs | reverse | join: '' }}", "abccbbac")]
+    [InlineData("{% case n %}{% when '41' %}forty-one{% else %}other{% endcase %}", "forty-one")]
+    [InlineData("{% for i in (1..4) %}{% cycle 'x', 'y' %}{% endfor %}", "xyxy")]
+    public void Render_Filters_GiveLiquidsResults_ForStringVariables(string source, string expected) =>
+        Assert.Equal(expected, Render(source, ("n", "41"), ("f", "1.5"), ("d", "2026-04-15T10:30:00Z"), ("s", "Hello big world"), ("blank_value", "")));
+
+    [Fact]
+    public void Render_Date_Now_ReadsTheInjectedClock()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2031, 2, 3, 4, 5, 6, TimeSpan.Zero));
+        var engine = new LiquidTemplateEngine(Options.Create(new TemplateLimits()), clock);
+        Assert.True(engine.TryCompile("{{ 'now' | date: '%Y-%m-%d' }}", out var t, out _));
+        Assert.True(engine.TryRender(t, new Dictionary<string, string>(), out var output, out var error), error);
+        Assert.Equal("2031-02-03", output);
+    }
+
+    [Fact]
+    public void Render_VariablesNamedLikeFilters_AreVariables_AndFiltersStillWork()
+    {
+        // Liquid keeps filters and variables apart; a CSV column called "date", "first" or "size" must not break either.
+        Assert.Equal("2026|Ann|3|", Render("{{ date | date: '%Y' }}|{{ first }}|{{ size | size }}|{{ last }}", ("date", "2026-01-02"), ("first", "Ann"), ("size", "abc")));
+    }
+
+    [Theory]
+    [InlineData("{{ \"x\".GetType }}{{ s.GetType.Assembly }}{{ s.Length }}")]
+    [InlineData("{{ date.now }}{{ string.pad_left 'x' 1000000 }}")]
+    [InlineData("{{ object.typeof s }}{{ array }}{{ math }}{{ regex }}{{ include }}{{ this }}")]
+    public void Render_NoDotNetObjectOrScribanBuiltin_IsReachable(string source)
+    {
+        Assert.True(_engine.TryCompile(source, out var t, out var compileError), compileError?.ToString());
+        if (_engine.TryRender(t, new Dictionary<string, string> { ["s"] = "abc" }, out var output, out var error))
+            Assert.Matches(@"^(3|abc|)*$", output); // nothing but the variable's own text, or nothing
+        else
+            Assert.DoesNotContain("System.", error);
+    }
+
+    [Fact]
+    public void TryCompile_UnknownFilter_IsRefusedWithItsPosition()
+    {
+        Assert.False(_engine.TryCompile("ok\n{{ name | frobnicate }}", out _, out var error));
+        Assert.Equal(("Unknown filter 'frobnicate'", 2, 11), (error.Message, error.Line, error.Column));
+    }
+
+    [Fact]
+    public void TryCompile_ScribanSyntaxError_KeepsLineAndColumn()
+    {
+        Assert.False(_engine.TryCompile("line\n{{ a | }}", out _, out var error));
+        Assert.Equal(2, error.Line);
+        Assert.True(error.Column > 1, error.ToString());
+        Assert.DoesNotContain("<input>", error.Message);
+    }
+
+    [Fact]
+    public void Render_Include_IsRefused_EvenWithAVariableName()
+    {
+        var error = RenderError("{% include page %}", new Dictionary<string, string> { ["page"] = "/etc/passwd" });
+        Assert.Equal("templates cannot include other files", error);
+    }
+
+    [Fact]
+    public void Render_SameTemplateTwentyTimesAtOnce_WithMathAndLoops_GivesEachItsOwnText()
+    {
+        Assert.True(_engine.TryCompile("{% for i in (1..3) %}{{ n | plus: i }},{% endfor %}{{ n | times: 2 }}", out var t, out _));
+        var outputs = new string?[20];
+        Parallel.For(0, 20, new ParallelOptions { MaxDegreeOfParallelism = 20 }, i =>
+            _engine.TryRender(t, new Dictionary<string, string> { ["n"] = i.ToString() }, out outputs[i], out _));
+        for (var i = 0; i < 20; i++) Assert.Equal($"{i + 1},{i + 2},{i + 3},{i * 2}", outputs[i]);
     }
 }

@@ -1,16 +1,21 @@
 using System.Text.RegularExpressions;
-using DotLiquid;
 
 namespace CommsConsole.Features.Templates;
 
 /// <summary>
-/// Checks the block structure of a template before DotLiquid parses it: every block closed by its own end
-/// tag, and nesting bounded (DotLiquid's parser recurses once per level). Gives the position DotLiquid's
-/// messages lack.
+/// Checks the structure of a template before Scriban parses it: every <c>{{</c> and <c>{%</c> closed, only Liquid's
+/// tags, every block closed by its own end tag, and nesting bounded (the parser recurses once per level). Gives
+/// Liquid's wording and the position of the tag at fault, which Scriban's messages word in its own terms.
 /// </summary>
 internal static partial class TagScanner
 {
     private static readonly HashSet<string> Blocks = ["if", "unless", "for", "case", "capture", "tablerow", "ifchanged", "comment", "raw"];
+
+    /// <summary>Liquid's other tags; anything else (which Scriban would read as an expression) is refused.</summary>
+    private static readonly HashSet<string> Tags = ["elsif", "else", "when", "assign", "cycle", "increment", "decrement", "include", "break", "continue"];
+
+    [GeneratedRegex(@"\{\{|\{%", RegexOptions.CultureInvariant)]
+    private static partial Regex Opening();
 
     [GeneratedRegex(@"\{%-?\s*(\w+)", RegexOptions.CultureInvariant)]
     private static partial Regex TagStart();
@@ -23,6 +28,7 @@ internal static partial class TagScanner
 
     public static TemplateError? Scan(string source, int maxNesting)
     {
+        if (Unclosed(source) is { } unclosed) return unclosed;
         var stack = new Stack<(string Name, int Index)>();
         string? verbatim = null; // inside raw or comment, only its end tag counts
         var loops = 0;
@@ -51,6 +57,15 @@ internal static partial class TagScanner
                 if (stack.Count > maxNesting) return LiquidTemplateEngine.At(source, m.Index, $"Blocks are nested more than {maxNesting} deep");
                 if (name is "raw" or "comment") verbatim = name;
             }
+            else if (name == "param")
+            {
+                var using_ = Regex.IsMatch(source[(m.Index + m.Length)..Math.Min(source.Length, m.Index + m.Length + 40)], @"^\s*using\b", RegexOptions.IgnoreCase);
+                return LiquidTemplateEngine.At(source, m.Index, using_ ? "Tag 'param using' is not allowed: templates cannot add filters" : "Unknown tag 'param'");
+            }
+            else if (!Tags.Contains(name) && !(name.StartsWith("end", StringComparison.Ordinal) && Blocks.Contains(name[3..])))
+            {
+                return LiquidTemplateEngine.At(source, m.Index, $"Unknown tag '{name}'");
+            }
             else if (name.StartsWith("end", StringComparison.Ordinal) && Blocks.Contains(name[3..]))
             {
                 var opened = name[3..];
@@ -72,6 +87,35 @@ internal static partial class TagScanner
             return LiquidTemplateEngine.At(source, index, $"Tag '{name}' was never closed");
         }
         return null;
+    }
+
+    /// <summary>The first <c>{{</c> or <c>{%</c> with no closing <c>}}</c> or <c>%}</c> after it (text inside raw blocks aside).</summary>
+    private static TemplateError? Unclosed(string source)
+    {
+        var rawEnd = -1;
+        for (var m = Opening().Match(source); m.Success; m = Opening().Match(source, Math.Max(m.Index + 2, rawEnd)))
+        {
+            if (m.Index < rawEnd) continue;
+            var isTag = m.Value == "{%";
+            var close = source.IndexOf(isTag ? "%}" : "}}", m.Index + 2, StringComparison.Ordinal);
+            if (close < 0)
+            {
+                var end = source.IndexOfAny(['\r', '\n'], m.Index);
+                var fragment = source[m.Index..(end < 0 ? source.Length : end)].Trim();
+                if (fragment.Length > 40) fragment = fragment[..40] + "…";
+                return LiquidTemplateEngine.At(source, m.Index, isTag ? $"Tag '{fragment}' was not closed with '%}}'" : $"Variable '{fragment}' was not closed with '}}}}'");
+            }
+            rawEnd = isTag && Regex.IsMatch(source.AsSpan(m.Index, close - m.Index), @"^\{%-?\s*raw\b")
+                ? IndexAfter(source, "endraw", close)
+                : close + 2;
+        }
+        return null;
+    }
+
+    private static int IndexAfter(string source, string tag, int from)
+    {
+        var at = source.IndexOf(tag, from, StringComparison.Ordinal);
+        return at < 0 ? source.Length : at;
     }
 
     /// <summary>

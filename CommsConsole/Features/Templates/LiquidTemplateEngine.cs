@@ -1,12 +1,10 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
-using System.Globalization;
-using System.Net;
-using System.Text.RegularExpressions;
-using DotLiquid;
-using DotLiquid.Exceptions;
 using Microsoft.Extensions.Options;
-using LiquidTemplate = DotLiquid.Template;
+using Scriban;
+using Scriban.Parsing;
+using Scriban.Syntax;
+using ScribanTemplate = Scriban.Template;
 
 namespace CommsConsole.Features.Templates;
 
@@ -34,36 +32,39 @@ public sealed record TemplateError(string Message, int Line, int Column)
 /// <summary>A parsed template, safe to render from several threads at once.</summary>
 public sealed class CompiledTemplate
 {
-    internal CompiledTemplate(string source, LiquidTemplate template, IReadOnlyList<string> variables)
+    internal CompiledTemplate(string source, ScribanTemplate template, IReadOnlyList<string> variables)
     {
         Source = source;
         Inner = template;
         Variables = variables;
-        Plain = PlainTemplate.TryCreate(template);
     }
 
     public string Source { get; }
     /// <summary>The variables the template reads, in first-use order.</summary>
     public IReadOnlyList<string> Variables { get; }
-    internal LiquidTemplate Inner { get; }
-    /// <summary>Set when the template is only text and bare variables, which render without DotLiquid.</summary>
-    internal PlainTemplate? Plain { get; }
+    internal ScribanTemplate Inner { get; }
 }
 
 /// <summary>
-/// Liquid templates (DotLiquid) treated as untrusted input: bounded source, nesting, loop iterations, output
-/// and time, no self-feeding growth in loops, no file system; errors reported with their position and never thrown.
+/// Liquid templates, parsed and rendered by Scriban in Liquid mode, treated as untrusted input: bounded source and
+/// nesting, Scriban's own loop, recursion and text limits, every value a filter or block builds bounded
+/// (<see cref="RenderBudget"/>), the deadline checked inside loops and filters, nothing reachable but the recipient's
+/// variables and the filters (<see cref="LiquidSandbox"/>), no includes; errors reported with their position and
+/// never thrown. One compiled template serves every recipient, and one context serves every render on a thread.
 /// </summary>
-public sealed partial class LiquidTemplateEngine
+public sealed class LiquidTemplateEngine
 {
     private const int CacheLimit = 1_000;
     private readonly TemplateLimits _limits;
+    private readonly TimeProvider _clock;
     private readonly ConcurrentDictionary<string, CompiledTemplate> _cache = new(StringComparer.Ordinal);
 
-    public LiquidTemplateEngine(IOptions<TemplateLimits> limits)
+    public LiquidTemplateEngine(IOptions<TemplateLimits> limits) : this(limits, TimeProvider.System) { }
+
+    public LiquidTemplateEngine(IOptions<TemplateLimits> limits, TimeProvider clock)
     {
         _limits = limits.Value;
-        SafeLiquid.EnsureInstalled();
+        _clock = clock;
     }
 
     public bool TryCompile(string source, [NotNullWhen(true)] out CompiledTemplate? template, [NotNullWhen(false)] out TemplateError? error)
@@ -80,22 +81,37 @@ public sealed partial class LiquidTemplateEngine
             error = new TemplateError($"Template is {source.Length} characters; at most {_limits.MaxSourceLength} are allowed", 1, 1);
             return false;
         }
+        // Block structure, nesting and unknown tags first: Liquid's wording and positions, and the parser's recursion bounded.
         if (TagScanner.Scan(source, _limits.MaxNesting) is { } structural)
         {
             error = structural;
             return false;
         }
+        ScribanTemplate parsed;
         try
         {
-            var parsed = LiquidTemplate.Parse(source);
-            parsed.MakeThreadSafe();
-            template = new CompiledTemplate(source, parsed, VariableFinder.Find(source));
+            parsed = ScribanTemplate.ParseLiquid(source);
         }
-        catch (Exception ex) when (ex is SyntaxException or LiquidException or System.ArgumentException or FormatException or RegexMatchTimeoutException)
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            error = Locate(source, ex.Message);
+            error = new TemplateError(FirstLine(ex.Message), 1, 1);
             return false;
         }
+        if (parsed.HasErrors)
+        {
+            var first = parsed.Messages.First(m => m.Type == ParserMessageType.Error);
+            var start = first.Span.Start;
+            error = start.Line < 0
+                ? new TemplateError(FirstLine(first.Message), 1, 1)
+                : new TemplateError(FirstLine(first.Message), start.Line + 1, start.Column + 1);
+            return false;
+        }
+        if (LiquidAdapter.Adapt(source, parsed) is { } adaptError)
+        {
+            error = adaptError;
+            return false;
+        }
+        template = new CompiledTemplate(source, parsed, VariableFinder.Find(source));
         if (_cache.Count < CacheLimit) _cache.TryAdd(source, template);
         error = null;
         return true;
@@ -127,36 +143,14 @@ public sealed partial class LiquidTemplateEngine
                 return false;
             }
         }
-        if (template.Plain is { } plain)
-        {
-            // Most message templates are text with {{ name }} holes; filling them directly is several times faster
-            // than DotLiquid's per-render context, and gives the same output (pinned by tests).
-            output = plain.Render(variables, htmlEncode, _limits.MaxOutputLength);
-            error = output is null ? OutputTooLong() : null;
-            return output is not null;
-        }
-        // Built directly: no reflection over an anonymous object and no intermediate dictionary per render.
-        var hash = new Hash();
-        foreach (var (key, value) in variables)
-        {
-            var text = value ?? "";
-            hash[key] = htmlEncode ? WebUtility.HtmlEncode(text) : text;
-        }
-        // The writer refuses to grow past the limit, so a template that multiplies its output stops at the limit
-        // instead of filling memory until the deadline is next checked.
-        var writer = BoundedWriter.Rent(_limits.MaxOutputLength);
-        // Filters and tags claim every value they build from the budget, and check its deadline as they work.
+        // Filters and blocks claim every value they build from the budget, and check its deadline as they work.
         using var budget = RenderBudget.Begin(_limits);
+        var context = LiquidSandbox.Rent(_limits);
+        context.Clock = _clock;
         try
         {
-            template.Inner.Render(writer, new RenderParameters(CultureInfo.InvariantCulture)
-            {
-                LocalVariables = hash,
-                ErrorsOutputMode = ErrorsOutputMode.Rethrow,
-                MaxIterations = _limits.MaxIterations,
-                Timeout = _limits.RenderTimeoutMs,
-            });
-            output = writer.ToString();
+            output = context.Render(template.Inner, variables, htmlEncode);
+            context.Return(); // a context whose render failed midway is not reused
             error = null;
             return true;
         }
@@ -165,13 +159,7 @@ public sealed partial class LiquidTemplateEngine
             error = Describe(ex);
             return false;
         }
-        finally
-        {
-            BoundedWriter.Return(writer);
-        }
     }
-
-    private string OutputTooLong() => $"output is longer than the {_limits.MaxOutputLength} characters allowed";
 
     private string Describe(Exception ex)
     {
@@ -179,57 +167,29 @@ public sealed partial class LiquidTemplateEngine
         {
             switch (e)
             {
-                case OutputLimitExceededException:
-                    return OutputTooLong();
-                case RenderLimitException limit:
-                    return limit.Message;
-                case MaximumIterationsExceededException:
-                    return $"a loop ran more than {_limits.MaxIterations} times";
-                case TimeoutException:
+                case OutputLimitExceededException or RenderLimitException:
+                    return e.Message;
+                case TimeoutException or ScriptAbortException:
                     return $"rendering took longer than {_limits.RenderTimeoutMs} ms";
-                case FileSystemException:
-                    return "templates cannot include other files";
+                case ScriptRuntimeException runtime when runtime.OriginalMessage.Contains("LoopLimit", StringComparison.Ordinal)
+                    || runtime.OriginalMessage.Contains("iteration limit", StringComparison.Ordinal):
+                    return $"a loop ran more than {_limits.MaxIterations} times";
+                case ScriptRuntimeException runtime when runtime.InnerException is null:
+                    var start = runtime.Span.Start;
+                    var message = FirstLine(runtime.OriginalMessage.Replace(SafeFilters.Prefix, "", StringComparison.Ordinal));
+                    return start.Line >= 0 ? $"{message} (line {start.Line + 1}, column {start.Column + 1})" : message;
             }
         }
-        var message = Clean(ex.Message);
-        return message.Length == 0 ? "the template could not be rendered" : message;
+        var text = FirstLine(ex.Message);
+        return text.Length == 0 ? "the template could not be rendered" : text;
     }
 
     public IReadOnlyList<string> FindVariables(string source) => TryCompile(source, out var compiled, out _) ? compiled.Variables : [];
 
-    private static string Clean(string message)
+    private static string FirstLine(string message)
     {
-        message = message.Replace("Liquid error: ", "", StringComparison.Ordinal).Replace("Liquid syntax error: ", "", StringComparison.Ordinal);
         var newline = message.IndexOfAny(['\r', '\n']);
         return (newline > 0 ? message[..newline] : message).Trim();
-    }
-
-    /// <summary>Turns DotLiquid's position-less syntax messages into a message with a line and column.</summary>
-    private static TemplateError Locate(string source, string rawMessage)
-    {
-        var message = Clean(rawMessage);
-        var variable = UnterminatedVariable().Match(message);
-        if (variable.Success)
-        {
-            var fragment = variable.Groups[1].Value;
-            return At(source, source.IndexOf(fragment, StringComparison.Ordinal), $"Variable '{fragment.Trim()}' was not closed with '}}}}'");
-        }
-        var tag = UnterminatedTag().Match(message);
-        if (tag.Success)
-        {
-            var fragment = tag.Groups[1].Value;
-            return At(source, source.IndexOf(fragment, StringComparison.Ordinal), $"Tag '{fragment.Trim()}' was not closed with '%}}'");
-        }
-        var unknown = UnknownTag().Match(message);
-        if (unknown.Success)
-        {
-            var name = unknown.Groups[1].Value;
-            var m = Regex.Match(source, @"\{%-?\s*" + Regex.Escape(name) + @"\b");
-            return At(source, m.Success ? m.Index : -1, $"Unknown tag '{name}'");
-        }
-        var quoted = Regex.Match(message, "'([^']{2,})'");
-        var index = quoted.Success ? source.IndexOf(quoted.Groups[1].Value, StringComparison.Ordinal) : -1;
-        return At(source, index, message);
     }
 
     internal static TemplateError At(string source, int index, string message)
@@ -247,13 +207,4 @@ public sealed partial class LiquidTemplateEngine
         }
         return new TemplateError(message, line, index - lineStart + 1);
     }
-
-    [GeneratedRegex(@"^Variable '(.*)' was not properly terminated", RegexOptions.Singleline)]
-    private static partial Regex UnterminatedVariable();
-
-    [GeneratedRegex(@"^Tag '(.*)' was not properly terminated", RegexOptions.Singleline)]
-    private static partial Regex UnterminatedTag();
-
-    [GeneratedRegex(@"Unknown tag '(\w+)'")]
-    private static partial Regex UnknownTag();
 }

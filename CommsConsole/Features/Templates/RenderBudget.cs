@@ -10,8 +10,9 @@ internal sealed class RenderLimitException(string message) : Exception(message);
 /// What one render may spend: time, the size of every value it builds (filter results, assigned and captured
 /// text, lists) and the characters of all those values together. Every filter and tag that builds a value
 /// claims it here <em>before</em> allocating it, so a template cannot square a string a few times over and
-/// fill memory between two of the engine's own deadline checks. Engine-neutral: the Liquid adapter
-/// (<see cref="SafeLiquid"/>) calls it, and so could any other template engine.
+/// fill memory between two of the engine's own deadline checks. Scriban's own limits bound loops, recursion
+/// and text; this bounds what its filters and blocks build, which it does not (<see cref="SafeFilters"/>,
+/// <see cref="LiquidAdapter"/>, <see cref="LiquidSandbox"/> call it).
 /// </summary>
 internal sealed class RenderBudget
 {
