@@ -181,25 +181,6 @@ public sealed class LiquidTemplateEngineTests
     }
 
     [Fact]
-    public void Render_ShortTemplate_IsFastEnoughForBulkSends()
-    {
-        Assert.True(_engine.TryCompile("Hi {{ name }}, your code is {{ code }}.", out var t, out _));
-        var vars = new Dictionary<string, string> { ["name"] = "Alice", ["code"] = "123456" };
-        // Warmed up long enough for the JIT's optimised code (tiered compilation promotes hot methods after ~100 ms).
-        var warmUp = Stopwatch.StartNew();
-        while (warmUp.ElapsedMilliseconds < 500) _engine.TryRender(t, vars, out _, out _);
-        const int renders = 100_000;
-        var watch = Stopwatch.StartNew();
-        for (var i = 0; i < renders; i++)
-        {
-            if (!_engine.TryRender(t, vars, out _, out var error)) Assert.Fail(error);
-        }
-        var perSecond = renders / watch.Elapsed.TotalSeconds;
-        // The target is ~200,000/s on one core; measured about 1,000,000/s here (Release, warmed, a busy 2-core host).
-        Assert.True(perSecond > 200_000, $"{perSecond:N0} renders/s");
-    }
-
-    [Fact]
     public void TryCompile_RefusesDeepNesting_InsteadOfRecursingIntoTheParser()
     {
         var source = string.Concat(Enumerable.Repeat("{%if a%}", 1_000)) + string.Concat(Enumerable.Repeat("{%endif%}", 1_000));
