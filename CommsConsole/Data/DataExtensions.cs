@@ -67,15 +67,7 @@ public static class DataExtensions
         else
         {
             connectionString = ResolveSqlitePath(connectionString ?? DefaultSqlite, builder.Environment.ContentRootPath);
-            var jobs = builder.Configuration.GetConnectionString("Jobs") is { Length: > 0 } configured ? configured : JobsBeside(connectionString);
-            try
-            {
-                jobsPath = new SqliteConnectionStringBuilder(ResolveSqlitePath(jobs, builder.Environment.ContentRootPath)).DataSource;
-            }
-            catch (ArgumentException ex)
-            {
-                throw new InvalidOperationException($"ConnectionStrings:Jobs is not a SQLite connection string (for example Data Source=commsconsole-jobs.db): {ex.Message}", ex);
-            }
+            jobsPath = JobsFile(builder.Configuration.GetConnectionString("Jobs"), connectionString, builder.Environment.ContentRootPath);
             services.AddDbContextFactory<AppDbContext>(o => o.UseSqlite(connectionString).AddInterceptors(new SqliteConnectionSetup()));
         }
         services.AddSingleton(new DatabaseInfo(provider, connectionString, jobsPath));
@@ -93,19 +85,41 @@ public static class DataExtensions
     }
 
     /// <summary>
-    /// Hangfire's jobs beside the app's database, in a file of their own (<c>commsconsole.db</c> → <c>commsconsole-jobs.db</c>):
-    /// their writes never wait for the app's, and each app (each test's folder) has its own.
+    /// The file of Hangfire's jobs: <c>ConnectionStrings:Jobs</c>, or beside the app's database with <c>-jobs</c> before its
+    /// extension (<c>commsconsole.db</c> → <c>commsconsole-jobs.db</c>), so that each app (each test's folder) has its own.
+    /// A file of their own: their writes never wait for the app's, nor the app's for theirs.
     /// </summary>
-    private static string JobsBeside(string connectionString)
+    private static string JobsFile(string? configured, string databaseConnectionString, string contentRoot)
     {
-        var database = new SqliteConnectionStringBuilder(connectionString).DataSource;
-        if (string.IsNullOrEmpty(database) || database == ":memory:" || database.StartsWith("file:", StringComparison.OrdinalIgnoreCase))
+        const string Example = "for example Data Source=commsconsole-jobs.db";
+        var database = new SqliteConnectionStringBuilder(databaseConnectionString).DataSource;
+        string jobs;
+        if (string.IsNullOrWhiteSpace(configured))
         {
-            throw new InvalidOperationException(
-                "ConnectionStrings:DefaultConnection names no SQLite file to keep Hangfire's jobs beside; set ConnectionStrings:Jobs (for example Data Source=commsconsole-jobs.db).");
+            if (!IsFile(database))
+                throw new InvalidOperationException($"ConnectionStrings:DefaultConnection names no SQLite file to keep Hangfire's jobs beside; set ConnectionStrings:Jobs ({Example}).");
+            var name = Path.GetFileNameWithoutExtension(database) + "-jobs" + Path.GetExtension(database);
+            jobs = Path.Combine(Path.GetDirectoryName(database) ?? "", name);
         }
-        var name = Path.GetFileNameWithoutExtension(database) + "-jobs" + Path.GetExtension(database);
-        return new SqliteConnectionStringBuilder { DataSource = Path.Combine(Path.GetDirectoryName(database) ?? "", name) }.ToString();
+        else
+        {
+            try
+            {
+                jobs = new SqliteConnectionStringBuilder(configured).DataSource;
+            }
+            catch (ArgumentException ex)
+            {
+                throw new InvalidOperationException($"ConnectionStrings:Jobs is not a SQLite connection string ({Example}): {ex.Message}", ex);
+            }
+            if (!IsFile(jobs)) throw new InvalidOperationException($"ConnectionStrings:Jobs must name a SQLite file ({Example}).");
+        }
+        jobs = new SqliteConnectionStringBuilder(ResolveSqlitePath(new SqliteConnectionStringBuilder { DataSource = jobs }.ToString(), contentRoot)).DataSource;
+        if (string.Equals(Path.GetFullPath(jobs), Path.GetFullPath(database), StringComparison.Ordinal))
+            throw new InvalidOperationException($"ConnectionStrings:Jobs names the app's own database; Hangfire's jobs need a file of their own ({Example}).");
+        return jobs;
+
+        static bool IsFile(string dataSource) =>
+            !string.IsNullOrWhiteSpace(dataSource) && dataSource != ":memory:" && !dataSource.StartsWith("file:", StringComparison.OrdinalIgnoreCase);
     }
 
     /// <summary>A relative SQLite file is placed under the content root, whatever the working directory.</summary>
