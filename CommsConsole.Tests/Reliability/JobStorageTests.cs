@@ -42,7 +42,7 @@ public sealed class JobStorageTests(ITestOutputHelper output)
         // The quiet hours end on a whole minute (their unit) far enough ahead to kill and restart the app before it.
         var now = DateTimeOffset.UtcNow;
         var due = new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, now.Minute, 0, TimeSpan.Zero).AddMinutes(1);
-        if (due - now < TimeSpan.FromSeconds(30)) due = due.AddMinutes(1);
+        if (due - now < TimeSpan.FromSeconds(40)) due = due.AddMinutes(1);
         var settings = Settings(directory, record);
         settings["Dispatch:SweepIntervalSeconds"] = "3600";
         settings["Compliance:Defaults:TimeZoneId"] = "UTC";
