@@ -17,7 +17,8 @@ namespace CommsConsole.Tests.Infrastructure;
 
 /// <summary>
 /// The real app on Kestrel (real HTTP on 127.0.0.1), a real SQLite file in a temporary folder and a real
-/// Hangfire server. Settings make dispatch fast to observe: short sweeps, leases and backoff.
+/// Hangfire server, whose jobs are in a SQLite file of their own beside the database (app-jobs.db, Hangfire.Storage.SQLite).
+/// Settings make dispatch fast to observe: short sweeps, leases and backoff.
 /// <para>
 /// With <c>COMMSCONSOLE_TEST_POSTGRES</c> set to a superuser connection string (test.sh starts a throw-away server and
 /// sets it for its second run), each app runs on PostgreSQL instead, on a database of its own that is dropped with it,

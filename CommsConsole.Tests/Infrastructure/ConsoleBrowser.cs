@@ -3,14 +3,18 @@ using System.Text.RegularExpressions;
 namespace CommsConsole.Tests.Infrastructure;
 
 /// <summary>A browser without a browser: a cookie-keeping client that posts the console's sign-in form with its antiforgery token.</summary>
-public sealed partial class ConsoleBrowser(AppFactory app) : IDisposable
+public sealed partial class ConsoleBrowser(Uri baseAddress) : IDisposable
 {
+    public ConsoleBrowser(AppFactory app) : this(app.BaseAddress)
+    {
+    }
+
     public const string SessionCookie = ".AspNetCore.Identity.Application";
 
     /// <summary>Over real HTTP to the app's port, keeping cookies and showing redirects rather than following them.</summary>
     public HttpClient Client { get; } = new(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = true, CookieContainer = new() })
     {
-        BaseAddress = app.BaseAddress,
+        BaseAddress = baseAddress,
     };
 
     [GeneratedRegex("name=\"__RequestVerificationToken\" value=\"([^\"]+)\"")]
@@ -44,7 +48,7 @@ public sealed partial class ConsoleBrowser(AppFactory app) : IDisposable
     public Uri Target(HttpResponseMessage response)
     {
         Assert.True((int)response.StatusCode is >= 300 and < 400, $"expected a redirect, got {(int)response.StatusCode}");
-        return new Uri(app.BaseAddress, response.Headers.Location!);
+        return new Uri(baseAddress, response.Headers.Location!);
     }
 
     public void Dispose() => Client.Dispose();

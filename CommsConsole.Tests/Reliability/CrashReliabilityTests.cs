@@ -74,19 +74,19 @@ public sealed class CrashReliabilityTests(ITestOutputHelper output)
             {
                 var wait = TimeSpan.FromMilliseconds(random.Next(500, 2_500));
                 await Task.Delay(wait);
-                var before = Counts(database);
+                var before = MessagesFile.Counts(database);
                 app.Kill();
-                Assert.True(before.GetValueOrDefault(0) + before.GetValueOrDefault(1) > 0, $"kill {kill} came after dispatch had finished: {Describe(before)}");
-                output.WriteLine($"{watch.Elapsed.TotalSeconds:F1}s: kill {kill} after {wait.TotalMilliseconds:F0} ms; before it {Describe(before)}");
+                Assert.True(MessagesFile.Unsettled(before) > 0, $"kill {kill} came after dispatch had finished: {MessagesFile.Describe(before)}");
+                output.WriteLine($"{watch.Elapsed.TotalSeconds:F1}s: kill {kill} after {wait.TotalMilliseconds:F0} ms; before it {MessagesFile.Describe(before)}");
                 app = await AppProcess.StartAsync($"run{kill}", settings, directory);
             }
 
             var until = DateTime.UtcNow + TimeSpan.FromMinutes(3);
             while (true)
             {
-                var counts = Counts(database);
-                if (counts.GetValueOrDefault(0) + counts.GetValueOrDefault(1) == 0) break;
-                Assert.True(DateTime.UtcNow < until, $"messages still unsettled after 3 minutes: {Describe(counts)}");
+                var counts = MessagesFile.Counts(database);
+                if (MessagesFile.Unsettled(counts) == 0) break;
+                Assert.True(DateTime.UtcNow < until, $"messages still unsettled after 3 minutes: {MessagesFile.Describe(counts)}");
                 await Task.Delay(500);
             }
             app.Kill();
@@ -96,14 +96,14 @@ public sealed class CrashReliabilityTests(ITestOutputHelper output)
             app.Kill();
         }
 
-        var final = Counts(database);
-        var received = File.ReadAllLines(record).Where(l => l.Length > 0).Select(long.Parse).ToList();
-        var ids = MessageIds(database);
+        var final = MessagesFile.Counts(database);
+        var received = MessagesFile.Received(record);
+        var ids = MessagesFile.MessageIds(database);
         var receivedSet = received.ToHashSet();
         var lost = ids.Count(id => !receivedSet.Contains(id));
         var duplicated = received.GroupBy(id => id).Count(g => g.Count() > 1);
         var extra = received.Count - receivedSet.Count;
-        output.WriteLine($"{watch.Elapsed.TotalSeconds:F1}s: settled after {Kills} kills: {Describe(final)}; provider received {received.Count} ids, " +
+        output.WriteLine($"{watch.Elapsed.TotalSeconds:F1}s: settled after {Kills} kills: {MessagesFile.Describe(final)}; provider received {received.Count} ids, " +
                          $"{receivedSet.Count} distinct, {duplicated} received more than once ({extra} extra sends), {lost} never received");
 
         Assert.Equal(Total, ids.Count);
@@ -112,44 +112,10 @@ public sealed class CrashReliabilityTests(ITestOutputHelper output)
         Assert.True(receivedSet.IsSubsetOf(ids), "the provider received ids that are not messages");
         // A kill can only repeat what was in flight: at most one chunk per worker.
         Assert.InRange(duplicated, 0, ChunkSize * Workers);
+        Assert.True(File.Exists(Path.Combine(directory, "crash-jobs.db")), "Hangfire's jobs belong in a file beside the app's database");
 
         SqliteConnection.ClearAllPools();
         try { Directory.Delete(directory, recursive: true); } catch (IOException) { }
-    }
-
-    private static string Describe(Dictionary<int, int> counts) =>
-        string.Join(", ", new[] { "pending", "sending", "sent", "delivered", "failed", "cancelled" }.Select((name, i) => $"{counts.GetValueOrDefault(i)} {name}"));
-
-    private static SqliteConnection Open(string database)
-    {
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = database, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
-        connection.Open();
-        using var busy = connection.CreateCommand();
-        busy.CommandText = "PRAGMA busy_timeout = 5000";
-        busy.ExecuteNonQuery();
-        return connection;
-    }
-
-    private static Dictionary<int, int> Counts(string database)
-    {
-        using var connection = Open(database);
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT Status, COUNT(*) FROM Messages GROUP BY Status";
-        using var reader = command.ExecuteReader();
-        var counts = new Dictionary<int, int>();
-        while (reader.Read()) counts[reader.GetInt32(0)] = reader.GetInt32(1);
-        return counts;
-    }
-
-    private static HashSet<long> MessageIds(string database)
-    {
-        using var connection = Open(database);
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT Id FROM Messages";
-        using var reader = command.ExecuteReader();
-        var ids = new HashSet<long>();
-        while (reader.Read()) ids.Add(reader.GetInt64(0));
-        return ids;
     }
 }
 

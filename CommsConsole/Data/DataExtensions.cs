@@ -17,7 +17,8 @@ public sealed class DatabaseOptions
 public enum DatabaseProvider { Sqlite, Postgres }
 
 /// <summary>The database this node runs on, for the few places that set up infrastructure beside EF Core (Hangfire's storage).</summary>
-public sealed record DatabaseInfo(DatabaseProvider Provider, string ConnectionString)
+/// <param name="JobsPath">On SQLite, the file of Hangfire's jobs (Hangfire.Storage.SQLite); on PostgreSQL null (the jobs live in the database).</param>
+public sealed record DatabaseInfo(DatabaseProvider Provider, string ConnectionString, string? JobsPath = null)
 {
     public bool IsPostgres => Provider == DatabaseProvider.Postgres;
 }
@@ -26,7 +27,10 @@ public static class DataExtensions
 {
     public const string DefaultSqlite = "Data Source=commsconsole.db";
 
-    /// <summary>The database from configuration: <c>Database:Provider</c> and <c>ConnectionStrings:DefaultConnection</c>.</summary>
+    /// <summary>
+    /// The database from configuration: <c>Database:Provider</c>, <c>ConnectionStrings:DefaultConnection</c> and, on SQLite,
+    /// <c>ConnectionStrings:Jobs</c> for Hangfire's own file.
+    /// </summary>
     public static void AddDataLayer(this WebApplicationBuilder builder)
     {
         var options = builder.Configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
@@ -38,6 +42,7 @@ public static class DataExtensions
         };
         var connectionString = builder.Configuration.GetConnectionString("DefaultConnection");
         var services = builder.Services;
+        string? jobsPath = null;
         if (provider == DatabaseProvider.Postgres)
         {
             if (string.IsNullOrWhiteSpace(connectionString) || connectionString.Trim().Equals(DefaultSqlite, StringComparison.OrdinalIgnoreCase))
@@ -62,9 +67,10 @@ public static class DataExtensions
         else
         {
             connectionString = ResolveSqlitePath(connectionString ?? DefaultSqlite, builder.Environment.ContentRootPath);
+            jobsPath = JobsFile(builder.Configuration.GetConnectionString("Jobs"), connectionString, builder.Environment.ContentRootPath);
             services.AddDbContextFactory<AppDbContext>(o => o.UseSqlite(connectionString).AddInterceptors(new SqliteConnectionSetup()));
         }
-        services.AddSingleton(new DatabaseInfo(provider, connectionString));
+        services.AddSingleton(new DatabaseInfo(provider, connectionString, jobsPath));
         services.AddScoped<MessageStore>();
         // Keys in the database under one application name: a cookie, an unsubscribe link or a stored provider secret
         // protected by one node is read by every other node of the same database.
@@ -76,6 +82,44 @@ public static class DataExtensions
     private sealed class BaseFactory<T>(IDbContextFactory<T> inner) : IDbContextFactory<AppDbContext> where T : AppDbContext
     {
         public AppDbContext CreateDbContext() => inner.CreateDbContext();
+    }
+
+    /// <summary>
+    /// The file of Hangfire's jobs: <c>ConnectionStrings:Jobs</c>, or beside the app's database with <c>-jobs</c> before its
+    /// extension (<c>commsconsole.db</c> → <c>commsconsole-jobs.db</c>), so that each app (each test's folder) has its own.
+    /// A file of their own: their writes never wait for the app's, nor the app's for theirs.
+    /// </summary>
+    private static string JobsFile(string? configured, string databaseConnectionString, string contentRoot)
+    {
+        const string Example = "for example Data Source=commsconsole-jobs.db";
+        var database = new SqliteConnectionStringBuilder(databaseConnectionString).DataSource;
+        string jobs;
+        if (string.IsNullOrWhiteSpace(configured))
+        {
+            if (!IsFile(database))
+                throw new InvalidOperationException($"ConnectionStrings:DefaultConnection names no SQLite file to keep Hangfire's jobs beside; set ConnectionStrings:Jobs ({Example}).");
+            var name = Path.GetFileNameWithoutExtension(database) + "-jobs" + Path.GetExtension(database);
+            jobs = Path.Combine(Path.GetDirectoryName(database) ?? "", name);
+        }
+        else
+        {
+            try
+            {
+                jobs = new SqliteConnectionStringBuilder(configured).DataSource;
+            }
+            catch (ArgumentException ex)
+            {
+                throw new InvalidOperationException($"ConnectionStrings:Jobs is not a SQLite connection string ({Example}): {ex.Message}", ex);
+            }
+            if (!IsFile(jobs)) throw new InvalidOperationException($"ConnectionStrings:Jobs must name a SQLite file ({Example}).");
+        }
+        jobs = new SqliteConnectionStringBuilder(ResolveSqlitePath(new SqliteConnectionStringBuilder { DataSource = jobs }.ToString(), contentRoot)).DataSource;
+        if (string.Equals(Path.GetFullPath(jobs), Path.GetFullPath(database), StringComparison.Ordinal))
+            throw new InvalidOperationException($"ConnectionStrings:Jobs names the app's own database; Hangfire's jobs need a file of their own ({Example}).");
+        return jobs;
+
+        static bool IsFile(string dataSource) =>
+            !string.IsNullOrWhiteSpace(dataSource) && dataSource != ":memory:" && !dataSource.StartsWith("file:", StringComparison.OrdinalIgnoreCase);
     }
 
     /// <summary>A relative SQLite file is placed under the content root, whatever the working directory.</summary>

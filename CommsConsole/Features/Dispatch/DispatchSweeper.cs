@@ -40,6 +40,7 @@ public sealed class DispatchSweeper(
         if (reclaimed > 0) logger.LogWarning("Reclaimed {Count} messages whose dispatch lease ran out", reclaimed);
 
         var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        queue.Recount();
         if (await db.Messages.AnyAsync(m => m.Status == MessageStatus.Pending && m.NextAttemptAt <= now, ct)) queue.Kick();
         await db.CheckpointAsync(ct);
     }

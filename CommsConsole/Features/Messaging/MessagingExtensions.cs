@@ -6,9 +6,9 @@ using CommsConsole.Features.Tenancy;
 using Hangfire;
 using Hangfire.AspNetCore;
 using Hangfire.Logging;
-using Hangfire.InMemory;
 using Hangfire.PostgreSql;
 using Hangfire.PostgreSql.Factories;
+using Hangfire.Storage.SQLite;
 using CommsConsole.Data;
 using Polly;
 using Microsoft.Extensions.Http.Resilience;
@@ -65,15 +65,21 @@ public static class MessagingExtensions
         services.AddHostedService<DispatchSweeper>();
 
         // A storage per app rather than Hangfire's global JobStorage.Current, so that each host
-        // (and each test host) dispatches its own work. The message rows, not the job storage, are durable.
-        // On PostgreSQL the jobs live on the same server, so every node's workers take jobs that any node enqueued
-        // (Hangfire.PostgreSql fetches with FOR UPDATE SKIP LOCKED; NOTIFY wakes idle workers at once).
+        // (and each test host) dispatches its own work. The message rows, not the job storage, are the truth; the storage
+        // keeps job history, recurring jobs and scheduled wake-ups through a restart.
+        // On SQLite the jobs live in a file of their own beside the database (Hangfire.Storage.SQLite), so Hangfire's
+        // writes never queue behind the app's. On PostgreSQL they live on the same server, so every node's workers take
+        // jobs that any node enqueued (Hangfire.PostgreSql fetches with FOR UPDATE SKIP LOCKED; NOTIFY wakes idle workers at once).
         // Hangfire's log provider is process-wide: point it at this host's loggers before the storage logs.
         services.AddSingleton<JobStorage>(sp =>
         {
             LogProvider.SetCurrentLogProvider(new AspNetCoreLogProvider(sp.GetRequiredService<ILoggerFactory>()));
             var database = sp.GetRequiredService<DatabaseInfo>();
-            if (!database.IsPostgres) return new InMemoryStorage(new InMemoryStorageOptions());
+            if (!database.IsPostgres)
+            {
+                // An idle worker looks for a job this often: a kick waits at most this long for a worker to take it.
+                return new SQLiteStorage(database.JobsPath!, new SQLiteStorageOptions { QueuePollInterval = TimeSpan.FromMilliseconds(100) });
+            }
             var options = new PostgreSqlStorageOptions
             {
                 SchemaName = "hangfire",
@@ -91,6 +97,8 @@ public static class MessagingExtensions
         {
             options.WorkerCount = sp.GetRequiredService<IOptions<DispatchOptions>>().Value.Workers;
             options.ServerName = sp.GetRequiredService<IOptions<DispatchOptions>>().Value.Node;
+            // Scheduled sends wake dispatch at their time, not up to Hangfire's default 15 s later.
+            options.SchedulePollingInterval = TimeSpan.FromSeconds(1);
         });
     }
 
