@@ -40,6 +40,8 @@ public sealed class AdminTests : IAsyncLifetime
         await Ui.Field(page, "new-user-email").FillAsync(email);
         await page.Locator("[data-testid=new-user-role] .mud-input-control").ClickAsync();
         await page.GetByRole(AriaRole.Option, new() { Name = "Auditor" }).ClickAsync();
+        // The choice has reached the server's copy of the form before the invitation goes (the circuit may lag under load).
+        await Expect(page.Locator("[data-testid=new-user-role] input")).ToHaveValueAsync("Auditor");
         await page.GetByTestId("create-user").ClickAsync();
         await Expect(page.GetByText($"Invitation sent to {email}.")).ToBeVisibleAsync();
         await Expect(page.GetByTestId("user-table").GetByText(email)).ToBeVisibleAsync();
