@@ -72,6 +72,9 @@ public sealed class TenancyService(AppDbContext db, UserManager<ApplicationUser>
         }
         if (!created.Succeeded)
         {
+            // The other request of a race got in between our check and Identity's own.
+            if (created.Errors.Any(e => e.Code is "DuplicateUserName" or "DuplicateEmail"))
+                return AppError.Conflict($"email: a user with '{email}' already exists");
             var field = created.Errors.Any(e => e.Code.StartsWith("Password", StringComparison.Ordinal)) ? "password" : "email";
             return AppError.Validation($"{field}: {string.Join(" ", created.Errors.Select(e => e.Description))}");
         }
