@@ -37,6 +37,18 @@ public sealed class MudTextTests(SharedApp app) : ConsoleComponentContext(app)
     }
 
     [Fact]
+    public async Task ReconnectDialog_FollowsTheLanguageOfThePage()
+    {
+        using var client = App.Anonymous();
+        using var chinese = new HttpRequestMessage(HttpMethod.Get, "/Account/Login") { Headers = { { "Accept-Language", "zh-CN" } } };
+        var page = System.Net.WebUtility.HtmlDecode(await (await client.SendAsync(chinese)).Content.ReadAsStringAsync());
+        Assert.Contains("正在重新连接服务器…", page);
+        Assert.DoesNotContain("Rejoining the server", page);
+        using var english = new HttpRequestMessage(HttpMethod.Get, "/Account/Login") { Headers = { { "Accept-Language", "en" } } };
+        Assert.Contains("Rejoining the server…", System.Net.WebUtility.HtmlDecode(await (await client.SendAsync(english)).Content.ReadAsStringAsync()));
+    }
+
+    [Fact]
     public void EveryTranslatedKey_IsOneMudBlazorHas()
     {
         // A misspelt key would never be asked for, and the English text would stay.
