@@ -20,6 +20,7 @@ public abstract class ConsoleComponentContext : BunitContext
         App = app;
         JSInterop.Mode = JSRuntimeMode.Loose;
         Services.AddMudServices();
+        Services.AddTransient<MudBlazor.MudLocalizer, ConsoleMudLocalizer>();
         Services.AddLocalization(o => o.ResourcesPath = "Resources");
         Services.AddScoped<CallerState>();
         Services.AddScoped<TenantClock>();

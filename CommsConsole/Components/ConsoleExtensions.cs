@@ -3,6 +3,7 @@ using CommsConsole.Components.Account;
 using CommsConsole.Components.Shared;
 using CommsConsole.Features.Common;
 using Microsoft.AspNetCore.Localization;
+using MudBlazor;
 using MudBlazor.Services;
 
 namespace CommsConsole.Components;
@@ -20,6 +21,7 @@ public static class ConsoleExtensions
         builder.Services.AddRazorComponents().AddInteractiveServerComponents()
             .AddHubOptions(o => o.MaximumReceiveMessageSize = 2 * 1024 * 1024);
         builder.Services.AddMudServices();
+        builder.Services.AddTransient<MudLocalizer, ConsoleMudLocalizer>();
         builder.Services.AddLocalization(o => o.ResourcesPath = "Resources");
         builder.Services.AddSingleton<ServiceRunner>();
         builder.Services.AddScoped<CallerState>();
