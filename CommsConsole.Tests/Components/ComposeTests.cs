@@ -47,10 +47,10 @@ public sealed class ComposeTests(SharedApp app) : ConsoleComponentContext(app)
 
         cut.WaitForAssertion(() => Assert.Contains("Send to the 2 valid recipients", cut.Find("[data-testid=send-valid]").TextContent));
         Assert.True(cut.Find("[data-testid=send]").HasAttribute("disabled"), "the whole list still waits for its bad lines");
-        cut.Find("[data-testid=send-valid]").Click();
+        await cut.InvokeAsync(() => cut.Find("[data-testid=send-valid]").Click());
 
         dialogs.WaitForAssertion(() => Assert.Contains("2 invalid lines will be left out.", dialogs.Markup));
-        dialogs.FindAll("button").Single(b => b.TextContent.Trim() == "Send").Click();
+        await dialogs.InvokeAsync(() => dialogs.FindAll("button").Single(b => b.TextContent.Trim() == "Send").Click());
 
         cut.WaitForAssertion(() => Assert.Contains("/batches/", Services.GetRequiredService<NavigationManager>().Uri));
         // The marketer is new in a new tenant: its log holds exactly this send.
@@ -72,9 +72,9 @@ public sealed class ComposeTests(SharedApp app) : ConsoleComponentContext(app)
         cut.Find("[data-testid=content]").Input("Spring sale starts today");
         cut.Find("[data-testid=recipients]").Input("13800138003");
         cut.WaitForAssertion(() => Assert.False(cut.Find("[data-testid=send]").HasAttribute("disabled")));
-        cut.Find("[data-testid=send]").Click();
+        await cut.InvokeAsync(() => cut.Find("[data-testid=send]").Click());
         dialogs.WaitForAssertion(() => Assert.Contains("1 messages will be sent", dialogs.Markup));
-        dialogs.FindAll("button").Single(b => b.TextContent.Trim() == "Send").Click();
+        await dialogs.InvokeAsync(() => dialogs.FindAll("button").Single(b => b.TextContent.Trim() == "Send").Click());
         cut.WaitForAssertion(() => Assert.Contains("/batches/", Services.GetRequiredService<NavigationManager>().Uri));
 
         // A send through the API has no name; the list says where it came from.

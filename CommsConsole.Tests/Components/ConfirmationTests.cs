@@ -32,8 +32,12 @@ public sealed class ConfirmationTests(SharedApp app) : ConsoleComponentContext(a
         return batch;
     }
 
-    private static void Answer(IRenderedComponent<MudDialogProvider> dialogs, string button) =>
-        dialogs.FindAll(".mud-dialog button").Single(b => b.TextContent.Trim() == button).Click();
+    // Found and clicked in one step on the renderer's thread, so a re-render in between cannot take the handler away.
+    private static Task Answer(IRenderedComponent<MudDialogProvider> dialogs, string button) =>
+        dialogs.InvokeAsync(() => dialogs.FindAll(".mud-dialog button").Single(b => b.TextContent.Trim() == button).Click());
+
+    private static Task Click<T>(IRenderedComponent<T> cut, string selector) where T : Microsoft.AspNetCore.Components.IComponent =>
+        cut.InvokeAsync(() => cut.Find(selector).Click());
 
     [Fact]
     public async Task ResendFailed_SaysHowManyAndWhatItCosts_AndResendsOnlyWhenConfirmed()
@@ -46,17 +50,17 @@ public sealed class ConfirmationTests(SharedApp app) : ConsoleComponentContext(a
         cut.WaitForAssertion(() => Assert.False(cut.Find("[data-testid=resend-failed]").HasAttribute("disabled")));
         // One message sent, none reported delivered by the simulated provider: the page says why.
         Assert.Contains("The simulated provider and SMTP send no such reports", cut.Find("[data-testid=delivered-explained]").TextContent);
-        cut.Find("[data-testid=resend-failed]").Click();
+        await Click(cut, "[data-testid=resend-failed]");
         dialogs.WaitForAssertion(() => Assert.Contains("3 failed messages will be sent again, 3 billed units, estimated cost 0.15.", dialogs.Markup));
-        Answer(dialogs, "Cancel");
+        await Answer(dialogs, "Cancel");
         await using (var db = App.Db())
         {
             Assert.Equal(0, await db.Messages.CountAsync(m => m.BatchId == batch && m.RetryCount > 0));
         }
 
-        cut.Find("[data-testid=resend-failed]").Click();
+        await Click(cut, "[data-testid=resend-failed]");
         dialogs.WaitForAssertion(() => Assert.Contains("3 failed messages will be sent again", dialogs.Markup));
-        Answer(dialogs, "Resend");
+        await Answer(dialogs, "Resend");
         await App.WaitUntilAsync(async db => await db.Messages.CountAsync(m => m.BatchId == batch && m.RetryCount == 1) == 3);
     }
 
@@ -76,21 +80,22 @@ public sealed class ConfirmationTests(SharedApp app) : ConsoleComponentContext(a
         var dialogs = Render<MudDialogProvider>();
         var drawer = Render<MessageDrawer>(p => p.Add(c => c.Open, true).Add(c => c.MessageId, refused));
 
-        drawer.WaitForElement("[data-testid=retry-message]").Click();
+        drawer.WaitForElement("[data-testid=retry-message]");
+        await Click(drawer, "[data-testid=retry-message]");
         dialogs.WaitForAssertion(() => Assert.Contains("it will most likely fail the same way", dialogs.Markup));
-        Answer(dialogs, "Cancel");
+        await Answer(dialogs, "Cancel");
         await using (var db = App.Db())
         {
             Assert.Equal(MessageStatus.Failed, (await db.Messages.SingleAsync(m => m.Id == refused)).Status);
         }
-        drawer.Find("[data-testid=retry-message]").Click();
+        await Click(drawer, "[data-testid=retry-message]");
         dialogs.WaitForAssertion(() => Assert.Contains("Retry anyway", dialogs.Markup));
-        Answer(dialogs, "Retry anyway");
+        await Answer(dialogs, "Retry anyway");
         await App.WaitUntilAsync(async db => (await db.Messages.SingleAsync(m => m.Id == refused)).RetryCount == 1);
 
         drawer.Render(p => p.Add(c => c.MessageId, timedOut));
         drawer.WaitForAssertion(() => Assert.Contains("log_" + timedOut, drawer.Markup));
-        drawer.Find("[data-testid=retry-message]").Click();
+        await Click(drawer, "[data-testid=retry-message]");
         await App.WaitUntilAsync(async db => (await db.Messages.SingleAsync(m => m.Id == timedOut)).RetryCount == 1,
             because: "a message that only timed out is retried without a warning");
         Assert.DoesNotContain("Retry anyway", dialogs.Markup);
@@ -106,14 +111,14 @@ public sealed class ConfirmationTests(SharedApp app) : ConsoleComponentContext(a
 
         IElement LockButton() => cut.FindAll("[data-testid=user-table] tr").Single(r => r.TextContent.Contains("marketer-")).QuerySelectorAll("button").Single(b => b.TextContent.Trim() == "Lock");
         cut.WaitForAssertion(() => LockButton());
-        LockButton().Click();
+        await cut.InvokeAsync(() => LockButton().Click());
         dialogs.WaitForAssertion(() => Assert.Contains("their API tokens stop working", dialogs.Markup));
-        Answer(dialogs, "Cancel");
+        await Answer(dialogs, "Cancel");
         Assert.False(await IsLockedAsync(marketerId));
 
-        LockButton().Click();
+        await cut.InvokeAsync(() => LockButton().Click());
         dialogs.WaitForAssertion(() => Assert.Contains("their API tokens stop working", dialogs.Markup));
-        Answer(dialogs, "Lock");
+        await Answer(dialogs, "Lock");
         await App.WaitUntilAsync(async _ => await IsLockedAsync(marketerId));
     }
 

@@ -39,12 +39,12 @@ public sealed partial class TimeTextTests(SharedApp app) : ConsoleComponentConte
         compose.Find("[data-testid=recipients]").Input("13800138000");
         compose.Find("[data-testid=schedule]").Change(true);
         compose.WaitForAssertion(() => Assert.False(compose.Find("[data-testid=send]").HasAttribute("disabled")));
-        compose.Find("[data-testid=send]").Click();
+        await compose.InvokeAsync(() => compose.Find("[data-testid=send]").Click());
 
         string confirmed = "";
         dialogs.WaitForAssertion(() => confirmed = Shown().Match(dialogs.Markup).Groups[1].Value);
         Assert.EndsWith("UTC+08:00", confirmed);
-        dialogs.FindAll(".mud-dialog button").Single(b => b.TextContent.Trim() == "Send").Click();
+        await dialogs.InvokeAsync(() => dialogs.FindAll(".mud-dialog button").Single(b => b.TextContent.Trim() == "Send").Click());
 
         compose.WaitForAssertion(() => Assert.Contains("/batches/", Services.GetRequiredService<NavigationManager>().Uri));
         var batch = long.Parse(Services.GetRequiredService<NavigationManager>().Uri.Split("/batches/")[1]);
