@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
+using System.Threading.RateLimiting;
 using CommsConsole.Data;
 using CommsConsole.Features.Common;
 using Microsoft.AspNetCore.Identity;
@@ -16,12 +17,41 @@ public interface IAccountMail
 }
 
 /// <summary>
+/// How many password-reset and confirmation emails an account may be sent an hour (<c>Security:AccountEmailsPerHour</c>).
+/// Anyone who knows an address can ask for them, so without a bound one page posted in a loop mails that person without
+/// end at the installation's expense. Kept per node, in memory.
+/// </summary>
+public sealed class AccountEmailLimit : IDisposable
+{
+    private readonly PartitionedRateLimiter<string> _limiter;
+
+    public AccountEmailLimit(Microsoft.Extensions.Options.IOptions<AccountSessionOptions> options)
+    {
+        var perHour = options.Value.AccountEmailsPerHour;
+        _limiter = PartitionedRateLimiter.Create<string, string>(userId => perHour <= 0
+            ? RateLimitPartition.GetNoLimiter("")
+            : RateLimitPartition.GetFixedWindowLimiter(userId, _ => new FixedWindowRateLimiterOptions
+            {
+                PermitLimit = perHour, Window = TimeSpan.FromHours(1), QueueLimit = 0, AutoReplenishment = true,
+            }));
+    }
+
+    public bool TryTake(string userId)
+    {
+        using var lease = _limiter.AttemptAcquire(userId);
+        return lease.IsAcquired;
+    }
+
+    public void Dispose() => _limiter.Dispose();
+}
+
+/// <summary>
 /// Emails about a person's own account (password reset, email confirmation, an invitation to set a first password),
 /// in the language of the page that asked for them, with links built on <c>App:PublicBaseUrl</c> rather than the
 /// request's host. They go through the installation's email provider, not a tenant's, and are never written to the
 /// message log, whose readers must not see a reset link.
 /// </summary>
-public sealed class AccountEmails(IAccountMail mail, UserManager<ApplicationUser> users, PublicUrls urls, ILogger<AccountEmails> logger)
+public sealed class AccountEmails(IAccountMail mail, UserManager<ApplicationUser> users, PublicUrls urls, AccountEmailLimit limit, ILogger<AccountEmails> logger)
     : IEmailSender<ApplicationUser>
 {
     private sealed record Texts(string ConfirmSubject, string ConfirmBody, string ResetSubject, string ResetBody, string CodeBody,
@@ -70,8 +100,13 @@ public sealed class AccountEmails(IAccountMail mail, UserManager<ApplicationUser
     private static string Link(string encodedHref) =>
         $"<p><a href=\"{encodedHref}\">{WebUtility.HtmlEncode(Current.Button)}</a></p><p style=\"color:#555\">{encodedHref}</p>";
 
-    private Task SendAsync(ApplicationUser user, string to, string subject, string html, string kind) =>
-        SendAsync(user, to, subject, html, kind, CancellationToken.None);
+    // What anyone may ask for by email address is held to the account's hourly limit; the page answers the same either way.
+    private Task SendAsync(ApplicationUser user, string to, string subject, string html, string kind)
+    {
+        if (limit.TryTake(user.Id)) return SendAsync(user, to, subject, html, kind, CancellationToken.None);
+        logger.LogWarning("The {Kind} email of user {UserId} was not sent: over the hourly limit of account emails", kind, user.Id);
+        return Task.CompletedTask;
+    }
 
     private async Task<string?> SendAsync(ApplicationUser user, string to, string subject, string html, string kind, CancellationToken ct)
     {

@@ -17,6 +17,8 @@ public sealed class AccountSessionOptions
     public const string Section = "Security";
     public int SessionRevalidationSeconds { get; set; } = 60;
     public TimeSpan RevalidationInterval => TimeSpan.FromSeconds(Math.Max(1, SessionRevalidationSeconds));
+    /// <summary>Password-reset and confirmation emails one account may be sent an hour (0: no limit).</summary>
+    public int AccountEmailsPerHour { get; set; } = 5;
 }
 
 public static class TenancyExtensions
@@ -95,6 +97,7 @@ public static class TenancyExtensions
             .AddDefaultTokenProviders()
             .AddClaimsPrincipalFactory<TenantClaimsPrincipalFactory>();
         PublicUrls.Register(services);
+        services.AddSingleton<AccountEmailLimit>();
         services.AddScoped<AccountEmails>();
         services.AddScoped<IEmailSender<ApplicationUser>>(sp => sp.GetRequiredService<AccountEmails>());
 
