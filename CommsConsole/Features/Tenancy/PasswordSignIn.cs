@@ -36,6 +36,8 @@ public sealed class PasswordSignIn(SignInManager<ApplicationUser> signIn, IPassw
             hasher.VerifyHashedPassword(Nobody, DummyHash(), password);
             return user is null ? (SignInResult.Failed, null) : (SignInResult.LockedOut, null);
         }
+        // An invited user has no password yet, and Identity refuses one without hashing: the same time again.
+        if (user.PasswordHash is null) hasher.VerifyHashedPassword(Nobody, DummyHash(), password);
         var result = await check(user);
         if (result.Succeeded || result.RequiresTwoFactor) return (result, user);
         if (result.IsLockedOut || result.IsNotAllowed) return (result, null);
