@@ -71,7 +71,7 @@ public sealed class ComposeTests(SharedApp app) : ConsoleComponentContext(app)
         cut.FindAll("[data-testid=purpose] input")[1].Click();
         cut.Find("[data-testid=content]").Input("Spring sale starts today");
         cut.Find("[data-testid=recipients]").Input("13800138003");
-        cut.WaitForAssertion(() => Assert.False(cut.Find("[data-testid=send]").HasAttribute("disabled")));
+        cut.WaitForAssertion(() => Assert.False(cut.Find("[data-testid=send]").HasAttribute("disabled")), TimeSpan.FromSeconds(15));
         await cut.InvokeAsync(() => cut.Find("[data-testid=send]").Click());
         dialogs.WaitForAssertion(() => Assert.Contains("1 messages will be sent", dialogs.Markup));
         await dialogs.InvokeAsync(() => dialogs.FindAll("button").Single(b => b.TextContent.Trim() == "Send").Click());

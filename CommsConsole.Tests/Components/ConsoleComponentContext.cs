@@ -19,6 +19,9 @@ public abstract class ConsoleComponentContext : BunitContext
     {
         App = app;
         JSInterop.Mode = JSRuntimeMode.Loose;
+        // The components call the app's real services and database; on a busy machine (the PostgreSQL pass, with other
+        // work going on) a render can take longer than bUnit's default second.
+        DefaultWaitTimeout = TimeSpan.FromSeconds(15);
         Services.AddMudServices();
         Services.AddTransient<MudBlazor.MudLocalizer, ConsoleMudLocalizer>();
         Services.AddLocalization(o => o.ResourcesPath = "Resources");

@@ -38,7 +38,8 @@ public sealed partial class TimeTextTests(SharedApp app) : ConsoleComponentConte
         compose.Find("[data-testid=content]").Input("Your appointment is tomorrow");
         compose.Find("[data-testid=recipients]").Input("13800138000");
         compose.Find("[data-testid=schedule]").Change(true);
-        compose.WaitForAssertion(() => Assert.False(compose.Find("[data-testid=send]").HasAttribute("disabled")));
+        // The preview renders through the real services; on a busy machine that takes longer than bUnit's one second.
+        compose.WaitForAssertion(() => Assert.False(compose.Find("[data-testid=send]").HasAttribute("disabled")), TimeSpan.FromSeconds(15));
         await compose.InvokeAsync(() => compose.Find("[data-testid=send]").Click());
 
         string confirmed = "";
