@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
@@ -81,10 +80,7 @@ public sealed class ConsoleFlowTests(BrowserFixture fixture)
     [Fact]
     public Task MarketerOfAnotherTenant_SeesNoneOfIt() => fixture.RunPageAsync(nameof(MarketerOfAnotherTenant_SeesNoneOfIt), async page =>
     {
-        using var api = new HttpClient { BaseAddress = new Uri(fixture.App.BaseUrl) };
-        var token = await (await api.PostAsJsonAsync("/auth/token", new { email = ConsoleApp.AdminEmail, password = ConsoleApp.AdminPassword }))
-            .Content.ReadFromJsonAsync<JsonElement>();
-        api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token.GetProperty("access_token").GetString());
+        using var api = await ConsoleApi.SignInAsync(fixture.App);
         await api.PostAsJsonAsync("/communication/bulk", new { channel = "sms", content = "admin tenant message", recipients = new[] { "13700000001" } });
         var tenant = await (await api.PostAsJsonAsync("/admin/tenants", new { name = "Other " + Guid.NewGuid().ToString("N")[..6] })).Content.ReadFromJsonAsync<JsonElement>();
         var email = $"marketer-{Guid.NewGuid():N}@e2e.test";

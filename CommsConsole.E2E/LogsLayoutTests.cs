@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Playwright;
@@ -13,10 +12,7 @@ public sealed class LogsLayoutTests(BrowserFixture fixture)
     [Fact]
     public async Task LogGrid_At1280Pixels_FitsWithLongTexts_AndColumnsCanBeChosen()
     {
-        using var api = new HttpClient { BaseAddress = new Uri(fixture.App.BaseUrl) };
-        var token = await (await api.PostAsJsonAsync("/auth/token", new { email = ConsoleApp.AdminEmail, password = ConsoleApp.AdminPassword }))
-            .Content.ReadFromJsonAsync<JsonElement>();
-        api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token.GetProperty("access_token").GetString());
+        using var api = await ConsoleApi.SignInAsync(fixture.App);
         var longText = string.Concat(Enumerable.Repeat("A long message without many breaks_", 25));
         (await api.PostAsJsonAsync("/communication/bulk", new
         {
