@@ -1,5 +1,6 @@
 using Bunit;
 using CommsConsole.Components.Pages;
+using CommsConsole.Tests.Features.Compliance;
 using CommsConsole.Features.Tenancy;
 using CommsConsole.Tests.Infrastructure;
 using MudBlazor;
@@ -23,5 +24,15 @@ public sealed class DashboardTests(SharedApp app) : ConsoleComponentContext(app)
         Assert.Equal(Home.FailedLight, colourOf["Email failed"]);
         Assert.Equal(Home.SentDark, colourOf["SMS sent"]);
         Assert.Equal(Home.Pending, colourOf["pending"]);
+    }
+
+    [Fact]
+    public async Task Cost_IsShownInTheTenantsCurrency()
+    {
+        var (_, _, tenant) = await SignInAsync(Roles.Marketer);
+        await App.SavePolicyAsync(tenant, p => p with { Currency = "USD" });
+        var cut = Render<Home>();
+
+        cut.WaitForAssertion(() => Assert.Matches(@"^\d[\d,]*\.\d\d USD$", cut.Find("[data-testid=stat-cost]").TextContent.Trim()));
     }
 }

@@ -50,7 +50,7 @@ public sealed partial class LocalizationTests
         {
             CultureInfo.CurrentUICulture = CultureInfo.GetCultureInfo("zh-CN");
             Assert.Equal("仪表盘", localizer["Dashboard"]);
-            Assert.Equal("将立即发送 3 条消息，预计费用 0.15。", string.Format(localizer["{0} messages will be sent {1}. Estimated cost {2:0.00}."], 3, localizer["now"], 0.15m));
+            Assert.Equal("将立即发送 3 条消息，预计费用 0.15 CNY。", string.Format(localizer["{0} messages will be sent {1}. Estimated cost {2}."], 3, localizer["now"], "0.15 CNY"));
             CultureInfo.CurrentUICulture = CultureInfo.GetCultureInfo("en");
             Assert.Equal("Dashboard", localizer["Dashboard"]);
         }

@@ -13,6 +13,7 @@ public sealed class TenantPolicyConfiguration : IEntityTypeConfiguration<TenantP
         b.Property(p => p.PostalAddress).HasMaxLength(PolicyService.MaxPostalAddress);
         b.Property(p => p.SmsOptOutHint).HasMaxLength(PolicyService.MaxHint);
         b.Property(p => p.TimeZoneId).HasMaxLength(64);
+        b.Property(p => p.Currency).HasMaxLength(3);
         b.Property(p => p.UpdatedBy).HasMaxLength(64);
     }
 }

@@ -313,6 +313,10 @@ namespace CommsConsole.Data.Migrations
                         .HasMaxLength(32)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Currency")
+                        .HasMaxLength(3)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("PostalAddress")
                         .HasMaxLength(500)
                         .HasColumnType("TEXT");

@@ -22,6 +22,8 @@ public class TenantPolicy
     public int VerifyCodesPerHour { get; set; }
     public int VerifyCodesPerDay { get; set; }
     public int RetentionDays { get; set; }
+    /// <summary>The ISO 4217 code of the currency the tenant's provider prices and costs are in (CNY).</summary>
+    public string? Currency { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
     public string? UpdatedBy { get; set; }
 }

@@ -29,6 +29,8 @@ public sealed class PolicyDefaults
     public int VerifyCodesPerHour { get; set; } = 5;
     public int VerifyCodesPerDay { get; set; } = 10;
     public int RetentionDays { get; set; } = 180;
+    /// <summary>The ISO 4217 code of the currency provider prices and costs are in.</summary>
+    public string Currency { get; set; } = "CNY";
 }
 
 public sealed class RateLimitSettings

@@ -20,7 +20,8 @@ public sealed record EffectivePolicy(
     int VerifyCodesPerDay,
     int RetentionDays,
     IReadOnlyList<string> SensitiveWords,
-    bool Saved)
+    bool Saved,
+    string Currency = Currencies.Fallback)
 {
     public bool HasQuietHours => QuietStartMinutes != QuietEndMinutes;
 
@@ -74,6 +75,7 @@ public sealed record PolicyInput
     public int VerifyCodesPerDay { get; init; }
     public int RetentionDays { get; init; }
     public IReadOnlyList<string> SensitiveWords { get; init; } = [];
+    public string Currency { get; init; } = "CNY";
 }
 
 /// <summary>Reads and saves tenants' compliance policies. Admins manage their own tenant's; a SystemAdmin any tenant's.</summary>
@@ -91,11 +93,13 @@ public sealed class PolicyService(AppDbContext db, TimeProvider clock, IOptions<
         if (row is not null)
         {
             return new EffectivePolicy(tenantId, row.PostalAddress, row.SmsOptOutHint, row.QuietHoursStartMinutes, row.QuietHoursEndMinutes,
-                FindZone(row.TimeZoneId) ?? TimeZoneInfo.Utc, row.VerifyCodesPerMinute, row.VerifyCodesPerHour, row.VerifyCodesPerDay, row.RetentionDays, words, true);
+                FindZone(row.TimeZoneId) ?? TimeZoneInfo.Utc, row.VerifyCodesPerMinute, row.VerifyCodesPerHour, row.VerifyCodesPerDay, row.RetentionDays, words, true,
+                Currencies.Find(row.Currency) ?? Currencies.Find(options.Value.Defaults.Currency) ?? Currencies.Fallback);
         }
         var d = options.Value.Defaults;
         return new EffectivePolicy(tenantId, Blank(d.PostalAddress), Blank(d.SmsOptOutHint), ParseTime(d.QuietHoursStart) ?? 21 * 60, ParseTime(d.QuietHoursEnd) ?? 8 * 60,
-            FindZone(d.TimeZoneId) ?? TimeZoneInfo.Utc, d.VerifyCodesPerMinute, d.VerifyCodesPerHour, d.VerifyCodesPerDay, d.RetentionDays, words, false);
+            FindZone(d.TimeZoneId) ?? TimeZoneInfo.Utc, d.VerifyCodesPerMinute, d.VerifyCodesPerHour, d.VerifyCodesPerDay, d.RetentionDays, words, false,
+            Currencies.Find(d.Currency) ?? Currencies.Fallback);
     }
 
     public static PolicyInput ToInput(EffectivePolicy p) => new()
@@ -103,7 +107,7 @@ public sealed class PolicyService(AppDbContext db, TimeProvider clock, IOptions<
         PostalAddress = p.PostalAddress, SmsOptOutHint = p.SmsOptOutHint,
         QuietHoursStart = FormatTime(p.QuietStartMinutes), QuietHoursEnd = FormatTime(p.QuietEndMinutes), TimeZoneId = p.TimeZone.Id,
         VerifyCodesPerMinute = p.VerifyCodesPerMinute, VerifyCodesPerHour = p.VerifyCodesPerHour, VerifyCodesPerDay = p.VerifyCodesPerDay,
-        RetentionDays = p.RetentionDays, SensitiveWords = p.SensitiveWords,
+        RetentionDays = p.RetentionDays, SensitiveWords = p.SensitiveWords, Currency = p.Currency,
     };
 
     public async Task<Result<PolicyInput>> GetForEditAsync(Caller caller, string tenantId, CancellationToken ct)
@@ -125,6 +129,7 @@ public sealed class PolicyService(AppDbContext db, TimeProvider clock, IOptions<
         if (FindZone(input.TimeZoneId) is not { } zone) return AppError.Validation($"time_zone: '{input.TimeZoneId}' is not a known time zone (e.g. Asia/Shanghai)");
         if (input.VerifyCodesPerMinute < 0 || input.VerifyCodesPerHour < 0 || input.VerifyCodesPerDay < 0)
             return AppError.Validation("verify_code caps: must be 0 (no cap) or more");
+        if (Currencies.Find(input.Currency) is not { } currency) return AppError.Validation($"currency: '{input.Currency}' is not an ISO 4217 currency code (e.g. CNY)");
         if (input.RetentionDays is < 1 or > 3650) return AppError.Validation("retention_days: must be between 1 and 3650");
         var words = new List<string>();
         foreach (var raw in input.SensitiveWords)
@@ -152,6 +157,7 @@ public sealed class PolicyService(AppDbContext db, TimeProvider clock, IOptions<
         row.VerifyCodesPerHour = input.VerifyCodesPerHour;
         row.VerifyCodesPerDay = input.VerifyCodesPerDay;
         row.RetentionDays = input.RetentionDays;
+        row.Currency = currency;
         row.UpdatedAt = now;
         row.UpdatedBy = caller.UserId;
 

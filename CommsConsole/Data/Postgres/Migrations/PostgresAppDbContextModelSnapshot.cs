@@ -326,6 +326,10 @@ namespace CommsConsole.Data.Postgres.Migrations
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)");
 
+                    b.Property<string>("Currency")
+                        .HasMaxLength(3)
+                        .HasColumnType("character varying(3)");
+
                     b.Property<string>("PostalAddress")
                         .HasMaxLength(500)
                         .HasColumnType("character varying(500)");
