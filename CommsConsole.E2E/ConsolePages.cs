@@ -26,6 +26,7 @@ public static class ConsolePages
         new("users", "/users"),
         new("tenants", "/tenants"),
         new("not-found", "/not-found"),
+        new("error", "/Error"),
     ];
 
     public static readonly IReadOnlyList<ConsolePage> Account =
