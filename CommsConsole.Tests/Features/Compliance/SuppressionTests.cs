@@ -144,7 +144,7 @@ public sealed class SuppressionTests(SharedApp app)
         Assert.Contains("sms,13800139041,imported,from the shop", csv);
         Assert.Contains("email,li@example.com,imported", csv);
 
-        var page = await app.WithAsync<SuppressionService, CommsConsole.Features.Common.Result<CommsConsole.Features.Messaging.Page<Suppression>>>(s =>
+        var page = await app.WithAsync<SuppressionService, CommsConsole.Features.Common.Result<Page<Suppression>>>(s =>
             s.ListAsync(admin, new SuppressionFilter(Search: "example"), CancellationToken.None));
         var row = Assert.Single(page.Value!.Items);
         var noReason = await app.WithAsync<SuppressionService, CommsConsole.Features.Common.Result<bool>>(s => s.RemoveAsync(admin, row.Id, " ", CancellationToken.None));

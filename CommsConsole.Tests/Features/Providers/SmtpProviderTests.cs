@@ -121,7 +121,7 @@ public sealed class SmtpProviderTests : IAsyncLifetime
     [InlineData("<html><body>x</body></html>", true)]
     [InlineData("a < b and c > d", false)]
     [InlineData("plain text", false)]
-    public void HtmlTemplateIsRecognised(string source, bool html) => Assert.Equal(html, CommsConsole.Features.Templates.EmailFormat.IsHtml(Channel.Email, source));
+    public void HtmlTemplateIsRecognised(string source, bool html) => Assert.Equal(html, EmailFormat.IsHtml(Channel.Email, source));
 
     [Fact]
     public async Task ContentThatLooksLikeHtml_GoesAsPlainText_UnlessTheMessageIsHtml()

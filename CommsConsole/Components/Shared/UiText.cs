@@ -7,5 +7,5 @@ namespace CommsConsole.Components.Shared;
 public static class UiText
 {
     /// <summary>"SMS" or "Email" (邮件), the same in the compose picker, every grid and every detail.</summary>
-    public static string Channel(this IStringLocalizer<Ui> l, Channel channel) => channel == Features.Messaging.Channel.Sms ? "SMS" : l["Email"];
+    public static string Channel(this IStringLocalizer<Ui> l, Channel channel) => channel == Features.Common.Channel.Sms ? "SMS" : l["Email"];
 }

@@ -6,7 +6,7 @@ namespace CommsConsole.Features.Compliance;
 /// <summary>What marketing adds to a message's text: the opt-out hint of an SMS, the postal address footer of an email.</summary>
 public static class ComplianceText
 {
-    /// <param name="isHtml">Whether the email is HTML, as its template decided (<see cref="Templates.EmailFormat"/>).</param>
+    /// <param name="isHtml">Whether the email is HTML, as its template decided (<see cref="EmailFormat"/>).</param>
     public static string Decorate(Channel channel, string content, EffectivePolicy policy, bool isHtml) =>
         channel == Channel.Sms ? WithOptOutHint(content, policy.SmsOptOutHint) : WithPostalFooter(content, policy.PostalAddress, isHtml);
 

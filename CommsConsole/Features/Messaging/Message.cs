@@ -1,69 +1,19 @@
+using CommsConsole.Features.Tenancy;
+
 namespace CommsConsole.Features.Messaging;
-
-public enum Channel { Sms, Email }
-
-public enum MessageStatus { Pending, Sending, Sent, Delivered, Failed, Cancelled, Suppressed }
-
-/// <summary>Why a message is sent: marketing is subject to opt-outs, quiet hours and the opt-out hint; transactional is not.</summary>
-public enum Purpose { Transactional, Marketing }
-
-public static class Wire
-{
-    public static string ToWire(this Channel channel) => channel == Channel.Sms ? "sms" : "email";
-    public static string ToWire(this MessageStatus status) => status switch
-    {
-        MessageStatus.Pending => "pending",
-        MessageStatus.Sending => "sending",
-        MessageStatus.Sent => "sent",
-        MessageStatus.Delivered => "delivered",
-        MessageStatus.Cancelled => "cancelled",
-        MessageStatus.Suppressed => "suppressed",
-        _ => "failed",
-    };
-
-    public static string ToWire(this Purpose purpose) => purpose == Purpose.Marketing ? "marketing" : "transactional";
-
-    public static bool TryParsePurpose(string? value, out Purpose purpose)
-    {
-        switch (value?.Trim().ToLowerInvariant())
-        {
-            case "transactional": purpose = Purpose.Transactional; return true;
-            case "marketing": purpose = Purpose.Marketing; return true;
-            default: purpose = default; return false;
-        }
-    }
-
-    public static bool TryParseChannel(string? value, out Channel channel)
-    {
-        switch (value?.Trim().ToLowerInvariant())
-        {
-            case "sms": channel = Channel.Sms; return true;
-            case "email": channel = Channel.Email; return true;
-            default: channel = default; return false;
-        }
-    }
-
-    public static bool TryParseStatus(string? value, out MessageStatus status)
-    {
-        switch (value?.Trim().ToLowerInvariant())
-        {
-            case "pending": status = MessageStatus.Pending; return true;
-            case "sending": status = MessageStatus.Sending; return true;
-            case "sent": status = MessageStatus.Sent; return true;
-            case "delivered": status = MessageStatus.Delivered; return true;
-            case "failed": status = MessageStatus.Failed; return true;
-            case "cancelled": status = MessageStatus.Cancelled; return true;
-            case "suppressed": status = MessageStatus.Suppressed; return true;
-            default: status = default; return false;
-        }
-    }
-}
 
 /// <summary>One row per recipient: the durable truth about a message.</summary>
 public class Message
 {
     /// <summary>Longest stored values of the fields a caller gives (the database columns are as long).</summary>
     public const int MaxReceiverName = 200, MaxBizType = 64, MaxRemark = 500;
+
+    /// <summary>
+    /// The recipient as a reader of this record sees it: whole to its own sender and to Admins, masked to anyone
+    /// else who may read it (an Auditor reading the tenant's records).
+    /// </summary>
+    public string RecipientShownTo(Caller caller) =>
+        caller.IsAdmin || UserId == caller.UserId ? Recipient : RecipientMask.Mask(Recipient);
 
     public long Id { get; set; }
     public required string TenantId { get; set; }

@@ -68,13 +68,6 @@ public sealed record LogFilter
     public bool SortAscending { get; init; }
 }
 
-public sealed record Page<T>(IReadOnlyList<T> Items, int PageNumber, int PageSize, int Total)
-{
-    public int TotalPages => PageSize == 0 ? 0 : (Total + PageSize - 1) / PageSize;
-    public bool HasNext => PageNumber < TotalPages;
-    public bool HasPrev => PageNumber > 1;
-}
-
 /// <summary>
 /// The one service behind both API faces and the console for sending, reading and retrying messages.
 /// Tenant and user scoping is decided here and nowhere else.

@@ -159,7 +159,7 @@ public static class NotificationSmsApi
         var result = await services.Messaging.GetAsync(logId, services.Caller, ct);
         if (!result.IsOk) return ApiEnvelope.Notification(result.Error!);
         var m = result.Value!;
-        return Ok(new SmsStatusResult(m.Id, RecipientMask.ShownTo(m, services.Caller), StatusOf(m), Time(m.SentAt), m.Error, m.RetryCount, m.ThirdPartyId, m.ThirdPartyStatus));
+        return Ok(new SmsStatusResult(m.Id, m.RecipientShownTo(services.Caller), StatusOf(m), Time(m.SentAt), m.Error, m.RetryCount, m.ThirdPartyId, m.ThirdPartyStatus));
     }
 
     public static async Task<IResult> Retry(string id, [AsParameters] NotificationServices services, CancellationToken ct)

@@ -52,7 +52,7 @@ public sealed class SimulatedProvider : IMessageProvider, IDisposable
 
     public decimal UnitPrice => _options.UnitPrice;
 
-    public bool Supports(Messaging.Channel channel) => true;
+    public bool Supports(Channel channel) => true;
 
     /// <summary>How many times each message id was received by this process.</summary>
     public IReadOnlyDictionary<long, int> Received => _received;

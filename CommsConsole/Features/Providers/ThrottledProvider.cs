@@ -49,7 +49,7 @@ public sealed class ThrottledProvider : IMessageProvider, IDisposable
 
     public string Name => _inner.Name;
     public decimal UnitPrice => _inner.UnitPrice;
-    public bool Supports(Messaging.Channel channel) => _inner.Supports(channel);
+    public bool Supports(Channel channel) => _inner.Supports(channel);
 
     public async Task<IReadOnlyList<SendResult>> SendAsync(IReadOnlyList<OutboundMessage> messages, CancellationToken ct)
     {

@@ -2,10 +2,9 @@ using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
-using CommsConsole.Features.Tenancy;
 using PhoneNumbers;
 
-namespace CommsConsole.Features.Messaging;
+namespace CommsConsole.Features.Common;
 
 /// <summary>
 /// Phone numbers as document 003 writes them (a mainland China mobile, 1[3-9] and 9 more digits) or in
@@ -103,54 +102,4 @@ public static partial class Phones
     }
 
     internal static string Echo(string raw) => raw.Length <= 40 ? raw : raw[..40] + "…";
-}
-
-/// <summary>Email addresses in their plain form (no display names), with the domain lower-cased.</summary>
-public static partial class EmailAddresses
-{
-    [GeneratedRegex(@"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")]
-    private static partial Regex Label();
-
-    public static bool TryNormalize(string? input, [NotNullWhen(true)] out string? normalized, [NotNullWhen(false)] out string? error)
-    {
-        normalized = null;
-        var s = input?.Trim() ?? "";
-        error = $"'{Phones.Echo(s)}' is not a valid email address";
-        if (s.Length is 0 or > 254) return false;
-        var at = s.IndexOf('@');
-        if (at <= 0 || at != s.LastIndexOf('@') || at > 64) return false;
-        var local = s[..at];
-        var domain = s[(at + 1)..];
-        if (local.Any(c => char.IsWhiteSpace(c) || char.IsControl(c) || c is '<' or '>' or '(' or ')' or ',' or ';' or ':' or '"' or '[' or ']' or '\\'))
-            return false;
-        if (local.StartsWith('.') || local.EndsWith('.') || local.Contains("..", StringComparison.Ordinal)) return false;
-        var labels = domain.Split('.');
-        if (labels.Length < 2 || !labels.All(l => Label().IsMatch(l))) return false;
-        normalized = local + "@" + domain.ToLowerInvariant();
-        error = null;
-        return true;
-    }
-}
-
-/// <summary>Recipients as lists show them: enough to recognise, not enough to use (138****8000, a***@example.com).</summary>
-public static class RecipientMask
-{
-    /// <summary>
-    /// A message's recipient as a reader of its record sees it: whole to its own sender and to Admins, masked to anyone
-    /// else who may read it (an Auditor reading the tenant's records).
-    /// </summary>
-    public static string ShownTo(Message message, Caller caller) =>
-        caller.IsAdmin || message.UserId == caller.UserId ? message.Recipient : Mask(message.Recipient);
-
-    public static string Mask(string recipient)
-    {
-        if (string.IsNullOrEmpty(recipient)) return "";
-        var at = recipient.IndexOf('@');
-        if (at > 0) return recipient[0] + "***" + recipient[at..];
-        if (recipient.Length == 11) return recipient[..3] + "****" + recipient[7..];
-        if (recipient.Length >= 10) return recipient[..3] + new string('*', recipient.Length - 7) + recipient[^4..];
-        // Short values: show at most a quarter at each end.
-        var keep = recipient.Length / 4;
-        return recipient[..keep] + new string('*', recipient.Length - 2 * keep) + recipient[^keep..];
-    }
 }

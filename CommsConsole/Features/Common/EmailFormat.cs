@@ -1,7 +1,6 @@
 using System.Text.RegularExpressions;
-using CommsConsole.Features.Messaging;
 
-namespace CommsConsole.Features.Templates;
+namespace CommsConsole.Features.Common;
 
 /// <summary>
 /// Whether an email is HTML, decided once from its template's source and carried by the message row to the provider.
