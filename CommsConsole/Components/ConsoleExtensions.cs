@@ -1,7 +1,5 @@
 using System.Globalization;
-using CommsConsole.Components.Account;
 using CommsConsole.Components.Shared;
-using CommsConsole.Features.Common;
 using Microsoft.AspNetCore.Localization;
 using MudBlazor;
 using MudBlazor.Services;

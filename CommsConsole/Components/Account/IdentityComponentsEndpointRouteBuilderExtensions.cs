@@ -8,7 +8,6 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Primitives;
 using CommsConsole.Components.Account.Pages;
-using CommsConsole.Features.Common;
 using CommsConsole.Components.Account.Pages.Manage;
 using CommsConsole.Data;
 

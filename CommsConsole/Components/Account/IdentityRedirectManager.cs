@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Identity;
-using CommsConsole.Features.Common;
 using CommsConsole.Data;
 
 namespace CommsConsole.Components.Account;

@@ -1,4 +1,3 @@
-using CommsConsole.Features.Messaging;
 using Microsoft.Extensions.Localization;
 
 namespace CommsConsole.Components.Shared;

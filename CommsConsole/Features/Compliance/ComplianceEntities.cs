@@ -1,5 +1,3 @@
-using CommsConsole.Features.Messaging;
-
 namespace CommsConsole.Features.Compliance;
 
 /// <summary>

@@ -1,5 +1,4 @@
 using System.Net;
-using CommsConsole.Features.Messaging;
 
 namespace CommsConsole.Features.Compliance;
 

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using CommsConsole.Data;
-using CommsConsole.Features.Messaging;
 using Microsoft.EntityFrameworkCore;
 
 namespace CommsConsole.Features.Compliance;

@@ -1,6 +1,5 @@
 using System.Globalization;
 using CommsConsole.Data;
-using CommsConsole.Features.Common;
 using CommsConsole.Features.Tenancy;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;

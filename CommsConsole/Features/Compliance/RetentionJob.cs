@@ -1,6 +1,5 @@
 using System.ComponentModel;
 using CommsConsole.Data;
-using CommsConsole.Features.Messaging;
 using Hangfire;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;

@@ -1,8 +1,6 @@
 using System.Net;
 using System.Security.Cryptography;
-using CommsConsole.Features.Messaging;
 using Microsoft.AspNetCore.DataProtection;
-using CommsConsole.Features.Common;
 using Microsoft.Extensions.Options;
 
 namespace CommsConsole.Features.Compliance;

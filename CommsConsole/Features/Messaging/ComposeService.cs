@@ -1,4 +1,3 @@
-using CommsConsole.Features.Common;
 using CommsConsole.Features.Providers;
 using CommsConsole.Features.Templates;
 using CommsConsole.Features.Tenancy;

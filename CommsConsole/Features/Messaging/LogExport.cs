@@ -1,5 +1,4 @@
 using System.Globalization;
-using CommsConsole.Features.Common;
 using CommsConsole.Features.Tenancy;
 using CsvHelper;
 using Microsoft.EntityFrameworkCore;

@@ -1,5 +1,4 @@
 using CommsConsole.Data;
-using CommsConsole.Features.Common;
 using CommsConsole.Features.Compliance;
 using CommsConsole.Features.Dispatch;
 using CommsConsole.Features.Templates;

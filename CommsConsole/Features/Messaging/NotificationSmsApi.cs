@@ -1,9 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using CommsConsole.Features.Api;
-using CommsConsole.Features.Common;
 using CommsConsole.Features.Tenancy;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 

@@ -1,5 +1,4 @@
 using System.Text;
-using CommsConsole.Features.Common;
 using CsvHelper;
 
 namespace CommsConsole.Features.Messaging;

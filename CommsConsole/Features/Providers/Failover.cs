@@ -1,4 +1,3 @@
-using CommsConsole.Features.Messaging;
 using Polly;
 using Polly.CircuitBreaker;
 

@@ -1,4 +1,3 @@
-using CommsConsole.Features.Messaging;
 using CommsConsole.Features.Tenancy;
 
 namespace CommsConsole.Features.Providers;

@@ -1,5 +1,4 @@
 using System.Text.Json.Serialization;
-using CommsConsole.Features.Messaging;
 
 namespace CommsConsole.Features.Providers;
 

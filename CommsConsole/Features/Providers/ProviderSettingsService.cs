@@ -1,6 +1,4 @@
 using CommsConsole.Data;
-using CommsConsole.Features.Common;
-using CommsConsole.Features.Messaging;
 using CommsConsole.Features.Security;
 using CommsConsole.Features.Tenancy;
 using Microsoft.EntityFrameworkCore;

@@ -1,7 +1,5 @@
 using System.Text.Json.Serialization;
 using CommsConsole.Features.Api;
-using CommsConsole.Features.Common;
-using CommsConsole.Features.Messaging;
 using CommsConsole.Features.Tenancy;
 using Microsoft.AspNetCore.Mvc;
 

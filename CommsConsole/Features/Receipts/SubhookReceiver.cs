@@ -2,8 +2,6 @@ using System.Security.Cryptography;
 using System.Text;
 using CommsConsole.Data;
 using CommsConsole.Features.Api;
-using CommsConsole.Features.Common;
-using CommsConsole.Features.Messaging;
 using CommsConsole.Features.Providers.Submail;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;

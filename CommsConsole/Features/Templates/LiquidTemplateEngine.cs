@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Options;
-using Scriban;
 using Scriban.Parsing;
 using Scriban.Syntax;
 using ScribanTemplate = Scriban.Template;

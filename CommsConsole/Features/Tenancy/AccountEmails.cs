@@ -3,7 +3,6 @@ using System.Net;
 using System.Text;
 using System.Threading.RateLimiting;
 using CommsConsole.Data;
-using CommsConsole.Features.Common;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.WebUtilities;
 

@@ -1,6 +1,5 @@
 using CommsConsole.Data;
 using Microsoft.AspNetCore.Identity;
-using Microsoft.EntityFrameworkCore;
 
 namespace CommsConsole.Features.Tenancy;
 

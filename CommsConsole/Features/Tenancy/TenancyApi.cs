@@ -1,6 +1,5 @@
 using System.Text.Json.Serialization;
 using CommsConsole.Features.Api;
-using CommsConsole.Features.Common;
 using Microsoft.AspNetCore.Mvc;
 
 namespace CommsConsole.Features.Tenancy;

@@ -1,7 +1,6 @@
 using CommsConsole.Components.Account;
 using CommsConsole.Data;
 using CommsConsole.Features.Api;
-using CommsConsole.Features.Common;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Components.Authorization;

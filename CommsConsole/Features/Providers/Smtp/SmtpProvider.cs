@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
-using CommsConsole.Features.Messaging;
 using MailKit.Net.Smtp;
 using MailKit.Security;
 using MimeKit;

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using CommsConsole.Features.Messaging;
 
 namespace CommsConsole.Features.Providers.Submail;
 
