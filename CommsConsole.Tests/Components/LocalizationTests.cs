@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using System.Xml.Linq;
 using CommsConsole.Components.Shared;
 using CommsConsole.Features.Tenancy;
+using CommsConsole.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Localization;
 
@@ -13,19 +14,10 @@ public sealed partial class LocalizationTests
     [GeneratedRegex("""L\["([^"]+)"\]""")]
     private static partial Regex LocalizedString();
 
-    private static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "CommsConsole.sln"))) return dir.FullName;
-        }
-        throw new InvalidOperationException("repository root not found");
-    }
-
     [Fact]
     public void EveryConsoleString_HasAChineseTranslation()
     {
-        var root = RepoRoot();
+        var root = SourceTree.Root;
         var used = Directory.EnumerateFiles(Path.Combine(root, "CommsConsole", "Components"), "*.razor", SearchOption.AllDirectories)
             .SelectMany(f => LocalizedString().Matches(File.ReadAllText(f)).Select(m => m.Groups[1].Value))
             .Concat(Roles.All)
