@@ -134,6 +134,26 @@ public sealed class BatchServiceTests(SharedApp app)
     }
 
     [Fact]
+    public async Task CancelPending_TwentyAtOnce_WhileTheBatchIsBeingSent_EachMessageIsSentOnceOrCancelled()
+    {
+        var tenant = await app.CreateTenantAsync();
+        var marketer = await CallerAsync(Roles.Marketer, tenant);
+        var batchId = await SendAsync(marketer, Phones(600));
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => Task.Run(() => CancelAsync(batchId, marketer))));
+        await app.WaitSettledAsync(batchId);
+
+        Assert.All(results, r => Assert.True(r.IsOk, r.Error?.Message));
+        var rows = await RowsAsync(batchId);
+        Assert.All(rows, m => Assert.Contains(m.Status, new[] { MessageStatus.Sent, MessageStatus.Cancelled }));
+        Assert.Equal(results.Sum(r => r.Value), rows.Count(m => m.Status == MessageStatus.Cancelled));
+        var received = app.Services.GetRequiredService<SimulatedProvider>().Received;
+        Assert.All(rows, m => Assert.Equal(m.Status == MessageStatus.Sent ? 1 : 0, received.GetValueOrDefault(m.Id)));
+        var batch = await BatchAsync(batchId);
+        Assert.Equal(600, batch.Sent + batch.Cancelled);
+    }
+
+    [Fact]
     public async Task ResendFailed_SendsEachFailedMessageOnceMore_WithinItsRetryLimit()
     {
         var tenant = await app.CreateTenantAsync();
