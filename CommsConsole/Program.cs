@@ -1,15 +1,29 @@
 using CommsConsole.Components;
 using CommsConsole.Data;
 using CommsConsole.Features.Api;
+using CommsConsole.Features.Campaigns;
 using CommsConsole.Features.Compliance;
+using CommsConsole.Features.Dashboard;
+using CommsConsole.Features.Dispatch;
 using CommsConsole.Features.Messaging;
+using CommsConsole.Features.Providers;
+using CommsConsole.Features.Receipts;
+using CommsConsole.Features.Templates;
 using CommsConsole.Features.Tenancy;
 
 var builder = WebApplication.CreateBuilder(args);
 
+// The clock every area reads; tests put their own in its place.
+builder.Services.AddSingleton(TimeProvider.System);
 builder.AddDataLayer();
 builder.AddTenancy();
+builder.AddTemplates();
+builder.AddProviders();
 builder.AddMessaging();
+builder.AddCampaigns();
+builder.AddDashboard();
+builder.AddReceipts();
+builder.AddDispatch();
 builder.AddCompliance();
 builder.AddApiDocs();
 builder.AddConsole();
@@ -41,6 +55,9 @@ app.MapHealthChecks("/health").AllowAnonymous();
 app.MapApiDocs();
 app.MapTenancyApi();
 app.MapMessaging();
+app.MapReceipts();
+app.MapProviders();
+app.MapDispatch();
 app.MapCompliance();
 
 app.Run();

@@ -18,7 +18,6 @@ public sealed partial class FolderDependencyTests
     /// </summary>
     private static readonly HashSet<(string, string)> KnownLoops =
     [
-        ("Components", "Features/Tenancy"),
         ("Data", "Features/Compliance"),
         ("Data", "Features/Messaging"),
         ("Data", "Features/Templates"),

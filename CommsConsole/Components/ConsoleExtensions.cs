@@ -1,5 +1,7 @@
 using System.Globalization;
+using CommsConsole.Components.Account;
 using CommsConsole.Components.Shared;
+using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Localization;
 using MudBlazor;
 using MudBlazor.Services;
@@ -13,6 +15,12 @@ public static class ConsoleExtensions
     /// <summary>The Blazor console: MudBlazor, localization, and the helpers its components share.</summary>
     public static void AddConsole(this WebApplicationBuilder builder)
     {
+        // The Identity UI: the signed-in state for components, re-checked against the account while a circuit lives.
+        // Registered before Razor components, whose own authentication state provider is only a fallback.
+        builder.Services.AddCascadingAuthenticationState();
+        builder.Services.AddScoped<IdentityRedirectManager>();
+        builder.Services.AddScoped<AuthenticationStateProvider, IdentityRevalidatingAuthenticationStateProvider>();
+
         // SignalR's default of 32 KB per message ends the circuit without a word when a text field holds more, such as
         // 10,000 pasted recipients (the API's limit) or a template body near its 20,000 characters. 2 MB holds both
         // with room; what a field may hold is still decided by the services' own limits.

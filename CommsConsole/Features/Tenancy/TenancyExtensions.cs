@@ -1,9 +1,7 @@
-using CommsConsole.Components.Account;
 using CommsConsole.Data;
 using CommsConsole.Features.Api;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
-using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
@@ -35,10 +33,6 @@ public static class TenancyExtensions
         // user is signed out within that time (Identity's default, 30 minutes, is far too long for that).
         services.AddOptions<SecurityStampValidatorOptions>()
             .Configure<IOptions<AccountSessionOptions>>((stamps, session) => stamps.ValidationInterval = session.Value.RevalidationInterval);
-
-        services.AddCascadingAuthenticationState();
-        services.AddScoped<IdentityRedirectManager>();
-        services.AddScoped<AuthenticationStateProvider, IdentityRevalidatingAuthenticationStateProvider>();
 
         services.AddAuthentication(options =>
             {
