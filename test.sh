@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test of CommsConsole on a new Debian machine: installs the system packages the tests need
-# (Chromium for the browser tests, aiosmtpd as an SMTP peer, curl for the documents' examples, PostgreSQL for
+# (Chromium and a Chinese font for the browser tests, aiosmtpd as an SMTP peer, curl for the documents' examples, PostgreSQL for
 # the second pass), builds once, runs every test project on SQLite, runs the integration tests again on a
 # throw-away PostgreSQL, and ends with one summary line.
 set -euo pipefail
@@ -10,7 +10,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 # Playwright must never fetch browsers of its own; the tests use Debian's /usr/bin/chromium.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 
-needed=(chromium python3-aiosmtpd curl postgresql)
+needed=(chromium fonts-wqy-microhei python3-aiosmtpd curl postgresql)
 missing=()
 for pkg in "${needed[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -18,7 +18,10 @@ public sealed partial class LocalizationTests
     public void EveryConsoleString_HasAChineseTranslation()
     {
         var root = SourceTree.Root;
-        var used = Directory.EnumerateFiles(Path.Combine(root, "CommsConsole", "Components"), "*.razor", SearchOption.AllDirectories)
+        // Razor files, and the C# beside them that words values for the pages (UiText).
+        var components = Path.Combine(root, "CommsConsole", "Components");
+        var used = Directory.EnumerateFiles(components, "*.razor", SearchOption.AllDirectories)
+            .Concat(Directory.EnumerateFiles(components, "*.cs", SearchOption.AllDirectories))
             .SelectMany(f => LocalizedString().Matches(File.ReadAllText(f)).Select(m => m.Groups[1].Value))
             .Concat(Roles.All)
             .ToHashSet();

@@ -1,10 +1,87 @@
+using CommsConsole.Features.Compliance;
+using CommsConsole.Features.Messaging;
+using CommsConsole.Features.Providers;
+using CommsConsole.Features.Tenancy;
 using Microsoft.Extensions.Localization;
 
 namespace CommsConsole.Components.Shared;
 
-/// <summary>How the console names things it shows in many places, written once so every page says them alike.</summary>
+/// <summary>
+/// How the console names the values it stores as codes (channel, status, purpose, role, provider, where a batch came
+/// from, why an address opted out), written once so that every page says them alike and in the reader's language.
+/// Each wording is a literal key, so the localisation test sees that it has a translation.
+/// </summary>
 public static class UiText
 {
     /// <summary>"SMS" or "Email" (邮件), the same in the compose picker, every grid and every detail.</summary>
-    public static string Channel(this IStringLocalizer<Ui> l, Channel channel) => channel == Features.Common.Channel.Sms ? "SMS" : l["Email"];
+    public static string Channel(this IStringLocalizer<Ui> L, Channel channel) => channel == Features.Common.Channel.Sms ? "SMS" : L["Email"];
+
+    public static string Status(this IStringLocalizer<Ui> L, MessageStatus status) => status switch
+    {
+        MessageStatus.Pending => L["pending"],
+        MessageStatus.Sending => L["sending"],
+        MessageStatus.Sent => L["sent"],
+        MessageStatus.Delivered => L["delivered"],
+        MessageStatus.Cancelled => L["cancelled"],
+        MessageStatus.Suppressed => L["suppressed"],
+        _ => L["failed"],
+    };
+
+    public static string Purpose(this IStringLocalizer<Ui> L, Purpose purpose) =>
+        purpose == Features.Common.Purpose.Marketing ? L["marketing"] : L["transactional"];
+
+    public static string Role(this IStringLocalizer<Ui> L, string? role) => role switch
+    {
+        Roles.SystemAdmin => L["SystemAdmin"],
+        Roles.Admin => L["Admin"],
+        Roles.Marketer => L["Marketer"],
+        Roles.Integrator => L["Integrator"],
+        Roles.Auditor => L["Auditor"],
+        _ => role ?? "",
+    };
+
+    /// <summary>A provider by its kind (what messages and attempts record): SUBMAIL and SMTP are names, the simulated one is not.</summary>
+    public static string Provider(this IStringLocalizer<Ui> L, string? kind) => kind switch
+    {
+        ProviderKinds.Submail => "SUBMAIL",
+        ProviderKinds.Smtp => "SMTP",
+        ProviderKinds.Simulated => L["Simulated"],
+        _ => kind ?? "",
+    };
+
+    /// <summary>What came of one provider attempt, as the message's attempt list records it.</summary>
+    public static string Attempt(this IStringLocalizer<Ui> L, string outcome) => outcome switch
+    {
+        "sent" => L["sent"],
+        "retry" => L["to be retried"],
+        "failed" => L["failed"],
+        _ => outcome,
+    };
+
+    /// <summary>Where a batch came from: the console's compose page or one of the API's send endpoints.</summary>
+    public static string Source(this IStringLocalizer<Ui> L, string source) => source switch
+    {
+        "console" => L["sent from the console"],
+        "api-bulk" => L["sent through the API"],
+        "sms-send" or "sms-batch" or "sms-template" => L["sent through the SMS API"],
+        _ => source,
+    };
+
+    public static string Reason(this IStringLocalizer<Ui> L, SuppressionReason reason) => reason switch
+    {
+        SuppressionReason.UnsubscribeLink => L["unsubscribe link"],
+        SuppressionReason.SmsReplyKeyword => L["SMS reply keyword"],
+        SuppressionReason.Bounce => L["bounce"],
+        SuppressionReason.Admin => L["added by an admin"],
+        _ => L["imported"],
+    };
+
+    /// <summary>Who added an opt-out: a user's email, or the way the recipient opted out themselves.</summary>
+    public static string OptOutBy(this IStringLocalizer<Ui> L, string? by, IReadOnlyDictionary<string, string> emails) => by switch
+    {
+        null => "",
+        "unsubscribe link" => L["unsubscribe link"],
+        "SMS reply" => L["SMS reply"],
+        _ => emails.TryGetValue(by, out var email) ? email : by,
+    };
 }
