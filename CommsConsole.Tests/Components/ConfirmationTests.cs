@@ -51,7 +51,7 @@ public sealed class ConfirmationTests(SharedApp app) : ConsoleComponentContext(a
         // One message sent, none reported delivered by the simulated provider: the page says why.
         Assert.Contains("The simulated provider and SMTP send no such reports", cut.Find("[data-testid=delivered-explained]").TextContent);
         await Click(cut, "[data-testid=resend-failed]");
-        dialogs.WaitForAssertion(() => Assert.Contains("3 failed messages will be sent again, 3 billed units, estimated cost 0.15.", dialogs.Markup));
+        dialogs.WaitForAssertion(() => Assert.Contains("3 failed messages will be sent again, 3 billed units, estimated cost 0.15 CNY.", dialogs.Markup));
         await Answer(dialogs, "Cancel");
         await using (var db = App.Db())
         {
