@@ -39,7 +39,7 @@ public sealed class NetworkTargetGuardTests
     {
         var why = NetworkTargetGuard.WhyRefused(IPAddress.Parse(address));
         Assert.NotNull(why);
-        Assert.Contains(reason, why);
+        Assert.Contains(reason, why.Message);
     }
 
     [Theory]
