@@ -67,7 +67,6 @@ public static class ErrorTexts
         ["timeout_seconds"] = "Timeout (seconds)",
         ["timestamp"] = "Timestamp",
         ["token"] = "Token",
-        ["signature_key"] = "SUBHOOK key",
         ["unit_price"] = "Price per segment",
         ["user_id"] = "User",
         ["user_name"] = "User name",

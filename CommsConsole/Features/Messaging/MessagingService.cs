@@ -168,7 +168,7 @@ public sealed class MessagingService(
                 rows.Add(previous with { Recipient = recipient });
                 continue;
             }
-            var rendered = RenderOne(request.Channel, bodyTemplate, subjectTemplate, variables, isHtml, rows.Count == 0 ? null : $"recipient {index + 1}");
+            var rendered = RenderOne(request.Channel, bodyTemplate, subjectTemplate, variables, isHtml, rows.Count == 0 ? null : index + 1);
             if (!rendered.IsOk) return rendered.Error!;
             var (content, renderedSubject) = rendered.Value;
             if (marketing) content = ComplianceText.Decorate(request.Channel, content, policy, isHtml);
@@ -332,9 +332,9 @@ public sealed class MessagingService(
     }
 
     private Result<(string Content, string? Subject)> RenderOne(Channel channel, CompiledTemplate body, CompiledTemplate? subject,
-        IReadOnlyDictionary<string, string> variables, bool isHtml, string? where)
+        IReadOnlyDictionary<string, string> variables, bool isHtml, int? recipient)
     {
-        var at = where is null ? "" : $" ({where})";
+        var at = recipient is null ? ErrorText.Of("") : ErrorText.Of($" (recipient {recipient})");
         // Recipient data must not inject markup into an HTML email; the template's own markup stays.
         if (!engine.TryRender(body, variables, isHtml, out var content, out var error)) return AppError.Validation($"content: could not be rendered{at}: {error}");
         if (string.IsNullOrWhiteSpace(content)) return AppError.Validation($"content: is empty once rendered{at}", CodeEmptyContent);
