@@ -17,6 +17,8 @@ public sealed record AppError(ErrorKind Kind, ErrorText Text, int? Code = null)
     /// <summary>For <see cref="ErrorKind.TooManyRequests"/>: how long to wait before asking again (the API's <c>Retry-After</c>).</summary>
     public TimeSpan? RetryAfter { get; init; }
 
+    // A plain string must be written text ([ConstantExpected]: CA1857 refuses a variable), so every error's words can be
+    // found and translated; values go in through an interpolated string, which keeps them apart.
     public static AppError Validation([ConstantExpected] string message, int? code = null) => new(ErrorKind.Validation, ErrorText.Of(message), code);
     public static AppError Validation(ErrorTextHandler message, int? code = null) => new(ErrorKind.Validation, message.ToErrorText(), code);
     public static AppError Validation(ErrorText message, int? code = null) => new(ErrorKind.Validation, message, code);
