@@ -23,6 +23,7 @@ public static class ErrorTexts
         ["channel"] = "Channel",
         ["code"] = "Code",
         ["content"] = "Content",
+        ["currency"] = "Currency of provider prices and costs",
         ["email"] = "Email",
         ["file"] = "File",
         ["from_address"] = "Sender address",
