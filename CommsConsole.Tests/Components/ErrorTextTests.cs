@@ -4,6 +4,7 @@ using System.Xml.Linq;
 using CommsConsole.Components.Shared;
 using CommsConsole.Features.Common;
 using CommsConsole.Features.Messaging;
+using CommsConsole.Tests.Infrastructure;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -25,27 +26,17 @@ public sealed partial class ErrorTextTests
 
     private sealed record Found(string File, int Line, string? Field, string Format);
 
-    private static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "CommsConsole.sln"))) return dir.FullName;
-        }
-        throw new InvalidOperationException("repository root not found");
-    }
-
     /// <summary>
     /// Every text written at an <c>AppError.X(…)</c> or <c>ErrorText.Of(…)</c> call in the console's source, read with the
     /// C# parser and shaped by <see cref="ErrorText.Shape"/>, the method the running code shapes them with.
     /// </summary>
     private static List<Found> ErrorTextsInSource()
     {
-        var source = Path.Combine(RepoRoot(), "CommsConsole");
+        var source = Path.Combine(SourceTree.Root, "CommsConsole");
         var found = new List<Found>();
-        foreach (var file in Directory.EnumerateFiles(source, "*.cs", SearchOption.AllDirectories))
+        foreach (var file in SourceTree.AppFiles(".cs"))
         {
             var relative = Path.GetRelativePath(source, file);
-            if (relative.Split(Path.DirectorySeparatorChar) is ["bin" or "obj", ..] || relative.Contains("Migrations", StringComparison.Ordinal)) continue;
             var root = CSharpSyntaxTree.ParseText(File.ReadAllText(file)).GetRoot();
             foreach (var call in root.DescendantNodes().OfType<InvocationExpressionSyntax>())
             {
@@ -90,7 +81,7 @@ public sealed partial class ErrorTextTests
     }
 
     private static Dictionary<string, string> Chinese() =>
-        XDocument.Load(Path.Combine(RepoRoot(), "CommsConsole", "Resources", "Components", "Shared", "Ui.zh-CN.resx"))
+        XDocument.Load(Path.Combine(SourceTree.Root, "CommsConsole", "Resources", "Components", "Shared", "Ui.zh-CN.resx"))
             .Root!.Elements("data").ToDictionary(d => d.Attribute("name")!.Value, d => d.Element("value")!.Value);
 
     [Fact]
