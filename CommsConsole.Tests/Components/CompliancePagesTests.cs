@@ -45,7 +45,7 @@ public sealed class CompliancePagesTests(SharedApp app) : ConsoleComponentContex
         cut.Find("[data-testid=policy-words]").Change("赌博\nCasino");
         cut.Find("[data-testid=policy-zone]").Change("Nowhere/Else");
         cut.Find("[data-testid=policy-save]").Click();
-        cut.WaitForAssertion(() => Assert.Contains(Snackbars(), m => m.StartsWith("time_zone: 'Nowhere/Else' is not a known time zone")));
+        cut.WaitForAssertion(() => Assert.Contains(Snackbars(), m => m.StartsWith("Time zone: 'Nowhere/Else' is not a known time zone")));
 
         cut.Find("[data-testid=policy-zone]").Change("Europe/Berlin");
         cut.Find("[data-testid=policy-save]").Click();

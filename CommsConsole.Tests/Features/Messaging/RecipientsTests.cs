@@ -21,7 +21,7 @@ public sealed class RecipientsTests
     [InlineData("+４４ ７９１１ １２３４５６", "+447911123456")]
     public void Phone_ValidForms_InDigitsOfAnyOneScript_NormalizeToAscii(string input, string expected)
     {
-        Assert.True(Phones.TryNormalize(input, out var normalized, out var error), error);
+        Assert.True(Phones.TryNormalize(input, out var normalized, out var error), error?.Message);
         Assert.Equal(expected, normalized);
     }
 
@@ -36,7 +36,7 @@ public sealed class RecipientsTests
     public void Phone_MixedScriptsOrSymbols_AreRefused(string input)
     {
         Assert.False(Phones.TryNormalize(input, out _, out var error));
-        Assert.Contains("is not a valid phone number", error);
+        Assert.Contains("is not a valid phone number", error.Message);
     }
 
     [Theory]
@@ -53,14 +53,14 @@ public sealed class RecipientsTests
     public void Phone_InvalidForms_AreRefusedWithAReason(string? input)
     {
         Assert.False(Phones.TryNormalize(input, out _, out var error));
-        Assert.False(string.IsNullOrWhiteSpace(error));
+        Assert.False(string.IsNullOrWhiteSpace(error.Message));
     }
 
     [Fact]
     public void Phone_Error_EchoesTheInputAndTheExpectedForm()
     {
         Phones.TryNormalize("12345", out _, out var error);
-        Assert.Equal("'12345' is not a valid phone number: expected 1[3-9]xxxxxxxxx or +<country code><number>", error);
+        Assert.Equal("'12345' is not a valid phone number: expected 1[3-9]xxxxxxxxx or +<country code><number>", error?.Message);
     }
 
     [Theory]
@@ -69,7 +69,7 @@ public sealed class RecipientsTests
     [InlineData("x@mail.example.co.uk", "x@mail.example.co.uk")]
     public void Email_Valid_Normalizes(string input, string expected)
     {
-        Assert.True(EmailAddresses.TryNormalize(input, out var normalized, out var error), error);
+        Assert.True(EmailAddresses.TryNormalize(input, out var normalized, out var error), error?.Message);
         Assert.Equal(expected, normalized);
     }
 

@@ -39,7 +39,7 @@ public sealed class NetworkTargetGuardTests
     {
         var why = NetworkTargetGuard.WhyRefused(IPAddress.Parse(address));
         Assert.NotNull(why);
-        Assert.Contains(reason, why);
+        Assert.Contains(reason, why.Message);
     }
 
     [Theory]
@@ -103,7 +103,7 @@ public sealed class NetworkTargetGuardTests
     public async Task WhyRefusedAsync_ForANameThatDoesNotResolve_LeavesItToTheConnection()
     {
         Assert.Null(await Guard().WhyRefusedAsync("no-such-host.invalid", CancellationToken.None));
-        Assert.Contains("loopback", await Guard().WhyRefusedAsync("localhost", CancellationToken.None));
+        Assert.Contains("loopback", (await Guard().WhyRefusedAsync("localhost", CancellationToken.None))?.Message);
         Assert.Null(await Guard(allowPrivate: true).WhyRefusedAsync("localhost", CancellationToken.None));
     }
 }

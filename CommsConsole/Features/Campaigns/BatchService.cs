@@ -43,7 +43,7 @@ public sealed class BatchService(AppDbContext db, MessageStore store, DispatchQu
     /// <summary>Withdraws the batch's messages that have not been handed to a provider yet.</summary>
     public async Task<Result<int>> CancelPendingAsync(long id, Caller caller, CancellationToken ct)
     {
-        if (!caller.CanSend) return AppError.Forbidden($"the {caller.Role} role cannot cancel sends");
+        if (!caller.CanSend) return AppError.Forbidden($"the {ErrorText.Term(caller.Role)} role cannot cancel sends");
         var found = await GetAsync(id, caller, ct);
         if (!found.IsOk) return found.Error!;
         var now = clock.GetUtcNow();
@@ -75,7 +75,7 @@ public sealed class BatchService(AppDbContext db, MessageStore store, DispatchQu
     /// <summary>Sends the batch's failed messages again, each within its retry limit (document 003's rule).</summary>
     public async Task<Result<ResendResult>> ResendFailedAsync(long id, Caller caller, CancellationToken ct)
     {
-        if (!caller.CanSend) return AppError.Forbidden($"the {caller.Role} role cannot resend messages");
+        if (!caller.CanSend) return AppError.Forbidden($"the {ErrorText.Term(caller.Role)} role cannot resend messages");
         if (rateLimit.TryAcquire(caller) is { } tooMany) return tooMany;
         var found = await GetAsync(id, caller, ct);
         if (!found.IsOk) return found.Error!;

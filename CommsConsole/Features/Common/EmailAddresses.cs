@@ -9,11 +9,11 @@ public static partial class EmailAddresses
     [GeneratedRegex(@"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")]
     private static partial Regex Label();
 
-    public static bool TryNormalize(string? input, [NotNullWhen(true)] out string? normalized, [NotNullWhen(false)] out string? error)
+    public static bool TryNormalize(string? input, [NotNullWhen(true)] out string? normalized, [NotNullWhen(false)] out ErrorText? error)
     {
         normalized = null;
         var s = input?.Trim() ?? "";
-        error = $"'{Phones.Echo(s)}' is not a valid email address";
+        error = ErrorText.Of($"'{Phones.Echo(s)}' is not a valid email address");
         if (s.Length is 0 or > 254) return false;
         var at = s.IndexOf('@');
         if (at <= 0 || at != s.LastIndexOf('@') || at > 64) return false;

@@ -23,13 +23,13 @@ public static partial class Phones
     /// Arabic-Indic ١٣٨…) become ASCII; a number mixing digits of several scripts, or holding anything but digits, one
     /// leading plus and spacing, is refused.
     /// </summary>
-    public static bool TryNormalize(string? input, [NotNullWhen(true)] out string? normalized, [NotNullWhen(false)] out string? error)
+    public static bool TryNormalize(string? input, [NotNullWhen(true)] out string? normalized, [NotNullWhen(false)] out ErrorText? error)
     {
         normalized = null;
         var raw = input?.Trim() ?? "";
         if (raw.Length == 0)
         {
-            error = "phone number is empty";
+            error = ErrorText.Of("phone number is empty");
             return false;
         }
         var s = raw.Length <= 64 ? Ascii(raw) : null;
@@ -67,7 +67,7 @@ public static partial class Phones
                 }
             }
         }
-        error = $"'{Echo(raw)}' is not a valid phone number: expected 1[3-9]xxxxxxxxx or +<country code><number>";
+        error = ErrorText.Of($"'{Echo(raw)}' is not a valid phone number: expected 1[3-9]xxxxxxxxx or +<country code><number>");
         return false;
     }
 

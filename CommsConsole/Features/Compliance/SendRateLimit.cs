@@ -30,11 +30,9 @@ public sealed class SendRateLimit : IDisposable
         if (lease.IsAcquired) return null;
         var wait = lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : TimeSpan.FromMinutes(1);
         var seconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
-        return new AppError(ErrorKind.TooManyRequests,
-            $"too many send requests: the limit is {_limits.PerTenantPerMinute} a minute per tenant and {_limits.PerUserPerMinute} a minute per user; retry after {seconds} s")
-        {
-            RetryAfter = TimeSpan.FromSeconds(seconds),
-        };
+        return AppError.TooManyRequests(
+            $"too many send requests: the limit is {_limits.PerTenantPerMinute} a minute per tenant and {_limits.PerUserPerMinute} a minute per user; retry after {seconds} s",
+            TimeSpan.FromSeconds(seconds));
     }
 
     private static PartitionedRateLimiter<Caller> Partitioned(string scope, int perMinute, Func<Caller, string> key) =>

@@ -137,7 +137,7 @@ public sealed class SuppressionService(AppDbContext db, TimeProvider clock)
         tenantId ??= caller.TenantId;
         if (PolicyService.Authorize(caller, tenantId) is { } denied) return denied;
         var rows = new List<(Channel Channel, string Address, string? Note)>();
-        var errors = new List<string>();
+        var errors = new List<ErrorText>();
         try
         {
             await using var reader = CsvReader.Create(csv, new CsvReaderOptions { HasHeader = true, TrimWhitespace = true, SkipEmptyLines = true, TrackLineNumbers = true }, leaveOpen: true);
@@ -157,12 +157,12 @@ public sealed class SuppressionService(AppDbContext db, TimeProvider clock)
                 if (string.IsNullOrEmpty(rawChannel)) channel = address.Contains('@') ? Channel.Email : Channel.Sms;
                 else if (!Wire.TryParseChannel(rawChannel, out channel))
                 {
-                    errors.Add($"line {line}: channel '{rawChannel}' is not one of sms, email");
+                    errors.Add(ErrorText.Of($"line {line}: channel '{rawChannel}' is not one of sms, email"));
                     continue;
                 }
                 if (!Normalize(channel, address, out var normalized, out var error))
                 {
-                    errors.Add($"line {line}: {error}");
+                    errors.Add(ErrorText.Of($"line {line}: {error}"));
                     continue;
                 }
                 var note = Field(noteAt);
@@ -175,8 +175,8 @@ public sealed class SuppressionService(AppDbContext db, TimeProvider clock)
         }
         if (errors.Count > 0)
         {
-            var more = errors.Count > 5 ? $" (and {errors.Count - 5} more)" : "";
-            return AppError.Validation("file: nothing imported: " + string.Join("; ", errors.Take(5)) + more);
+            var more = errors.Count > 5 ? ErrorText.Of($" (and {errors.Count - 5} more)") : ErrorText.Of("");
+            return AppError.Validation($"file: nothing imported: {ErrorText.Join(errors.Take(5))}{more}");
         }
         var added = 0;
         foreach (var (channel, address, note) in rows.DistinctBy(r => (r.Channel, r.Address)))
@@ -218,11 +218,11 @@ public sealed class SuppressionService(AppDbContext db, TimeProvider clock)
         return count;
     }
 
-    public static bool Normalize(Channel channel, string? raw, out string normalized, out string error)
+    public static bool Normalize(Channel channel, string? raw, out string normalized, out ErrorText? error)
     {
         var ok = channel == Channel.Sms ? Phones.TryNormalize(raw, out var n, out var e) : EmailAddresses.TryNormalize(raw, out n, out e);
         normalized = ok ? n!.ToLowerInvariant() : "";
-        error = e ?? "";
+        error = e;
         return ok;
     }
 }

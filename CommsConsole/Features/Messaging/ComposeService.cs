@@ -22,7 +22,7 @@ public sealed record ComposeDraft
     public bool SkipInvalid { get; init; }
 }
 
-public sealed record PreviewItem(string Recipient, string? Subject, string? Content, string? Error, SmsMeasure? Measure)
+public sealed record PreviewItem(string Recipient, string? Subject, string? Content, ErrorText? Error, SmsMeasure? Measure)
 {
     /// <summary>An HTML email: the console shows it rendered, in a sandbox.</summary>
     public bool IsHtml { get; init; }
@@ -31,7 +31,7 @@ public sealed record PreviewItem(string Recipient, string? Subject, string? Cont
 public sealed record ComposePreview(
     IReadOnlyList<PreviewItem> Items,
     TemplateError? SyntaxError,
-    string? Error,
+    ErrorText? Error,
     int MessageCount,
     int TotalSegments,
     decimal EstimatedCost,
@@ -66,7 +66,7 @@ public sealed class ComposeService(MessagingService messaging, TemplateService t
 
         var policy = draft.Purpose == Purpose.Marketing ? await policies.GetAsync(caller.TenantId, ct) : null;
         if (policy is not null && draft.Channel == Channel.Email && policy.PostalAddress is null)
-            return new ComposePreview([], null, "Marketing email needs the sender's postal address: an Admin sets it under Compliance, or send it as transactional.", 0, 0, 0m, bodyTemplate.Variables);
+            return new ComposePreview([], null, ErrorText.Of("Marketing email needs the sender's postal address: an Admin sets it under Compliance, or send it as transactional."), 0, 0, 0m, bodyTemplate.Variables);
         var recipients = draft.Recipients.Valid;
         var samples = recipients.Count > 0 ? recipients.Take(PreviewCount).ToList()
             : [new RecipientEntry(0, "", "", null, new Dictionary<string, string>())];
@@ -113,12 +113,12 @@ public sealed class ComposeService(MessagingService messaging, TemplateService t
         return result;
     }
 
-    private async Task<(string? Body, string? Subject, string? Error)> ResolveAsync(ComposeDraft draft, Caller caller, CancellationToken ct)
+    private async Task<(string? Body, string? Subject, ErrorText? Error)> ResolveAsync(ComposeDraft draft, Caller caller, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(draft.TemplateCode)) return (draft.Content, draft.Subject, null);
         var template = await templates.FindByCodeAsync(caller.TenantId, draft.TemplateCode, ct);
-        if (template is null) return (null, null, $"template: no template with code '{draft.TemplateCode}'");
-        if (template.Channel != draft.Channel) return (null, null, $"template: '{template.Code}' is an {template.Channel.ToWire()} template");
+        if (template is null) return (null, null, ErrorText.Of($"template: no template with code '{draft.TemplateCode}'"));
+        if (template.Channel != draft.Channel) return (null, null, ErrorText.Of($"template: '{template.Code}' is an {ErrorText.Term(template.Channel.ToWire())} template"));
         return (template.Body, string.IsNullOrWhiteSpace(draft.Subject) ? template.Subject : draft.Subject, null);
     }
 
@@ -126,14 +126,14 @@ public sealed class ComposeService(MessagingService messaging, TemplateService t
     {
         var shown = recipient.Normalized is { Length: > 0 } n ? n : "(sample)";
         var isHtml = EmailFormat.IsHtml(channel, body.Source);
-        if (!engine.TryRender(body, recipient.Variables, isHtml, out var content, out var error)) return new PreviewItem(shown, null, null, error, null);
+        if (!engine.TryRender(body, recipient.Variables, isHtml, out var content, out var error)) return new PreviewItem(shown, null, null, ErrorText.Of($"{error}"), null);
         if (marketing is not null) content = Compliance.ComplianceText.Decorate(channel, content, marketing, isHtml);
         // Dispatch adds each recipient's own unsubscribe link; the preview shows where it goes with a link that unsubscribes no one.
         if (marketing is not null && channel == Channel.Email) content = Compliance.ComplianceText.WithUnsubscribeLink(content, unsubscribe.PreviewUrl, isHtml);
-        if (marketing?.FindSensitiveWord(content) is { } word) return new PreviewItem(shown, null, content, $"contains the sensitive word '{word}'", null);
+        if (marketing?.FindSensitiveWord(content) is { } word) return new PreviewItem(shown, null, content, ErrorText.Of($"contains the sensitive word '{word}'"), null);
         string? renderedSubject = null;
         if (subject is not null && !engine.TryRender(subject, recipient.Variables, false, out renderedSubject, out var subjectError))
-            return new PreviewItem(shown, null, content, subjectError, null);
+            return new PreviewItem(shown, null, content, ErrorText.Of($"{subjectError}"), null);
         return new PreviewItem(shown, renderedSubject?.Trim(), content, null, channel == Channel.Sms ? SmsText.Measure(content) : null) { IsHtml = isHtml };
     }
 }

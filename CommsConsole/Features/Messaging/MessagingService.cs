@@ -108,7 +108,7 @@ public sealed class MessagingService(
 
     public async Task<Result<SendReceipt>> SendAsync(SendRequest request, Caller caller, CancellationToken ct)
     {
-        if (!caller.CanSend) return AppError.Forbidden($"the {caller.Role} role cannot send messages");
+        if (!caller.CanSend) return AppError.Forbidden($"the {ErrorText.Term(caller.Role)} role cannot send messages");
         if (rateLimit.TryAcquire(caller) is { } tooMany) return tooMany;
 
         var owner = caller.UserId;
@@ -132,7 +132,7 @@ public sealed class MessagingService(
             template = await templates.FindByCodeAsync(caller.TenantId, request.TemplateCode, ct);
             if (template is null) return AppError.NotFound($"template: no template with code '{request.TemplateCode.Trim()}'");
             if (template.Channel != request.Channel)
-                return AppError.Validation($"template: '{template.Code}' is an {template.Channel.ToWire()} template, not {request.Channel.ToWire()}");
+                return AppError.Validation($"template: '{template.Code}' is an {ErrorText.Term(template.Channel.ToWire())} template, not {ErrorText.Term(request.Channel.ToWire())}");
             body = template.Body;
             if (string.IsNullOrWhiteSpace(subject)) subject = template.Subject;
         }
@@ -168,7 +168,7 @@ public sealed class MessagingService(
                 rows.Add(previous with { Recipient = recipient });
                 continue;
             }
-            var rendered = RenderOne(request.Channel, bodyTemplate, subjectTemplate, variables, isHtml, rows.Count == 0 ? null : $"recipient {index + 1}");
+            var rendered = RenderOne(request.Channel, bodyTemplate, subjectTemplate, variables, isHtml, rows.Count == 0 ? null : index + 1);
             if (!rendered.IsOk) return rendered.Error!;
             var (content, renderedSubject) = rendered.Value;
             if (marketing) content = ComplianceText.Decorate(request.Channel, content, policy, isHtml);
@@ -259,11 +259,11 @@ public sealed class MessagingService(
     private async Task<AppError?> CheckFrequencyAsync(string tenantId, IReadOnlyList<MessageStore.NewMessage> rows, Template? template,
         EffectivePolicy policy, DateTimeOffset now, CancellationToken ct)
     {
-        var caps = new (int Limit, TimeSpan Window, string Name, string Period)[]
+        var caps = new (int Limit, TimeSpan Window, ErrorText Name, ErrorText Period)[]
         {
-            (policy.VerifyCodesPerMinute, TimeSpan.FromMinutes(1), "a minute", "minute"),
-            (policy.VerifyCodesPerHour, TimeSpan.FromHours(1), "an hour", "hour"),
-            (policy.VerifyCodesPerDay, TimeSpan.FromDays(1), "a day", "24 hours"),
+            (policy.VerifyCodesPerMinute, TimeSpan.FromMinutes(1), ErrorText.Of("a minute"), ErrorText.Of("minute")),
+            (policy.VerifyCodesPerHour, TimeSpan.FromHours(1), ErrorText.Of("an hour"), ErrorText.Of("hour")),
+            (policy.VerifyCodesPerDay, TimeSpan.FromDays(1), ErrorText.Of("a day"), ErrorText.Of("24 hours")),
         };
         if (caps.All(c => c.Limit <= 0)) return null;
         var since = now - TimeSpan.FromDays(1);
@@ -285,12 +285,10 @@ public sealed class MessagingService(
                     if (inWindow.Count < limit) continue;
                     var retryAt = inWindow[inWindow.Count - limit].CreatedAt + window;
                     var wait = Math.Max(1, (int)Math.Ceiling((retryAt - now).TotalSeconds));
-                    return new AppError(ErrorKind.TooManyRequests,
+                    return AppError.TooManyRequests(
                         $"phone: {group.Key} has been sent {inWindow.Count} verification code(s) in the last {period}; " +
-                        $"at most {limit} {name} are allowed per number, so nothing was sent; try again in {wait} s", CodeTooManyCodes)
-                    {
-                        RetryAfter = TimeSpan.FromSeconds(wait),
-                    };
+                        $"at most {limit} {name} are allowed per number, so nothing was sent; try again in {wait} s",
+                        TimeSpan.FromSeconds(wait), CodeTooManyCodes);
                 }
             }
         }
@@ -307,18 +305,19 @@ public sealed class MessagingService(
 
         var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         var list = new List<(int, string)>(request.Recipients.Count);
-        var bad = new List<string>();
+        var bad = new List<ErrorText>();
         var badCount = 0;
         for (var i = 0; i < request.Recipients.Count; i++)
         {
             var raw = request.Recipients[i];
-            string? normalized, error;
+            string? normalized;
+            ErrorText? error;
             var ok = request.Channel == Channel.Sms
                 ? Phones.TryNormalize(raw, out normalized, out error)
                 : EmailAddresses.TryNormalize(raw, out normalized, out error);
             if (!ok)
             {
-                if (++badCount <= 5) bad.Add(request.Recipients.Count == 1 && field != "recipients" ? $"{field}: {error}" : $"{field}[{i}]: {error}");
+                if (++badCount <= 5) bad.Add(request.Recipients.Count == 1 && field != "recipients" ? ErrorText.Of($"{field}: {error}") : ErrorText.Of($"{field}[{i}]: {error}"));
                 continue;
             }
             if (seen.Add(normalized!)) list.Add((i, normalized!));
@@ -326,16 +325,16 @@ public sealed class MessagingService(
         }
         if (badCount > 0)
         {
-            var more = badCount > bad.Count ? $" (and {badCount - bad.Count} more)" : "";
-            return AppError.Validation(string.Join("; ", bad) + more, request.Channel == Channel.Sms ? CodeBadPhone : null);
+            var more = badCount > bad.Count ? ErrorText.Of($" (and {badCount - bad.Count} more)") : ErrorText.Of("");
+            return AppError.Validation($"{ErrorText.Join(bad)}{more}", request.Channel == Channel.Sms ? CodeBadPhone : null);
         }
         return list;
     }
 
     private Result<(string Content, string? Subject)> RenderOne(Channel channel, CompiledTemplate body, CompiledTemplate? subject,
-        IReadOnlyDictionary<string, string> variables, bool isHtml, string? where)
+        IReadOnlyDictionary<string, string> variables, bool isHtml, int? recipient)
     {
-        var at = where is null ? "" : $" ({where})";
+        var at = recipient is null ? ErrorText.Of("") : ErrorText.Of($" (recipient {recipient})");
         // Recipient data must not inject markup into an HTML email; the template's own markup stays.
         if (!engine.TryRender(body, variables, isHtml, out var content, out var error)) return AppError.Validation($"content: could not be rendered{at}: {error}");
         if (string.IsNullOrWhiteSpace(content)) return AppError.Validation($"content: is empty once rendered{at}", CodeEmptyContent);
@@ -477,12 +476,12 @@ public sealed class MessagingService(
     /// <summary>Sends a failed message again (document 003): only a failed record, and only while retries remain.</summary>
     public async Task<Result<Message>> RetryAsync(long id, Caller caller, CancellationToken ct)
     {
-        if (!caller.CanSend) return AppError.Forbidden($"the {caller.Role} role cannot retry messages");
+        if (!caller.CanSend) return AppError.Forbidden($"the {ErrorText.Term(caller.Role)} role cannot retry messages");
         if (rateLimit.TryAcquire(caller) is { } tooMany) return tooMany;
         var found = await GetAsync(id, caller, ct);
         if (!found.IsOk) return found.Error!;
         var message = found.Value!;
-        if (message.Status != MessageStatus.Failed) return AppError.Conflict($"only failed records can be retried; this one is {message.Status.ToWire()}", CodeNotFailed);
+        if (message.Status != MessageStatus.Failed) return AppError.Conflict($"only failed records can be retried; this one is {ErrorText.Term(message.Status.ToWire())}", CodeNotFailed);
         var max = dispatchOptions.Value.MaxRetries;
         if (message.RetryCount >= max) return AppError.Conflict($"this record has been retried {message.RetryCount} times; the limit is {max}", CodeRetriesExhausted);
 

@@ -128,7 +128,9 @@ public static class NotificationSmsApi
         var hasOne = !string.IsNullOrWhiteSpace(body.Phone);
         var hasMany = body.Phones is { Count: > 0 };
         if (hasOne == hasMany)
-            return ApiEnvelope.Notification(AppError.Validation(hasOne ? "phone, phones: give one or the other, not both" : "phone: required (or phones)", MessagingService.CodeBadPhone));
+            return ApiEnvelope.Notification(hasOne
+                ? AppError.Validation("phone, phones: give one or the other, not both", MessagingService.CodeBadPhone)
+                : AppError.Validation("phone: required (or phones)", MessagingService.CodeBadPhone));
         if (string.IsNullOrWhiteSpace(body.TemplateCode)) return ApiEnvelope.Notification(AppError.Validation("templateCode: required"));
         var verification = body.TemplateCode.Trim().Equals(MessagingService.VerifyCodeTemplate, StringComparison.OrdinalIgnoreCase);
         if (!TryPurpose(body.Purpose, verification ? Purpose.Transactional : Purpose.Marketing, out var purpose, out var bad)) return bad;

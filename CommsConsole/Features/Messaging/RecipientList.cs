@@ -4,7 +4,7 @@ using CsvHelper;
 namespace CommsConsole.Features.Messaging;
 
 /// <summary>One recipient as the user gave it: its line, what it normalizes to or why it is refused, and its own variables.</summary>
-public sealed record RecipientEntry(int Line, string Raw, string? Normalized, string? Error, IReadOnlyDictionary<string, string> Variables)
+public sealed record RecipientEntry(int Line, string Raw, string? Normalized, ErrorText? Error, IReadOnlyDictionary<string, string> Variables)
 {
     public bool IsValid => Normalized is not null;
 }

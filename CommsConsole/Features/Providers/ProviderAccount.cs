@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using CommsConsole.Features.Common;
 
 namespace CommsConsole.Features.Providers;
 
@@ -101,11 +102,11 @@ public record ProviderSettings
     ];
 
     /// <summary>The first text setting longer than its limit, as "field: at most N characters", or null.</summary>
-    public string? TooLong()
+    public ErrorText? TooLong()
     {
         foreach (var (field, max, value) in TextSettings)
         {
-            if (value(this) is { } text && text.Length > max) return $"{field}: at most {max} characters";
+            if (value(this) is { } text && text.Length > max) return ErrorText.Of($"{field}: at most {max} characters");
         }
         return null;
     }

@@ -36,7 +36,7 @@ public sealed class ProviderSettingsService(AppDbContext db, ProviderAccountFact
         kind = kind?.Trim().ToLowerInvariant();
         var kinds = ProviderKinds.For(channel);
         if (string.IsNullOrEmpty(kind)) return AppError.Validation($"kind: required, one of {string.Join(", ", kinds)}");
-        if (!kinds.Contains(kind)) return AppError.Validation($"kind: '{kind}' cannot carry {channel.ToWire()}; use one of {string.Join(", ", kinds)}");
+        if (!kinds.Contains(kind)) return AppError.Validation($"kind: '{kind}' cannot carry {ErrorText.Term(channel.ToWire())}; use one of {string.Join(", ", kinds)}");
 
         var account = await db.ProviderAccounts.FirstOrDefaultAsync(a => a.TenantId == tenant.Value && a.Channel == channel && a.Role == role, ct);
         // A blank secret keeps the stored one, as long as the account stays of the same kind (and the app key or password
@@ -76,7 +76,7 @@ public sealed class ProviderSettingsService(AppDbContext db, ProviderAccountFact
         if (!tenant.IsOk) return tenant.Error!;
         var removed = await db.ProviderAccounts.Where(a => a.TenantId == tenant.Value && a.Channel == channel && a.Role == role).ExecuteDeleteAsync(ct);
         resolver.Forget(tenant.Value!);
-        return removed > 0 ? true : AppError.NotFound($"no {role.ToString().ToLowerInvariant()} {channel.ToWire()} provider is configured");
+        return removed > 0 ? true : AppError.NotFound($"no {ErrorText.Term(role.ToString().ToLowerInvariant())} {ErrorText.Term(channel.ToWire())} provider is configured");
     }
 
     /// <summary>The SUBHOOK keys of a tenant's SUBMAIL accounts, to verify its delivery reports.</summary>

@@ -188,9 +188,9 @@ public static class ReceiptsApi
         var authentic = tenantId is null ? receiver.IsAuthentic(e) : await receiver.IsAuthenticForTenantAsync(e, tenantId, ct);
         if (!authentic)
         {
-            return ApiEnvelope.Simple(new AppError(ErrorKind.Unauthorized, tenantId is null
-                ? "signature: the event is not signed with this installation's SUBHOOK key"
-                : "signature: the event is not signed with the SUBHOOK key of this tenant's SUBMAIL account"), clock);
+            return ApiEnvelope.Simple(tenantId is null
+                ? AppError.Unauthorized("signature: the event is not signed with this installation's SUBHOOK key")
+                : AppError.Unauthorized("signature: the event is not signed with the SUBHOOK key of this tenant's SUBMAIL account"), clock);
         }
         if (e.Token!.Trim().Length > SeenWebhookTokenConfiguration.MaxTokenLength)
             return ApiEnvelope.Simple(AppError.Validation($"token: at most {SeenWebhookTokenConfiguration.MaxTokenLength} characters"), clock);

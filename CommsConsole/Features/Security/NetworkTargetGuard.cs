@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using CommsConsole.Features.Common;
 using Microsoft.Extensions.Options;
 
 namespace CommsConsole.Features.Security;
@@ -16,9 +17,15 @@ public sealed class NetworkTargetOptions
 }
 
 /// <summary>A destination chosen by a tenant resolved to an address inside the server's networks.</summary>
-public sealed class NetworkTargetRefusedException(string host, IPAddress address, string reason)
-    : Exception($"'{host}' resolves to {address}, {reason}; a tenant's destinations must be public internet addresses")
+public sealed class NetworkTargetRefusedException(string host, IPAddress address, ErrorText reason)
+    : Exception(Describe(host, address, reason).Message)
 {
+    private static ErrorText Describe(string host, IPAddress address, ErrorText reason) =>
+        ErrorText.Of($"'{host}' resolves to {address}, {reason}; a tenant's destinations must be public internet addresses");
+
+    /// <summary>The refusal in words the console can translate; <see cref="Exception.Message"/> is its English.</summary>
+    public ErrorText Why { get; } = Describe(host, address, reason);
+
     public string Host { get; } = host;
     public IPAddress Address { get; } = address;
 }
@@ -34,36 +41,36 @@ public sealed class NetworkTargetGuard(IOptions<NetworkTargetOptions> options)
     /// <summary>How long a check at save time waits for a name to resolve.</summary>
     private static readonly TimeSpan SaveTimeResolution = TimeSpan.FromSeconds(5);
 
-    private const string Private = "a private (RFC 1918) address";
-    private const string Documentation = "a documentation address";
+    private static readonly ErrorText Private = ErrorText.Of("a private (RFC 1918) address");
+    private static readonly ErrorText Documentation = ErrorText.Of("a documentation address");
 
-    private static readonly (IPNetwork Network, string Reason)[] Refused =
+    private static readonly (IPNetwork Network, ErrorText Reason)[] Refused =
     [
-        (IPNetwork.Parse("0.0.0.0/8"), "an unspecified (\"this network\") address"),
+        (IPNetwork.Parse("0.0.0.0/8"), ErrorText.Of("an unspecified (\"this network\") address")),
         (IPNetwork.Parse("10.0.0.0/8"), Private),
-        (IPNetwork.Parse("100.64.0.0/10"), "a shared carrier-grade NAT address"),
-        (IPNetwork.Parse("127.0.0.0/8"), "a loopback address"),
-        (IPNetwork.Parse("169.254.0.0/16"), "a link-local address"),
+        (IPNetwork.Parse("100.64.0.0/10"), ErrorText.Of("a shared carrier-grade NAT address")),
+        (IPNetwork.Parse("127.0.0.0/8"), ErrorText.Of("a loopback address")),
+        (IPNetwork.Parse("169.254.0.0/16"), ErrorText.Of("a link-local address")),
         (IPNetwork.Parse("172.16.0.0/12"), Private),
-        (IPNetwork.Parse("192.0.0.0/24"), "a reserved protocol address"),
+        (IPNetwork.Parse("192.0.0.0/24"), ErrorText.Of("a reserved protocol address")),
         (IPNetwork.Parse("192.0.2.0/24"), Documentation),
         (IPNetwork.Parse("192.168.0.0/16"), Private),
-        (IPNetwork.Parse("198.18.0.0/15"), "a benchmarking address"),
+        (IPNetwork.Parse("198.18.0.0/15"), ErrorText.Of("a benchmarking address")),
         (IPNetwork.Parse("198.51.100.0/24"), Documentation),
         (IPNetwork.Parse("203.0.113.0/24"), Documentation),
-        (IPNetwork.Parse("224.0.0.0/4"), "a multicast address"),
-        (IPNetwork.Parse("240.0.0.0/4"), "a reserved or broadcast address"),
-        (IPNetwork.Parse("::/128"), "the unspecified address"),
-        (IPNetwork.Parse("::1/128"), "a loopback address"),
-        (IPNetwork.Parse("::/96"), "an IPv4-compatible address"),
-        (IPNetwork.Parse("64:ff9b:1::/48"), "a local-use NAT64 address"),
-        (IPNetwork.Parse("100::/64"), "a discard address"),
-        (IPNetwork.Parse("2001::/32"), "a Teredo address"),
+        (IPNetwork.Parse("224.0.0.0/4"), ErrorText.Of("a multicast address")),
+        (IPNetwork.Parse("240.0.0.0/4"), ErrorText.Of("a reserved or broadcast address")),
+        (IPNetwork.Parse("::/128"), ErrorText.Of("the unspecified address")),
+        (IPNetwork.Parse("::1/128"), ErrorText.Of("a loopback address")),
+        (IPNetwork.Parse("::/96"), ErrorText.Of("an IPv4-compatible address")),
+        (IPNetwork.Parse("64:ff9b:1::/48"), ErrorText.Of("a local-use NAT64 address")),
+        (IPNetwork.Parse("100::/64"), ErrorText.Of("a discard address")),
+        (IPNetwork.Parse("2001::/32"), ErrorText.Of("a Teredo address")),
         (IPNetwork.Parse("2001:db8::/32"), Documentation),
-        (IPNetwork.Parse("fc00::/7"), "a unique-local address"),
-        (IPNetwork.Parse("fe80::/10"), "a link-local address"),
-        (IPNetwork.Parse("fec0::/10"), "a site-local address"),
-        (IPNetwork.Parse("ff00::/8"), "a multicast address"),
+        (IPNetwork.Parse("fc00::/7"), ErrorText.Of("a unique-local address")),
+        (IPNetwork.Parse("fe80::/10"), ErrorText.Of("a link-local address")),
+        (IPNetwork.Parse("fec0::/10"), ErrorText.Of("a site-local address")),
+        (IPNetwork.Parse("ff00::/8"), ErrorText.Of("a multicast address")),
     ];
 
     private static readonly IPNetwork Nat64 = IPNetwork.Parse("64:ff9b::/96");
@@ -72,7 +79,7 @@ public sealed class NetworkTargetGuard(IOptions<NetworkTargetOptions> options)
     public bool AllowsPrivateTargets => options.Value.AllowPrivateNetworkTargets;
 
     /// <summary>Why a tenant may not connect to <paramref name="address"/>, or null for a public address.</summary>
-    public static string? WhyRefused(IPAddress address)
+    public static ErrorText? WhyRefused(IPAddress address)
     {
         if (address.IsIPv4MappedToIPv6) return Embedded(address.MapToIPv4());
         if (address.AddressFamily == AddressFamily.InterNetworkV6)
@@ -87,7 +94,7 @@ public sealed class NetworkTargetGuard(IOptions<NetworkTargetOptions> options)
         }
         return null;
 
-        static string? Embedded(IPAddress v4) => WhyRefused(v4) is { } reason ? $"which carries {v4}, {reason}" : null;
+        static ErrorText? Embedded(IPAddress v4) => WhyRefused(v4) is { } reason ? ErrorText.Of($"which carries {v4}, {reason}") : null;
     }
 
     /// <summary>
@@ -141,7 +148,7 @@ public sealed class NetworkTargetGuard(IOptions<NetworkTargetOptions> options)
     /// Why a destination being saved is refused, or null. A name that does not resolve now is let through: whatever it
     /// resolves to later is checked when the connection is made.
     /// </summary>
-    public async Task<string?> WhyRefusedAsync(string host, CancellationToken ct)
+    public async Task<ErrorText?> WhyRefusedAsync(string host, CancellationToken ct)
     {
         if (AllowsPrivateTargets) return null;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -153,7 +160,7 @@ public sealed class NetworkTargetGuard(IOptions<NetworkTargetOptions> options)
         }
         catch (NetworkTargetRefusedException ex)
         {
-            return ex.Message;
+            return ex.Why;
         }
         catch (Exception ex) when (ex is SocketException or ArgumentException || (ex is OperationCanceledException && !ct.IsCancellationRequested))
         {

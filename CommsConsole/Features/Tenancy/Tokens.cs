@@ -85,11 +85,11 @@ public sealed class TokenService(
     public async Task<Result<IssuedToken>> IssueAsync(string? email, string? password)
     {
         if (string.IsNullOrWhiteSpace(email) || string.IsNullOrEmpty(password))
-            return AppError.Validation(string.IsNullOrWhiteSpace(email) ? "email: required" : "password: required");
+            return string.IsNullOrWhiteSpace(email) ? AppError.Validation("email: required") : AppError.Validation("password: required");
         var (check, user) = await passwords.CheckAsync(email, password);
         if (check.IsLockedOut)
-            return new AppError(ErrorKind.Unauthorized, "account locked after repeated failed sign-ins; try again later");
-        if (!check.Succeeded || user is null) return new AppError(ErrorKind.Unauthorized, "invalid email or password");
+            return AppError.Unauthorized("account locked after repeated failed sign-ins; try again later");
+        if (!check.Succeeded || user is null) return AppError.Unauthorized("invalid email or password");
 
         var lifetime = TimeSpan.FromMinutes(options.Value.LifetimeMinutes);
         var now = clock.GetUtcNow().UtcDateTime;
