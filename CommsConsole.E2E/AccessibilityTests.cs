@@ -104,12 +104,27 @@ public sealed class AccessibilityTests(AccessibilityFixture fixture, ITestOutput
             await page.GetByTestId("create-user").ClickAsync();
             await CheckAsync("users with errors");
 
+            // An opt-out added, and the reason asked for its removal.
+            await OpenAsync(page, "/opt-outs");
+            var address = culture == "en" ? "13900000501" : "13900000502";
+            await Ui.Field(page, "optout-address").FillAsync(address);
+            await page.GetByTestId("optout-add").ClickAsync();
+            var row = page.Locator("tr", new() { Has = page.GetByTestId("optout-row-address").GetByText(address) });
+            await row.GetByRole(AriaRole.Button).ClickAsync();
+            await Expect(page.GetByRole(AriaRole.Dialog)).ToBeVisibleAsync();
+            await CheckAsync("opt-out removal");
+            await page.Keyboard.PressAsync("Escape");
+
             // The log grid: columns menu, filtered to failures, a failed message's drawer, the retry warning, the snackbar.
             await OpenAsync(page, "/logs");
             await Expect(page.GetByTestId("log-recipient").First).ToBeVisibleAsync();
             await page.GetByTestId("choose-columns").Locator("button").First.ClickAsync();
             await Expect(page.GetByTestId("column-retries")).ToBeVisibleAsync();
             await CheckAsync("logs columns menu");
+            await page.Keyboard.PressAsync("Escape");
+            await page.Locator(".mud-input-control", new() { Has = page.GetByTestId("filter-status") }).ClickAsync();
+            await Expect(page.Locator(".mud-popover-open .mud-list-item").First).ToBeVisibleAsync();
+            await CheckAsync("logs status filter open");
             await page.Keyboard.PressAsync("Escape");
             await OpenAsync(page, $"/logs?status=failed&batch={batch}");
             await Expect(page.GetByTestId("log-recipient")).ToHaveCountAsync(1, new() { Timeout = 60_000 });
