@@ -60,7 +60,7 @@ public sealed class KeyboardTests(AccessibilityFixture fixture)
         await PressOnAsync(page.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Retry anyway" }), "Enter");
         await Expect(page.GetByText("queued to be sent again").First).ToBeVisibleAsync();
         // Read out as well as shown.
-        await Expect(page.GetByTestId("snackbar-announcer")).ToHaveTextAsync("The message is queued to be sent again.");
+        await Expect(page.Locator("[role=status][aria-live=polite]").GetByText("The message is queued to be sent again.")).ToBeVisibleAsync();
 
         // Escape closes the drawer.
         await FocusAsync(page.GetByTestId("close-drawer"));
