@@ -171,6 +171,8 @@ public sealed class AccessibilityTests(AccessibilityFixture fixture, ITestOutput
     {
         await page.WaitForLoadStateAsync(LoadState.Load);
         await Expect(page.Locator(".mud-progress-circular.mud-progress-indeterminate, .mud-table-loading")).ToHaveCountAsync(0);
+        // A grid's first load may not have begun at its first render: wait for its rows or its "nothing here" row.
+        await page.WaitForFunctionAsync("() => [...document.querySelectorAll('.mud-table tbody')].every(b => b.querySelector('tr'))");
         await page.WaitForFunctionAsync("() => document.getAnimations().every(a => a.playState !== 'running')");
     }
 }
