@@ -35,4 +35,28 @@ public sealed class DashboardTests(SharedApp app) : ConsoleComponentContext(app)
 
         cut.WaitForAssertion(() => Assert.Matches(@"^\d[\d,]*\.\d\d USD$", cut.Find("[data-testid=stat-cost]").TextContent.Trim()));
     }
+
+    [Fact]
+    public async Task DailyChart_HasItsNumbersAsATableForScreenReaders()
+    {
+        await SignInAsync(Roles.Marketer);
+        var cut = Render<Home>();
+
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindComponent<MudChart<double>>().Instance.ChartSeries));
+        var chart = cut.FindComponent<MudChart<double>>().Instance;
+        var table = cut.Find("[data-testid=daily-table]");
+        Assert.Equal(["Day", .. chart.ChartSeries.Select(s => s.Name)], table.QuerySelectorAll("thead th").Select(th => th.TextContent));
+        var rows = table.QuerySelectorAll("tbody tr");
+        Assert.Equal(30, rows.Length);
+        Assert.Equal(DateOnly.FromDateTime(DateTime.UtcNow).ToString("yyyy-MM-dd"), rows[^1].QuerySelector("th")!.TextContent);
+        for (var series = 0; series < chart.ChartSeries.Count; series++)
+        {
+            var drawn = chart.ChartSeries[series].Data.Values.Select(v => ((double?)v ?? 0).ToString("N0")).ToList();
+            Assert.Equal(drawn, rows.Select(r => r.QuerySelectorAll("td")[series].TextContent));
+        }
+        // The chart itself is hidden from screen readers, which would otherwise read its drawing.
+        var drawing = table.PreviousElementSibling!;
+        Assert.Equal("true", drawing.GetAttribute("aria-hidden"));
+        Assert.NotNull(drawing.QuerySelector(".mud-chart"));
+    }
 }
