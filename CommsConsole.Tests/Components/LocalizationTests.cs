@@ -13,6 +13,10 @@ public sealed partial class LocalizationTests
     [GeneratedRegex("""L\["([^"]+)"\]""")]
     private static partial Regex LocalizedString();
 
+    // The account forms' validation messages are English keys that the fields look up when they show them.
+    [GeneratedRegex("""ErrorMessage = "([^"]+)""")]
+    private static partial Regex ValidationMessage();
+
     private static string RepoRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
@@ -27,7 +31,7 @@ public sealed partial class LocalizationTests
     {
         var root = RepoRoot();
         var used = Directory.EnumerateFiles(Path.Combine(root, "CommsConsole", "Components"), "*.razor", SearchOption.AllDirectories)
-            .SelectMany(f => LocalizedString().Matches(File.ReadAllText(f)).Select(m => m.Groups[1].Value))
+            .SelectMany(f => LocalizedString().Matches(File.ReadAllText(f)).Concat(ValidationMessage().Matches(File.ReadAllText(f))).Select(m => m.Groups[1].Value))
             .Concat(Roles.All)
             .ToHashSet();
         var names = XDocument.Load(Path.Combine(root, "CommsConsole", "Resources", "Components", "Shared", "Ui.zh-CN.resx"))
