@@ -123,6 +123,41 @@ public sealed partial class AccountPagesChineseTests(BrowserFixture fixture)
         Assert.Contains("/Account/Lockout", page.Url);
     });
 
+    [Fact]
+    public Task ChangePassword_RefusedByIdentity_InChinese_SaysWhyInChinese() => fixture.RunPageAsync(nameof(ChangePassword_RefusedByIdentity_InChinese_SaysWhyInChinese), async page =>
+    {
+        var email = await NewUserAsync();
+        await SwitchToChineseAsync(page);
+        await Ui.SignInAsync(page, email, Password);
+        await Expect(page.GetByTestId("signed-in-user")).ToBeVisibleAsync();
+
+        // A wrong current password.
+        await page.GotoAsync("/Account/Manage/ChangePassword");
+        await page.FillAsync("input[name='Input.OldPassword']", "not-the-password");
+        await page.FillAsync("input[name='Input.NewPassword']", "Another-Passw0rd!");
+        await page.FillAsync("input[name='Input.ConfirmPassword']", "Another-Passw0rd!");
+        await page.Locator(".mud-main-content form button[type=submit]").ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Alert).Filter(new() { HasText = "密码不正确。" })).ToBeVisibleAsync();
+        Assert.Empty(await EnglishOnPageAsync(page));
+
+        // The right one, and a new password Identity's rules refuse: each broken rule in Chinese.
+        await page.FillAsync("input[name='Input.OldPassword']", Password);
+        await page.FillAsync("input[name='Input.NewPassword']", "abcdefg");
+        await page.FillAsync("input[name='Input.ConfirmPassword']", "abcdefg");
+        await page.Locator(".mud-main-content form button[type=submit]").ClickAsync();
+        var refusal = page.GetByTestId("status-message");
+        await Expect(refusal).ToContainTextAsync("密码必须至少包含一个大写字母（A-Z）。");
+        await Expect(refusal).ToContainTextAsync("密码必须至少包含一个数字（0-9）。");
+        await Expect(refusal).ToContainTextAsync("密码必须至少包含一个符号（非字母和数字）。");
+        await Expect(refusal).ToHaveAttributeAsync("role", "alert");
+        Assert.Empty(await EnglishOnPageAsync(page));
+
+        // Nothing was changed: the old password still signs in.
+        await page.Context.ClearCookiesAsync();
+        await Ui.SignInAsync(page, email, Password);
+        await Expect(page.GetByTestId("signed-in-user")).ToBeVisibleAsync();
+    });
+
     private async Task<string> NewUserAsync()
     {
         using var api = await ConsoleApi.SignInAsync(fixture.App);
