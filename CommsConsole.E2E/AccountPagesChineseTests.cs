@@ -48,6 +48,12 @@ public sealed partial class AccountPagesChineseTests(BrowserFixture fixture)
         {
             await AssertChineseAsync(page, account);
         }
+
+        // The account area leads back to the console, still signed in.
+        await page.GotoAsync("/Account/Manage");
+        await page.GetByTestId("back-to-console").ClickAsync();
+        await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/");
+        await Expect(page.GetByTestId("signed-in-user")).ToBeVisibleAsync();
     });
 
     [Fact]
