@@ -60,7 +60,7 @@ public sealed class AdminTests : IAsyncLifetime
         await page.FillAsync("input[name='Input.Email']", email);
         await page.FillAsync("input[name='Input.Password']", "Auditor-Passw0rd!");
         await page.FillAsync("input[name='Input.ConfirmPassword']", "Auditor-Passw0rd!");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Reset", Exact = true }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Reset password", Exact = true }).ClickAsync();
         await page.WaitForURLAsync("**/Account/ResetPasswordConfirmation");
 
         await Ui.SignInAsync(page, email, "Auditor-Passw0rd!");

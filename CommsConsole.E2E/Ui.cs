@@ -10,7 +10,8 @@ public static class Ui
         await page.GotoAsync("/Account/Login");
         await page.FillAsync("input[name='Input.Email']", email);
         await page.FillAsync("input[name='Input.Password']", password);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Log in", Exact = true }).ClickAsync();
+        // By test id rather than by name: the button reads "Log in" or "登录" depending on the language.
+        await page.ClickAsync("[data-testid='sign-in']");
     }
 
     /// <summary>The text input or textarea of a field marked with data-testid, wherever the component put the attribute.</summary>

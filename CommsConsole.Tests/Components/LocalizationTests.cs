@@ -14,6 +14,10 @@ public sealed partial class LocalizationTests
     [GeneratedRegex("""L\["([^"]+)"\]""")]
     private static partial Regex LocalizedString();
 
+    // The account forms' validation messages are English keys that the fields look up when they show them.
+    [GeneratedRegex("""ErrorMessage = "([^"]+)""")]
+    private static partial Regex ValidationMessage();
+
     [Fact]
     public void EveryConsoleString_HasAChineseTranslation()
     {
@@ -22,7 +26,7 @@ public sealed partial class LocalizationTests
         var components = Path.Combine(root, "CommsConsole", "Components");
         var used = Directory.EnumerateFiles(components, "*.razor", SearchOption.AllDirectories)
             .Concat(Directory.EnumerateFiles(components, "*.cs", SearchOption.AllDirectories))
-            .SelectMany(f => LocalizedString().Matches(File.ReadAllText(f)).Select(m => m.Groups[1].Value))
+            .SelectMany(f => LocalizedString().Matches(File.ReadAllText(f)).Concat(ValidationMessage().Matches(File.ReadAllText(f))).Select(m => m.Groups[1].Value))
             .Concat(Roles.All)
             .ToHashSet();
         var names = XDocument.Load(Path.Combine(root, "CommsConsole", "Resources", "Components", "Shared", "Ui.zh-CN.resx"))
