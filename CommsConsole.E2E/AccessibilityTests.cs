@@ -55,7 +55,7 @@ public sealed class AccessibilityTests(AccessibilityFixture fixture, ITestOutput
             await page.GotoAsync("/Account/Login");
             await page.Locator("input[name='Input.Email']").FocusAsync();
             await page.Keyboard.PressAsync("Enter");
-            await Expect(page.Locator(".validation-message, .text-danger:not(:empty)").First).ToBeVisibleAsync();
+            await Expect(page.Locator("main [role=alert]:not(:empty), form [role=alert]:not(:empty)").First).ToBeVisibleAsync();
             await CheckAsync("sign-in with errors");
 
             await AccessibilityFixture.SignInByKeyboardAsync(page);

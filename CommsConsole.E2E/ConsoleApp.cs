@@ -21,6 +21,13 @@ public sealed class ConsoleApp : IAsyncDisposable
 
     public string BaseUrl => _process.BaseUrl;
 
+    /// <summary>The app's console output (its log) so far.</summary>
+    public string ReadLog()
+    {
+        using var reader = new StreamReader(new FileStream(_process.LogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite));
+        return reader.ReadToEnd();
+    }
+
     public static async Task<ConsoleApp> StartAsync(string name, IReadOnlyDictionary<string, string>? extra = null)
     {
         var directory = Path.Combine(Path.GetTempPath(), "commsconsole-e2e-" + Guid.NewGuid().ToString("N")[..8]);

@@ -23,6 +23,20 @@ public sealed class PageTourTests(TourFixture fixture)
         Assert.All(tour.Screenshots, file => Assert.True(new FileInfo(file).Length > 1000, $"{file} is empty"));
     }
 
+    /// <summary>
+    /// Each page of the tour is left by a full navigation, which ends its circuit while it may still be drawing (the
+    /// dashboard's chart): the app must log no error for any of it.
+    /// </summary>
+    [Fact]
+    public async Task OpeningAndLeavingEveryPage_LogsNoError()
+    {
+        await fixture.TourAsync();
+        var log = fixture.App.ReadLog().Split('\n');
+        var errors = log.Select((line, i) => (line, i)).Where(l => l.line.StartsWith("fail:", StringComparison.Ordinal))
+            .Select(l => string.Join(" ", log.Skip(l.i).Take(3).Select(x => x.Trim()))).ToList();
+        Assert.True(errors.Count == 0, $"{errors.Count} errors in the app's log, the first:\n" + string.Join("\n", errors.Take(3)));
+    }
+
     [Fact]
     public async Task ChinesePages_ShowNoEnglishWords()
     {

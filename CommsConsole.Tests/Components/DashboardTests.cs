@@ -55,7 +55,7 @@ public sealed class DashboardTests(SharedApp app) : ConsoleComponentContext(app)
             Assert.Equal(drawn, rows.Select(r => r.QuerySelectorAll("td")[series].TextContent));
         }
         // The chart itself is hidden from screen readers, which would otherwise read its drawing.
-        var drawing = table.PreviousElementSibling!;
+        var drawing = table.ParentElement!.PreviousElementSibling!;
         Assert.Equal("true", drawing.GetAttribute("aria-hidden"));
         Assert.NotNull(drawing.QuerySelector(".mud-chart"));
     }
