@@ -60,4 +60,24 @@ public sealed class TemplateEditorTests(SharedApp app) : ConsoleComponentContext
         cut.WaitForAssertion(() =>
             Assert.Equal("Dear Li Lei, your order  has shipped.", cut.Find("[data-testid=template-preview]").TextContent));
     }
+
+    [Fact]
+    public async Task Save_RightAfterTyping_SavesTheBodyAsShown_NotTheOneBeforeTheDebounce()
+    {
+        var (_, _, tenant) = await SignInAsync(Roles.Marketer);
+        var cut = await OpenEditorAsync();
+        var code = "FAST_" + Guid.NewGuid().ToString("N")[..8].ToUpperInvariant();
+        cut.Find("[data-testid=template-code-input]").Change(code);
+        cut.Find("[data-testid=template-name-input]").Change("Fast typist");
+
+        // Typed and saved at once, inside the field's 250 ms debounce.
+        cut.Find("[data-testid=template-body]").Input("Typed just before Save");
+        cut.Find("[data-testid=template-save]").Click();
+
+        cut.WaitForAssertion(() =>
+        {
+            using var db = App.Db();
+            Assert.Equal("Typed just before Save", db.Templates.Single(t => t.TenantId == tenant && t.Code == code).Body);
+        });
+    }
 }
