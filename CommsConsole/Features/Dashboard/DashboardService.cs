@@ -59,7 +59,7 @@ public sealed class DashboardService(AppDbContext db, MessagingService messaging
         var latestFailures = await messaging.Visible(caller).Where(m => m.Status == MessageStatus.Failed)
             .OrderByDescending(m => m.UpdatedAt).ThenByDescending(m => m.Id).Take(10).ToListAsync(ct);
         return new DashboardSummary(counts, counts.Sum(c => c.Count),
-            counts.Where(c => c.Status is MessageStatus.Sent or MessageStatus.Delivered).Sum(c => c.Count),
+            counts.Where(c => c.Status.Succeeded()).Sum(c => c.Count),
             counts.Where(c => c.Status == MessageStatus.Failed).Sum(c => c.Count),
             counts.Sum(c => c.Cost), latestFailures);
     }

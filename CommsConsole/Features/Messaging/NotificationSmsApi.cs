@@ -205,11 +205,7 @@ public static class NotificationSmsApi
         new(m.Id, m.Recipient, StatusOf(m), m.ThirdPartyId, m.Error, Time(m.SentAt), m.Cost.ToString("0.00##", CultureInfo.InvariantCulture));
 
     /// <summary>Document 003 knows pending, sending, success and failed: sent and delivered are both success.</summary>
-    internal static string StatusOf(Message m) => m.Status switch
-    {
-        MessageStatus.Sent or MessageStatus.Delivered => "success",
-        _ => m.Status.ToWire(),
-    };
+    internal static string StatusOf(Message m) => m.Status.Succeeded() ? "success" : m.Status.ToWire();
 
     private static string? Time(DateTimeOffset? at) => at?.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture);
 
