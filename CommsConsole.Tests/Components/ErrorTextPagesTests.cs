@@ -41,10 +41,10 @@ public sealed class ErrorTextPagesTests(SharedApp app) : ConsoleComponentContext
         await cut.InvokeAsync(() => dialogs.ShowAsync<TemplateEditor>("New template"));
         cut.WaitForElement("[data-testid=template-body]");
 
-        cut.Find("[data-testid=template-code-input]").Change("LONG_NAME");
-        cut.Find("[data-testid=template-name-input]").Change(new string('n', 201));
+        await cut.InvokeAsync(() => cut.Find("[data-testid=template-code-input]").Change("LONG_NAME"));
+        await cut.InvokeAsync(() => cut.Find("[data-testid=template-name-input]").Change(new string('n', 201)));
         cut.Find("[data-testid=template-body]").Input("Hello {{ name }}");
-        cut.Find("[data-testid=template-save]").Click();
+        await cut.InvokeAsync(() => cut.Find("[data-testid=template-save]").Click());
 
         cut.WaitForAssertion(() => Assert.Equal(expected, cut.Find("[data-testid=template-error]").TextContent.Trim()));
     }
@@ -58,8 +58,8 @@ public sealed class ErrorTextPagesTests(SharedApp app) : ConsoleComponentContext
         await SignInAsync(Roles.SystemAdmin);
         var cut = Render<Tenants>();
 
-        cut.Find("[data-testid=tenant-name]").Change(new string('t', 201));
-        cut.Find("[data-testid=create-tenant]").Click();
+        await cut.InvokeAsync(() => cut.Find("[data-testid=tenant-name]").Change(new string('t', 201)));
+        await cut.InvokeAsync(() => cut.Find("[data-testid=create-tenant]").Click());
 
         cut.WaitForAssertion(() => Assert.Contains(expected, Snackbars()));
     }
@@ -74,8 +74,8 @@ public sealed class ErrorTextPagesTests(SharedApp app) : ConsoleComponentContext
         var cut = Render<ComplianceSettings>();
 
         cut.WaitForAssertion(() => Assert.NotNull(cut.Find("[data-testid=policy-quiet-start]")));
-        cut.Find("[data-testid=policy-quiet-start]").Change("25:99");
-        cut.Find("[data-testid=policy-save]").Click();
+        await cut.InvokeAsync(() => cut.Find("[data-testid=policy-quiet-start]").Change("25:99"));
+        await cut.InvokeAsync(() => cut.Find("[data-testid=policy-save]").Click());
 
         cut.WaitForAssertion(() => Assert.Contains(expected, Snackbars()));
     }
@@ -90,11 +90,11 @@ public sealed class ErrorTextPagesTests(SharedApp app) : ConsoleComponentContext
         var hostile = $"<script>alert('{Guid.NewGuid():N}')</script><b>{{0}}</b>{{1:0.00}}";
 
         // The second tenant of the same name is refused, and the refusal quotes the name.
-        cut.Find("[data-testid=tenant-name]").Change(hostile);
-        cut.Find("[data-testid=create-tenant]").Click();
+        await cut.InvokeAsync(() => cut.Find("[data-testid=tenant-name]").Change(hostile));
+        await cut.InvokeAsync(() => cut.Find("[data-testid=create-tenant]").Click());
         cut.WaitForAssertion(() => Assert.Single(Snackbars()));
-        cut.Find("[data-testid=tenant-name]").Change(hostile);
-        cut.Find("[data-testid=create-tenant]").Click();
+        await cut.InvokeAsync(() => cut.Find("[data-testid=tenant-name]").Change(hostile));
+        await cut.InvokeAsync(() => cut.Find("[data-testid=create-tenant]").Click());
 
         var expected = $"名称：名为“{hostile}”的租户已存在";
         cut.WaitForAssertion(() => Assert.Contains(expected, Snackbars()));
