@@ -79,7 +79,6 @@ public static class ErrorTexts
     {
         ["sms"] = "SMS",
         ["email"] = "Email",
-        ["push"] = "Push",
     };
 
     /// <summary>The error in the user's language.</summary>

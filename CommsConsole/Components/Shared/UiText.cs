@@ -61,9 +61,9 @@ public static class UiText
     /// <summary>Where a batch came from: the console's compose page or one of the API's send endpoints.</summary>
     public static string Source(this IStringLocalizer<Ui> L, string source) => source switch
     {
-        "console" => L["sent from the console"],
-        "api-bulk" => L["sent through the API"],
-        "sms-send" or "sms-batch" or "sms-template" => L["sent through the SMS API"],
+        BatchSources.Console => L["sent from the console"],
+        BatchSources.ApiBulk => L["sent through the API"],
+        BatchSources.SmsSend or BatchSources.SmsBatch or BatchSources.SmsTemplate => L["sent through the SMS API"],
         _ => source,
     };
 

@@ -186,7 +186,7 @@ public static class CommunicationApi
         request = new SendRequest
         {
             Channel = channel, Recipients = body.Recipients, Content = body.Content, Subject = body.Subject, TemplateCode = body.Template,
-            Variables = variables, OnBehalfOfUserId = body.UserId, Source = "api-bulk", Purpose = purpose,
+            Variables = variables, OnBehalfOfUserId = body.UserId, Source = BatchSources.ApiBulk, Purpose = purpose,
         };
         return null;
     }

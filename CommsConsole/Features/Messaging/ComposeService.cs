@@ -100,7 +100,7 @@ public sealed class ComposeService(MessagingService messaging, TemplateService t
             Subject = draft.Subject,
             TemplateCode = string.IsNullOrWhiteSpace(draft.TemplateCode) ? null : draft.TemplateCode,
             NotBefore = draft.ScheduleAt,
-            Source = "console",
+            Source = BatchSources.Console,
             Name = draft.Name,
             Purpose = draft.Purpose,
         };

@@ -73,6 +73,12 @@ public class Message
 }
 
 /// <summary>One bulk request or campaign, with its counts by status kept in step by dispatch.</summary>
+/// <summary>Where a batch came from, as <see cref="Batch.Source"/> records it.</summary>
+public static class BatchSources
+{
+    public const string Console = "console", ApiBulk = "api-bulk", SmsSend = "sms-send", SmsBatch = "sms-batch", SmsTemplate = "sms-template";
+}
+
 public class Batch
 {
     public const int MaxName = 200;

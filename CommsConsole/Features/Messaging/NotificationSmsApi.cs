@@ -105,7 +105,7 @@ public static class NotificationSmsApi
         {
             Channel = Channel.Sms, Recipients = [body.Phone], RecipientField = "phone", MaxRecipients = 1, Content = body.Content,
             ReceiverName = body.ReceiverName, ReceiverId = body.ReceiverId, CampusId = body.CampusId, BizType = body.BizType,
-            BizId = body.BizId, Remark = body.Remark, Source = "sms-send", Purpose = purpose,
+            BizId = body.BizId, Remark = body.Remark, Source = BatchSources.SmsSend, Purpose = purpose,
         };
         return await SendAndWaitAsync(request, services, ct);
     }
@@ -117,7 +117,7 @@ public static class NotificationSmsApi
         var request = new SendRequest
         {
             Channel = Channel.Sms, Recipients = body.Phones, RecipientField = "phones", MaxRecipients = MaxBatchPhones, Content = body.Content,
-            CampusId = body.CampusId, BizType = body.BizType, BizId = body.BizId, Remark = body.Remark, Source = "sms-batch", Purpose = purpose,
+            CampusId = body.CampusId, BizType = body.BizType, BizId = body.BizId, Remark = body.Remark, Source = BatchSources.SmsBatch, Purpose = purpose,
         };
         var result = await services.Messaging.SendAsync(request, services.Caller, ct);
         return result.IsOk ? Ok(ToBatch(result.Value!.Messages)) : ApiEnvelope.Notification(result.Error!);
@@ -146,7 +146,7 @@ public static class NotificationSmsApi
             Channel = Channel.Sms, Recipients = hasOne ? [body.Phone] : body.Phones, RecipientField = hasOne ? "phone" : "phones",
             MaxRecipients = hasOne ? 1 : MaxBatchPhones, TemplateCode = body.TemplateCode, Variables = variables,
             ReceiverName = body.ReceiverName, ReceiverId = body.ReceiverId, CampusId = body.CampusId, BizType = body.BizType,
-            BizId = body.BizId, Remark = body.Remark, Source = "sms-template", Purpose = purpose,
+            BizId = body.BizId, Remark = body.Remark, Source = BatchSources.SmsTemplate, Purpose = purpose,
         };
         if (hasOne) return await SendAndWaitAsync(request, services, ct);
         var result = await services.Messaging.SendAsync(request, services.Caller, ct);
