@@ -70,6 +70,22 @@ public sealed class TenantCurrencyTests(SharedApp app)
     }
 
     [Fact]
+    public async Task FirstSave_TwentyTimesAtOnce_OnATenantWithNoPolicyYet_AllSucceed_WithTheirWordsOnce()
+    {
+        var tenant = await app.CreateTenantAsync();
+        var caller = await app.AdminCallerAsync(tenant);
+        var current = (await app.WithAsync<PolicyService, Result<PolicyInput>>(p => p.GetForEditAsync(caller, tenant, CancellationToken.None))).Value!;
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 20).Select(i =>
+            app.WithAsync<PolicyService, Result<PolicyInput>>(p => p.SaveAsync(caller, tenant, current with { Currency = i % 2 == 0 ? "USD" : "EUR", SensitiveWords = ["promo", "free"] }, CancellationToken.None))));
+
+        Assert.All(results, r => Assert.True(r.IsOk, r.Error?.Message));
+        var saved = await app.WithAsync<PolicyService, EffectivePolicy>(p => p.GetAsync(tenant, CancellationToken.None));
+        Assert.Contains(saved.Currency, new[] { "USD", "EUR" });
+        Assert.Equal(["free", "promo"], saved.SensitiveWords);
+    }
+
+    [Fact]
     public void Money_ShowsTheAmountInThePagesCultureWithTheCode()
     {
         Assert.Equal("1,234.50 USD", Currencies.Format(1234.5m, "USD", System.Globalization.CultureInfo.GetCultureInfo("en-US")));

@@ -140,31 +140,44 @@ public sealed class PolicyService(AppDbContext db, TimeProvider clock, IOptions<
         }
         if (words.Count > MaxWords) return AppError.Validation($"sensitive_words: {words.Count} given; at most {MaxWords}");
 
-        var now = clock.GetUtcNow();
-        var row = await db.Set<TenantPolicy>().FirstOrDefaultAsync(p => p.TenantId == tenantId, ct);
-        if (row is null)
+        // Saves of one tenant's settings at once race to insert its first row and the same new words; a save that loses
+        // reads again and writes its values over the winner's, as if it had come just after it.
+        for (var attempt = 1; ; attempt++)
         {
-            row = new TenantPolicy { TenantId = tenantId, TimeZoneId = zone.Id };
-            db.Add(row);
-        }
-        row.PostalAddress = postal;
-        row.SmsOptOutHint = hint;
-        row.QuietHoursStartMinutes = start;
-        row.QuietHoursEndMinutes = end;
-        row.TimeZoneId = zone.Id;
-        row.VerifyCodesPerMinute = input.VerifyCodesPerMinute;
-        row.VerifyCodesPerHour = input.VerifyCodesPerHour;
-        row.VerifyCodesPerDay = input.VerifyCodesPerDay;
-        row.RetentionDays = input.RetentionDays;
-        row.Currency = currency;
-        row.UpdatedAt = now;
-        row.UpdatedBy = caller.UserId;
+            try
+            {
+                var now = clock.GetUtcNow();
+                var row = await db.Set<TenantPolicy>().FirstOrDefaultAsync(p => p.TenantId == tenantId, ct);
+                if (row is null)
+                {
+                    row = new TenantPolicy { TenantId = tenantId, TimeZoneId = zone.Id };
+                    db.Add(row);
+                }
+                row.PostalAddress = postal;
+                row.SmsOptOutHint = hint;
+                row.QuietHoursStartMinutes = start;
+                row.QuietHoursEndMinutes = end;
+                row.TimeZoneId = zone.Id;
+                row.VerifyCodesPerMinute = input.VerifyCodesPerMinute;
+                row.VerifyCodesPerHour = input.VerifyCodesPerHour;
+                row.VerifyCodesPerDay = input.VerifyCodesPerDay;
+                row.RetentionDays = input.RetentionDays;
+                row.Currency = currency;
+                row.UpdatedAt = now;
+                row.UpdatedBy = caller.UserId;
 
-        var existing = await db.Set<SensitiveWord>().Where(w => w.TenantId == tenantId).ToListAsync(ct);
-        db.RemoveRange(existing.Where(e => !words.Contains(e.Word, StringComparer.Ordinal)));
-        foreach (var word in words.Where(w => !existing.Any(e => e.Word == w)))
-            db.Add(new SensitiveWord { TenantId = tenantId, Word = word, CreatedAt = now, CreatedBy = caller.UserId });
-        await db.SaveChangesAsync(ct);
+                var existing = await db.Set<SensitiveWord>().Where(w => w.TenantId == tenantId).ToListAsync(ct);
+                db.RemoveRange(existing.Where(e => !words.Contains(e.Word, StringComparer.Ordinal)));
+                foreach (var word in words.Where(w => !existing.Any(e => e.Word == w)))
+                    db.Add(new SensitiveWord { TenantId = tenantId, Word = word, CreatedAt = now, CreatedBy = caller.UserId });
+                await db.SaveChangesAsync(ct);
+                break;
+            }
+            catch (DbUpdateException) when (attempt < 3)
+            {
+                db.ChangeTracker.Clear();
+            }
+        }
         return ToInput(await GetAsync(tenantId, ct));
     }
 
