@@ -52,7 +52,8 @@ public sealed partial class AccountPagesChineseTests(BrowserFixture fixture)
         // The account area leads back to the console, still signed in.
         await page.GotoAsync("/Account/Manage");
         await page.GetByTestId("back-to-console").ClickAsync();
-        await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/");
+        // Blazor may follow the link without a page load (enhanced navigation): wait for the address, not a load event.
+        await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/", new() { WaitUntil = WaitUntilState.Commit });
         await Expect(page.GetByTestId("signed-in-user")).ToBeVisibleAsync();
     });
 
