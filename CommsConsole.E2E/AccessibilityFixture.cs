@@ -27,9 +27,3 @@ public sealed class AccessibilityFixture : IAsyncLifetime
         await Assertions.Expect(page.GetByTestId("signed-in-user")).ToBeVisibleAsync(new() { Timeout = 15_000 });
     }
 }
-
-[CollectionDefinition(Name)]
-public sealed class AccessibilityCollection : ICollectionFixture<AccessibilityFixture>
-{
-    public const string Name = "accessibility";
-}

@@ -54,9 +54,3 @@ public sealed class BrowserFixture : IAsyncLifetime
         if (App is not null) await App.DisposeAsync();
     }
 }
-
-[CollectionDefinition(Name)]
-public sealed class ConsoleCollection : ICollectionFixture<BrowserFixture>
-{
-    public const string Name = "console";
-}

@@ -1,10 +1,5 @@
 namespace CommsConsole.E2E;
 
-/// <summary>A page a user can open: its address, and whether it needs a signed-in user.</summary>
-/// <param name="Name">A short name for reports and screenshot files.</param>
-/// <param name="Path">The address; <c>{batch}</c> stands for the id of a batch the test has sent.</param>
-public sealed record ConsolePage(string Name, string Path, bool SignedIn = true);
-
 /// <summary>
 /// Every page of the console and of the account area, in one list, so that the tests that look at all of them
 /// (screenshots, untranslated text, accessibility) cannot drift apart. Add a page here when you add one to the app.

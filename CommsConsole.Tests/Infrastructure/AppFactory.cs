@@ -185,12 +185,3 @@ public class AppFactory : WebApplicationFactory<Program>, IAsyncLifetime
         if (OwnsDirectory) await DeleteAsync(Directory);
     }
 }
-
-/// <summary>One app shared by the tests of a collection; each test makes its own tenant and users.</summary>
-public sealed class SharedApp() : AppFactory(null);
-
-[CollectionDefinition(Name)]
-public sealed class AppCollection : ICollectionFixture<SharedApp>
-{
-    public const string Name = "app";
-}

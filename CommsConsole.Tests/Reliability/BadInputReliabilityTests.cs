@@ -445,11 +445,3 @@ public sealed class BadInputReliabilityTests(SharedApp app, ITestOutputHelper ou
 
     private static string Truncate(string text) => text.Length <= 300 ? text : text[..300] + "…";
 }
-
-/// <summary>Runs the test named ServerStillAnswers_AfterTheWholeSuite after all the others of its class.</summary>
-public sealed class RunLastReliabilityOrderer : ITestCaseOrderer
-{
-    public IEnumerable<TTestCase> OrderTestCases<TTestCase>(IEnumerable<TTestCase> testCases) where TTestCase : ITestCase =>
-        testCases.OrderBy(t => t.TestMethod.Method.Name == nameof(BadInputReliabilityTests.ServerStillAnswers_AfterTheWholeSuite) ? 1 : 0)
-            .ThenBy(t => t.DisplayName, StringComparer.Ordinal);
-}

@@ -8,9 +8,6 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace CommsConsole.Tests.Features.Providers;
 
-/// <summary>The app as installed: tenants' destinations may not reach the server's own networks.</summary>
-public sealed class GuardedApp() : AppFactory(null, new Dictionary<string, string?> { ["Security:AllowPrivateNetworkTargets"] = "false" });
-
 /// <summary>
 /// A tenant's Admin cannot make the server connect inside its networks through a provider account: refused when saved,
 /// naming the field, and refused again at every connection (a listener on 127.0.0.1 stands for what is inside).

@@ -11,9 +11,6 @@ using Microsoft.Extensions.Options;
 
 namespace CommsConsole.Tests.Features.Tenancy;
 
-/// <summary>An app that revalidates console sessions every second, so a test sees a session end without waiting a minute.</summary>
-public sealed class ShortSessionApp() : AppFactory(null, new Dictionary<string, string?> { ["Security:SessionRevalidationSeconds"] = "1" });
-
 /// <summary>A console session ends soon after an Admin locks or demotes its user; a lockout earned by wrong passwords does not end it.</summary>
 public sealed class SessionRevalidationTests(ShortSessionApp app) : IClassFixture<ShortSessionApp>
 {

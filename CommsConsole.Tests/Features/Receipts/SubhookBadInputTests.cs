@@ -1,0 +1,27 @@
+using System.Net;
+using System.Text;
+using CommsConsole.Data;
+using CommsConsole.Features.Compliance;
+using CommsConsole.Features.Messaging;
+using CommsConsole.Features.Tenancy;
+using CommsConsole.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CommsConsole.Tests.Features.Receipts;
+
+[Collection(AppCollection.Name)]
+public sealed class SubhookBadInputTests(SharedApp app)
+{
+    [Theory]
+    [InlineData("application/json", "{\"events\":")]
+    [InlineData("application/json", "[1,2]")]
+    [InlineData("text/plain", "events=delivered")]
+    public async Task MalformedReport_Is400NotAServerError(string contentType, string body)
+    {
+        using var client = app.Anonymous();
+        var response = await client.PostAsync("/webhooks/submail", new StringContent(body, Encoding.UTF8, contentType));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("\"code\":400", await response.Content.ReadAsStringAsync());
+    }
+}

@@ -1,0 +1,15 @@
+using System.Net;
+using System.Security.Claims;
+using CommsConsole.Components.Account;
+using CommsConsole.Data;
+using CommsConsole.Features.Tenancy;
+using CommsConsole.Tests.Infrastructure;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace CommsConsole.Tests.Features.Tenancy;
+
+/// <summary>An app that revalidates console sessions every second, so a test sees a session end without waiting a minute.</summary>
+public sealed class ShortSessionApp() : AppFactory(null, new Dictionary<string, string?> { ["Security:SessionRevalidationSeconds"] = "1" });

@@ -1,0 +1,23 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using CommsConsole.Data;
+using CommsConsole.Features.Messaging;
+using CommsConsole.Features.Templates;
+using CommsConsole.Features.Tenancy;
+using CommsConsole.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Xunit.Abstractions;
+using Xunit.Sdk;
+
+namespace CommsConsole.Tests.Reliability;
+
+/// <summary>Runs the test named ServerStillAnswers_AfterTheWholeSuite after all the others of its class.</summary>
+public sealed class RunLastReliabilityOrderer : ITestCaseOrderer
+{
+    public IEnumerable<TTestCase> OrderTestCases<TTestCase>(IEnumerable<TTestCase> testCases) where TTestCase : ITestCase =>
+        testCases.OrderBy(t => t.TestMethod.Method.Name == nameof(BadInputReliabilityTests.ServerStillAnswers_AfterTheWholeSuite) ? 1 : 0)
+            .ThenBy(t => t.DisplayName, StringComparer.Ordinal);
+}
