@@ -53,10 +53,3 @@ public class AppDbContext : IdentityDbContext<ApplicationUser>, IDataProtectionK
         v => v.UtcTicks,
         v => new DateTimeOffset(v, TimeSpan.Zero));
 }
-
-/// <summary>Small named secrets the app generates once and shares through the database (e.g. the JWT signing key).</summary>
-public class AppSecret
-{
-    public required string Name { get; set; }
-    public required string Value { get; set; }
-}

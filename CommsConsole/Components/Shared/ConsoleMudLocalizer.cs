@@ -3,9 +3,6 @@ using MudBlazor;
 
 namespace CommsConsole.Components.Shared;
 
-/// <summary>MudBlazor's own strings (pager, pickers, close buttons, grid menus), keyed as MudBlazor names them: Resources/Components/Shared/MudText.*.resx.</summary>
-public sealed class MudText;
-
 /// <summary>
 /// Gives MudBlazor's components the console's language through MudBlazor's localization extension point. A key with no
 /// translation is reported as not found, so MudBlazor falls back to its own English text. (MudBlazor.Translations, which

@@ -4,13 +4,6 @@ using Microsoft.Extensions.Options;
 
 namespace CommsConsole.Features.Common;
 
-public sealed class AppUrlOptions
-{
-    public const string Section = "App";
-    /// <summary>The address people reach the app at, for links in messages (https://console.example.com).</summary>
-    public string? PublicBaseUrl { get; set; }
-}
-
 /// <summary>
 /// The base of every link the app puts in a message (unsubscribe links, password resets, invitations): configured, never
 /// taken from a request's Host header, so a request cannot make the app mail out a link to another site.

@@ -5,31 +5,6 @@ using Microsoft.Extensions.Options;
 
 namespace CommsConsole.Features.Security;
 
-public sealed class NetworkTargetOptions
-{
-    public const string Section = "Security";
-
-    /// <summary>
-    /// Lets the destinations a tenant configures reach loopback, private, link-local and unique-local addresses.
-    /// For tests and fakes on 127.0.0.1 only: with it, a tenant's Admin can make the server connect inside its network.
-    /// </summary>
-    public bool AllowPrivateNetworkTargets { get; set; }
-}
-
-/// <summary>A destination chosen by a tenant resolved to an address inside the server's networks.</summary>
-public sealed class NetworkTargetRefusedException(string host, IPAddress address, ErrorText reason)
-    : Exception(Describe(host, address, reason).Message)
-{
-    private static ErrorText Describe(string host, IPAddress address, ErrorText reason) =>
-        ErrorText.Of($"'{host}' resolves to {address}, {reason}; a tenant's destinations must be public internet addresses");
-
-    /// <summary>The refusal in words the console can translate; <see cref="Exception.Message"/> is its English.</summary>
-    public ErrorText Why { get; } = Describe(host, address, reason);
-
-    public string Host { get; } = host;
-    public IPAddress Address { get; } = address;
-}
-
 /// <summary>
 /// Keeps every destination a tenant configures (provider accounts, and later outbound webhooks and mailboxes) out of the
 /// server's own networks. The check is made on the address actually connected to, after resolution, so a name that
@@ -166,15 +141,5 @@ public sealed class NetworkTargetGuard(IOptions<NetworkTargetOptions> options)
         {
             return null;
         }
-    }
-}
-
-public static class NetworkTargetExtensions
-{
-    public static IServiceCollection AddNetworkTargetGuard(this IServiceCollection services)
-    {
-        services.AddOptions<NetworkTargetOptions>().BindConfiguration(NetworkTargetOptions.Section);
-        services.AddSingleton<NetworkTargetGuard>();
-        return services;
     }
 }

@@ -3,9 +3,6 @@ using Scriban.Runtime;
 
 namespace CommsConsole.Features.Templates;
 
-/// <summary>Thrown by <see cref="BoundedOutput"/> when a render (or a block it renders into a value) would exceed its limit.</summary>
-internal sealed class OutputLimitExceededException(string message) : Exception(message);
-
 /// <summary>
 /// Where a render writes: refuses to grow past its limit, so a template that multiplies its output stops at the
 /// limit instead of filling memory until the deadline is next checked. Scriban's own <c>LimitToString</c> cuts

@@ -7,43 +7,6 @@ using ScribanTemplate = Scriban.Template;
 
 namespace CommsConsole.Features.Templates;
 
-public sealed class TemplateLimits
-{
-    public int MaxSourceLength { get; set; } = 20_000;
-    /// <summary>Iterations of one loop.</summary>
-    public int MaxIterations { get; set; } = 1_000;
-    public int RenderTimeoutMs { get; set; } = 250;
-    /// <summary>Characters of the output, and of any one value a render builds (a filter's result, an assigned or captured text, a list).</summary>
-    public int MaxOutputLength { get; set; } = 100_000;
-    /// <summary>Characters of all the values one render builds together: with the limits above, what bounds its memory.</summary>
-    public long MaxBuiltLength { get; set; } = 400_000;
-    public int MaxVariableValueLength { get; set; } = 4_000;
-    /// <summary>Blocks nested inside each other; deeper templates are refused before parsing (the parser recurses).</summary>
-    public int MaxNesting { get; set; } = 24;
-}
-
-/// <summary>A Liquid syntax error with its 1-based line and column in the template source.</summary>
-public sealed record TemplateError(string Message, int Line, int Column)
-{
-    public override string ToString() => $"{Message} (line {Line}, column {Column})";
-}
-
-/// <summary>A parsed template, safe to render from several threads at once.</summary>
-public sealed class CompiledTemplate
-{
-    internal CompiledTemplate(string source, ScribanTemplate template, IReadOnlyList<string> variables)
-    {
-        Source = source;
-        Inner = template;
-        Variables = variables;
-    }
-
-    public string Source { get; }
-    /// <summary>The variables the template reads, in first-use order.</summary>
-    public IReadOnlyList<string> Variables { get; }
-    internal ScribanTemplate Inner { get; }
-}
-
 /// <summary>
 /// Liquid templates, parsed and rendered by Scriban in Liquid mode, treated as untrusted input: bounded source and
 /// nesting, Scriban's own loop, recursion and text limits, every value a filter or block builds bounded

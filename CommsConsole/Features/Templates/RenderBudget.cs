@@ -3,9 +3,6 @@ using System.Diagnostics;
 
 namespace CommsConsole.Features.Templates;
 
-/// <summary>Thrown when a render would build a value, or values in all, beyond what <see cref="RenderBudget"/> allows.</summary>
-internal sealed class RenderLimitException(string message) : Exception(message);
-
 /// <summary>
 /// What one render may spend: time, the size of every value it builds (filter results, assigned and captured
 /// text, lists) and the characters of all those values together. Every filter and tag that builds a value

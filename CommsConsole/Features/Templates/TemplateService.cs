@@ -4,8 +4,6 @@ using Microsoft.EntityFrameworkCore;
 
 namespace CommsConsole.Features.Templates;
 
-public sealed record TemplateInput(string Code, string Name, Channel Channel, string? Subject, string Body);
-
 /// <summary>Stored templates of a tenant. Codes are case-insensitive and kept upper-case (VERIFY_CODE).</summary>
 public sealed class TemplateService(AppDbContext db, LiquidTemplateEngine engine, TimeProvider clock)
 {

@@ -8,42 +8,6 @@ using Microsoft.AspNetCore.WebUtilities;
 
 namespace CommsConsole.Features.Tenancy;
 
-/// <summary>Hands one email about a person's own account to the installation's email provider.</summary>
-public interface IAccountMail
-{
-    /// <returns>null when the provider took it, else why not.</returns>
-    Task<string?> SendAsync(string tenantId, string to, string subject, string html, CancellationToken ct);
-}
-
-/// <summary>
-/// How many password-reset and confirmation emails an account may be sent an hour (<c>Security:AccountEmailsPerHour</c>).
-/// Anyone who knows an address can ask for them, so without a bound one page posted in a loop mails that person without
-/// end at the installation's expense. Kept per node, in memory.
-/// </summary>
-public sealed class AccountEmailLimit : IDisposable
-{
-    private readonly PartitionedRateLimiter<string> _limiter;
-
-    public AccountEmailLimit(Microsoft.Extensions.Options.IOptions<AccountSessionOptions> options)
-    {
-        var perHour = options.Value.AccountEmailsPerHour;
-        _limiter = PartitionedRateLimiter.Create<string, string>(userId => perHour <= 0
-            ? RateLimitPartition.GetNoLimiter("")
-            : RateLimitPartition.GetFixedWindowLimiter(userId, _ => new FixedWindowRateLimiterOptions
-            {
-                PermitLimit = perHour, Window = TimeSpan.FromHours(1), QueueLimit = 0, AutoReplenishment = true,
-            }));
-    }
-
-    public bool TryTake(string userId)
-    {
-        using var lease = _limiter.AttemptAcquire(userId);
-        return lease.IsAcquired;
-    }
-
-    public void Dispose() => _limiter.Dispose();
-}
-
 /// <summary>
 /// Emails about a person's own account (password reset, email confirmation, an invitation to set a first password),
 /// in the language of the page that asked for them, with links built on <c>App:PublicBaseUrl</c> rather than the

@@ -6,14 +6,6 @@ using Microsoft.EntityFrameworkCore;
 
 namespace CommsConsole.Features.Tenancy;
 
-public sealed class BootstrapOptions
-{
-    public const string Section = "Bootstrap";
-    public string AdminEmail { get; set; } = "admin@commsconsole.local";
-    public string? AdminPassword { get; set; }
-    public string TenantName { get; set; } = "Default";
-}
-
 /// <summary>Brings the database to the current schema and, on an empty one, creates the first tenant and SystemAdmin.</summary>
 public static class Bootstrap
 {

@@ -18,11 +18,3 @@ public static class Roles
     /// <summary>Roles that see every message of their tenant rather than only their own.</summary>
     public static bool SeesWholeTenant(string role) => role is SystemAdmin or Admin or Auditor;
 }
-
-public static class Policies
-{
-    public const string Send = "send";
-    public const string Read = "read";
-    public const string ManageUsers = "manage-users";
-    public const string ManageTenants = "manage-tenants";
-}

@@ -5,11 +5,6 @@ using Microsoft.EntityFrameworkCore;
 
 namespace CommsConsole.Features.Tenancy;
 
-public sealed record UserSummary(string Id, string Email, string Role, string TenantId, bool LockedOut);
-
-/// <summary>A user just created: given a password by the Admin, or invited to choose one (and whether the invitation went out).</summary>
-public sealed record NewUser(ApplicationUser User, bool Invited, string? InvitationProblem);
-
 /// <summary>Tenants and their users, with who may manage whom decided in one place.</summary>
 public sealed class TenancyService(AppDbContext db, UserManager<ApplicationUser> users, TemplateService templates, AccountEmails emails, TimeProvider clock)
 {

@@ -1,0 +1,16 @@
+using CommsConsole.Features.Messaging;
+using CommsConsole.Features.Templates;
+using CommsConsole.Features.Tenancy;
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+
+namespace CommsConsole.Data;
+
+/// <summary>Small named secrets the app generates once and shares through the database (e.g. the JWT signing key).</summary>
+public class AppSecret
+{
+    public required string Name { get; set; }
+    public required string Value { get; set; }
+}

@@ -1,0 +1,18 @@
+using CommsConsole.Features.Messaging;
+using CommsConsole.Features.Templates;
+using CommsConsole.Features.Tenancy;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace CommsConsole.Data.Configurations;
+
+public sealed class ProviderAccountConfiguration : IEntityTypeConfiguration<Features.Providers.ProviderAccount>
+{
+    public void Configure(EntityTypeBuilder<Features.Providers.ProviderAccount> b)
+    {
+        b.Property(a => a.TenantId).HasMaxLength(32);
+        b.Property(a => a.Kind).HasMaxLength(32);
+        b.Property(a => a.UpdatedBy).HasMaxLength(64);
+        b.HasIndex(a => new { a.TenantId, a.Channel, a.Role }).IsUnique();
+    }
+}

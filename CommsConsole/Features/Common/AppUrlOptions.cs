@@ -1,0 +1,12 @@
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Options;
+
+namespace CommsConsole.Features.Common;
+
+public sealed class AppUrlOptions
+{
+    public const string Section = "App";
+    /// <summary>The address people reach the app at, for links in messages (https://console.example.com).</summary>
+    public string? PublicBaseUrl { get; set; }
+}

@@ -1,0 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+
+namespace CommsConsole.Features.Common;
+
+public enum ErrorKind { Validation, NotFound, Forbidden, Conflict, Unauthorized, TooManyRequests }

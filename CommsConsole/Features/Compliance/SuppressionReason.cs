@@ -1,0 +1,3 @@
+namespace CommsConsole.Features.Compliance;
+
+public enum SuppressionReason { UnsubscribeLink, SmsReplyKeyword, Bounce, Admin, Import }

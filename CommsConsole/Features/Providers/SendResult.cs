@@ -1,0 +1,36 @@
+using CommsConsole.Features.Messaging;
+using Microsoft.Extensions.Options;
+
+namespace CommsConsole.Features.Providers;
+
+public sealed record SendResult(long MessageId, SendResultKind Kind, string? ThirdPartyId = null, string? ThirdPartyStatus = null,
+    string? Response = null, string? Error = null, decimal Cost = 0m, string? Provider = null)
+{
+    public static SendResult Transient(long id, string error, string? response = null) => new(id, SendResultKind.TransientFailure, Error: error, Response: response);
+    public static SendResult Permanent(long id, string error, string? response = null) => new(id, SendResultKind.PermanentFailure, Error: error, Response: response);
+
+    /// <summary>The most of a provider's answer (and of the error made of it) that a message keeps.</summary>
+    public const int MaxResponseLength = 2_000;
+    /// <summary>The most of a provider's id or status of a message that is kept.</summary>
+    public const int MaxThirdPartyLength = 200;
+
+    /// <summary>
+    /// The result as it may be stored and shown in logs: whatever a provider answers (it may be anything, and a tenant
+    /// chooses the provider), each text is cut to a bound.
+    /// </summary>
+    public SendResult Bounded() => this with
+    {
+        ThirdPartyId = Cut(ThirdPartyId, MaxThirdPartyLength),
+        ThirdPartyStatus = Cut(ThirdPartyStatus, MaxThirdPartyLength),
+        Response = Cut(Response, MaxResponseLength),
+        Error = Cut(Error, MaxResponseLength),
+    };
+
+    private static string? Cut(string? text, int max)
+    {
+        if (text is null || text.Length <= max) return text;
+        var end = max - 1;
+        if (char.IsHighSurrogate(text[end - 1])) end--;
+        return text[..end] + "…";
+    }
+}

@@ -1,0 +1,6 @@
+using CommsConsole.Features.Messaging;
+using Microsoft.Extensions.Options;
+
+namespace CommsConsole.Features.Providers;
+
+public enum SendResultKind { Sent, TransientFailure, PermanentFailure }

@@ -1,0 +1,16 @@
+using System.Net;
+using System.Net.Sockets;
+using CommsConsole.Features.Common;
+using Microsoft.Extensions.Options;
+
+namespace CommsConsole.Features.Security;
+
+public static class NetworkTargetExtensions
+{
+    public static IServiceCollection AddNetworkTargetGuard(this IServiceCollection services)
+    {
+        services.AddOptions<NetworkTargetOptions>().BindConfiguration(NetworkTargetOptions.Section);
+        services.AddSingleton<NetworkTargetGuard>();
+        return services;
+    }
+}

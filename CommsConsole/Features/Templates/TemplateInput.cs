@@ -1,0 +1,7 @@
+using CommsConsole.Data;
+using CommsConsole.Features.Tenancy;
+using Microsoft.EntityFrameworkCore;
+
+namespace CommsConsole.Features.Templates;
+
+public sealed record TemplateInput(string Code, string Name, Channel Channel, string? Subject, string Body);

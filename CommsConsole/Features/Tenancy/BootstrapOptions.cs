@@ -1,0 +1,15 @@
+using System.Security.Cryptography;
+using CommsConsole.Data;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+
+namespace CommsConsole.Features.Tenancy;
+
+public sealed class BootstrapOptions
+{
+    public const string Section = "Bootstrap";
+    public string AdminEmail { get; set; } = "admin@commsconsole.local";
+    public string? AdminPassword { get; set; }
+    public string TenantName { get; set; } = "Default";
+}

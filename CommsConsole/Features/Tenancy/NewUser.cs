@@ -1,0 +1,9 @@
+using CommsConsole.Data;
+using CommsConsole.Features.Templates;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+
+namespace CommsConsole.Features.Tenancy;
+
+/// <summary>A user just created: given a password by the Admin, or invited to choose one (and whether the invitation went out).</summary>
+public sealed record NewUser(ApplicationUser User, bool Invited, string? InvitationProblem);

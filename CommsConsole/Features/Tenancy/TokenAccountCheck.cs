@@ -1,0 +1,32 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using CommsConsole.Data;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace CommsConsole.Features.Tenancy;
+
+/// <summary>
+/// Keeps bearer tokens in step with their accounts: a token stops working once its user is deleted, or locked, demoted
+/// or re-passworded by an Admin (each of which renews the security stamp the token carries). A lockout earned by wrong
+/// passwords leaves the stamp alone: it only refuses new sign-ins, or whoever knows an email could cut off an
+/// integrator's working tokens. One primary-key read per request; caching it would let a locked account keep working
+/// until the cache expired.
+/// </summary>
+public sealed class TokenAccountCheck(TimeProvider clock)
+{
+    private sealed record AccountState(string? Stamp, DateTimeOffset? LockoutEnd);
+
+    public async Task<string?> RejectionAsync(ClaimsPrincipal principal, AppDbContext db)
+    {
+        var userId = principal.FindFirstValue("sub");
+        if (userId is null) return "token has no subject";
+        var state = await db.Users.AsNoTracking().Where(u => u.Id == userId)
+            .Select(u => new AccountState(u.SecurityStamp, u.LockoutEnd)).FirstOrDefaultAsync();
+        if (state is null) return "the account no longer exists";
+        if (state.Stamp == principal.FindFirstValue(TokenService.StampClaim)) return null;
+        return state.LockoutEnd > clock.GetUtcNow() ? "the account is locked" : "the account changed since this token was issued; get a new token";
+    }
+}

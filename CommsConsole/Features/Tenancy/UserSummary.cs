@@ -1,0 +1,8 @@
+using CommsConsole.Data;
+using CommsConsole.Features.Templates;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+
+namespace CommsConsole.Features.Tenancy;
+
+public sealed record UserSummary(string Id, string Email, string Role, string TenantId, bool LockedOut);
