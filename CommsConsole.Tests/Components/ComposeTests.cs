@@ -195,4 +195,47 @@ public sealed class ComposeTests(SharedApp app) : ConsoleComponentContext(app)
         cut.WaitForAssertion(() => Assert.Contains("Tag 'for' was never closed (line 2, column 1)", cut.Markup));
         Assert.True(cut.Find("[data-testid=send]").HasAttribute("disabled"));
     }
+
+    public static TheoryData<string> EveryRole => new(Roles.All);
+
+    [Theory]
+    [MemberData(nameof(EveryRole))]
+    public async Task SendButtons_AreOfferedOnlyToARoleThatMaySend(string role)
+    {
+        var (_, _, tenant) = await SignInAsync(role);
+        await App.SavePolicyAsync(tenant, p => p with { TimeZoneId = "Europe/Berlin" });
+        var cut = Render<Compose>();
+        cut.Find("[data-testid=content]").Input("Hello");
+        cut.Find("[data-testid=recipients]").Input("13800138000\nnot-a-phone");
+        cut.Find("[data-testid=schedule]").Change(true);
+
+        // The tenant's zone is read after the caller: once it shows, the page knows whom it serves.
+        cut.WaitForAssertion(() => Assert.Contains("Europe/Berlin", cut.Find("[data-testid=schedule-zone]").TextContent));
+        cut.WaitForAssertion(() => Assert.Equal("1", cut.Find("[data-testid=invalid-count]").TextContent));
+        Assert.Equal(Roles.CanSend(role), cut.FindAll("[data-testid=send]").Count == 1);
+        Assert.Equal(Roles.CanSend(role), cut.FindAll("[data-testid=send-valid]").Count == 1);
+    }
+
+    [Fact]
+    public void ThePage_IsOpenToTheComposers_WhoAllMaySend()
+    {
+        // Beside the [Authorize] every page has (_Imports.razor), the one that names roles.
+        var attribute = Assert.Single(typeof(Compose).GetCustomAttributes(typeof(Microsoft.AspNetCore.Authorization.AuthorizeAttribute), true)
+            .Cast<Microsoft.AspNetCore.Authorization.AuthorizeAttribute>(), a => a.Roles is not null);
+        Assert.Equal(Roles.Composers, attribute.Roles);
+        var composers = Roles.Composers.Split(',');
+        Assert.NotEmpty(composers);
+        Assert.All(composers, r => Assert.True(Roles.CanSend(r), $"{r} may open the compose page but not send"));
+    }
+
+    [Fact]
+    public async Task DefaultCampaignName_IsTheTimeOnTheInjectedClock_InTheTenantsZone()
+    {
+        var (_, _, tenant) = await SignInAsync(Roles.Marketer);
+        await App.SavePolicyAsync(tenant, p => p with { TimeZoneId = "Europe/Berlin" });
+        Services.AddSingleton<TimeProvider>(new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2031, 5, 6, 10, 0, 0, TimeSpan.Zero)));
+        var cut = Render<Compose>();
+
+        cut.WaitForAssertion(() => Assert.Equal("Message 2031-05-06 12:00", cut.Find("[data-testid=campaign-name]").GetAttribute("placeholder")));
+    }
 }

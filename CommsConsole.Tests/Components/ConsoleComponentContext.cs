@@ -30,6 +30,7 @@ public abstract class ConsoleComponentContext : BunitContext
         // The components reach the app's services through ServiceRunner, one scope per call, as in the app.
         Services.AddSingleton(new ServiceRunner(app.Services.GetRequiredService<IServiceScopeFactory>()));
         Services.AddSingleton(app.Services.GetRequiredService<LiquidTemplateEngine>());
+        Services.AddSingleton(app.Services.GetRequiredService<TimeProvider>());
     }
 
     protected SharedApp App { get; }

@@ -1,6 +1,7 @@
 using Bunit;
 using CommsConsole.Components.Pages.Settings;
 using CommsConsole.Features.Messaging;
+using CommsConsole.Features.Providers;
 using CommsConsole.Features.Tenancy;
 using CommsConsole.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
@@ -36,5 +37,19 @@ public sealed class ProviderSettingsTests(SharedApp app) : ConsoleComponentConte
         var account = Assert.Single(list.GetProperty("items").EnumerateArray());
         Assert.Equal("【Shop2】", account.Str("signature"));
         Assert.Equal("••••3210", account.Str("app_key"));
+    }
+
+    [Fact]
+    public async Task Editor_FillsSettingsAnAccountLacks_WithTheServicesDefaults()
+    {
+        var (_, userId, tenant) = await SignInAsync(Roles.Admin);
+        var stored = new ProviderAccountView(tenant, Channel.Email, ProviderRole.Primary, ProviderKinds.Smtp,
+            new ProviderSettings { Host = "127.0.0.1", FromAddress = "news@tenant.example" }, DateTimeOffset.UnixEpoch, userId);
+
+        var cut = Render<ProviderAccountEditor>(p => p
+            .Add(e => e.Channel, Channel.Email).Add(e => e.Role, ProviderRole.Primary).Add(e => e.Account, stored)
+            .Add(e => e.Caller, new Caller(userId, tenant, Roles.Admin)).Add(e => e.TenantId, tenant));
+
+        Assert.Equal(ProviderSettingsService.Defaults.Port.ToString(), cut.Find("[data-testid=smtp-port]").GetAttribute("value"));
     }
 }

@@ -289,6 +289,32 @@ public sealed class TenantProviderTests(SharedApp app)
     }
 
     [Fact]
+    public async Task BlankSettings_FallBackToTheInstallationsDefaults_WhichTheConsoleOffers()
+    {
+        var tenant = await app.CreateTenantAsync();
+        var (admin, _) = await app.UserAsync(Roles.Admin, tenant);
+        var smtp = new CommsConsole.Features.Providers.Smtp.SmtpOptions();
+        var submail = new CommsConsole.Features.Providers.Submail.SubmailOptions();
+
+        var (s1, email) = await admin.PutAsync("/admin/providers/email/primary", new { kind = "smtp", host = "127.0.0.1", from_address = "news@tenant.example" });
+        Assert.Equal(HttpStatusCode.OK, s1);
+        Assert.Equal(smtp.Port, email.Int("port"));
+        Assert.Equal(smtp.Security, email.Str("security"));
+        Assert.Equal(smtp.TimeoutSeconds, email.Int("timeout_seconds"));
+
+        var (s2, sms) = await admin.PutAsync("/admin/providers/sms/primary", new { kind = "submail", app_id = "20002", app_key = "0123456789abcdef0123" });
+        Assert.Equal(HttpStatusCode.OK, s2);
+        Assert.Equal(submail.SignType, sms.Str("sign_type"));
+        Assert.Equal(submail.BaseUrl, sms.Str("base_url"));
+
+        // The console's editor starts a new account from the same values and offers the choices the service accepts.
+        var defaults = ProviderSettingsService.Defaults;
+        Assert.Equal((smtp.Port, smtp.Security, submail.SignType, submail.BaseUrl), (defaults.Port, defaults.Security, defaults.SignType, defaults.BaseUrl));
+        Assert.Contains(defaults.SignType, ProviderSettingsService.SignTypes);
+        Assert.Contains(defaults.Security, ProviderSettingsService.SecurityModes);
+    }
+
+    [Fact]
     public async Task EachTenant_SendsThroughItsOwnProvider_OthersKeepTheInstallationDefault()
     {
         await using var submail = await FakeSubmailServer.StartAsync();

@@ -34,23 +34,9 @@ public static class ApiEnvelope
 
     public static string Timestamp(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'");
 
-    public static IResult Simple(AppError error, TimeProvider clock) =>
-        WithRetryAfter(error, TypedResults.Json(new SimpleResponse(error.HttpStatus, error.Message, Timestamp(clock.GetUtcNow())), statusCode: error.HttpStatus));
+    public static SimpleError Simple(AppError error, TimeProvider clock) => new(error, clock);
 
-    public static IResult Notification(AppError error) =>
-        WithRetryAfter(error, TypedResults.Json(new NotificationResponse<object>(error.Code ?? error.HttpStatus, error.Message, null), statusCode: error.HttpStatus));
-
-    /// <summary>An error that says when to ask again (a rate limit, a cap) carries it as <c>Retry-After</c>, in whole seconds.</summary>
-    private static IResult WithRetryAfter(AppError error, IResult result) => error.RetryAfter is { } wait ? new RetryAfterResult(result, wait) : result;
-
-    private sealed class RetryAfterResult(IResult inner, TimeSpan wait) : IResult
-    {
-        public Task ExecuteAsync(HttpContext httpContext)
-        {
-            httpContext.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            return inner.ExecuteAsync(httpContext);
-        }
-    }
+    public static NotificationError Notification(AppError error) => new(error);
 
     public static Task WriteErrorAsync(HttpContext context, int status, string message)
     {

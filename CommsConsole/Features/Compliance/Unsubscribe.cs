@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
 namespace CommsConsole.Features.Compliance;
@@ -48,6 +49,9 @@ public sealed class UnsubscribeLinks(IDataProtectionProvider protection, IOption
     public string PreviewUrl => urls.Absolute("u/preview");
 }
 
+/// <summary>What the unsubscribe page is given: no caller (the token names the recipient), the links and the opt-out list.</summary>
+public sealed record UnsubscribeServices(UnsubscribeLinks Links, SuppressionService Suppressions, HttpRequest Request);
+
 /// <summary>
 /// <c>/u/{token}</c>: GET shows a page that confirms and offers the button; POST unsubscribes at once, with no login, no
 /// cookies, no antiforgery token and no redirect, as RFC 8058's one-click POST (<c>List-Unsubscribe=One-Click</c>) requires.
@@ -60,12 +64,12 @@ public static class UnsubscribeEndpoints
         app.MapPost("/u/{token}", Confirm).AllowAnonymous().DisableAntiforgery().ExcludeFromDescription();
     }
 
-    public static IResult Show(string token, UnsubscribeLinks links, HttpContext http)
+    public static ContentHttpResult Show(string token, [AsParameters] UnsubscribeServices services)
     {
-        var target = links.Read(token);
+        var target = services.Links.Read(token);
         if (target is null) return Page(StatusCodes.Status400BadRequest, "This unsubscribe link is not valid", "此退订链接无效",
             "<p>The link may have been altered or may have expired. / 链接可能已被修改或已过期。</p>");
-        var action = WebUtility.HtmlEncode(http.Request.PathBase + http.Request.Path);
+        var action = WebUtility.HtmlEncode(services.Request.PathBase + services.Request.Path);
         return Page(StatusCodes.Status200OK, "Unsubscribe", "退订",
             $"""
             <p>Stop marketing {(target.Channel == Channel.Email ? "email" : "SMS")} to <b>{WebUtility.HtmlEncode(RecipientMask.Mask(target.Address))}</b>?<br>
@@ -77,17 +81,17 @@ public static class UnsubscribeEndpoints
             """);
     }
 
-    public static async Task<IResult> Confirm(string token, UnsubscribeLinks links, SuppressionService suppressions, CancellationToken ct)
+    public static async Task<ContentHttpResult> Confirm(string token, [AsParameters] UnsubscribeServices services, CancellationToken ct)
     {
-        var target = links.Read(token);
+        var target = services.Links.Read(token);
         if (target is null) return Page(StatusCodes.Status400BadRequest, "This unsubscribe link is not valid", "此退订链接无效",
             "<p>The link may have been altered or may have expired. / 链接可能已被修改或已过期。</p>");
-        await suppressions.AddAsync(target.TenantId, target.Channel, target.Address, SuppressionReason.UnsubscribeLink, null, "unsubscribe link", ct);
+        await services.Suppressions.AddAsync(target.TenantId, target.Channel, target.Address, SuppressionReason.UnsubscribeLink, null, "unsubscribe link", ct);
         return Page(StatusCodes.Status200OK, "You are unsubscribed", "您已退订",
             $"<p data-testid=\"unsubscribed\">{WebUtility.HtmlEncode(RecipientMask.Mask(target.Address))} will receive no more marketing from this sender. / 该地址将不再收到此发件人的营销信息。</p>");
     }
 
-    private static IResult Page(int status, string title, string titleZh, string body) => Results.Content($"""
+    private static ContentHttpResult Page(int status, string title, string titleZh, string body) => TypedResults.Content($"""
         <!DOCTYPE html>
         <html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
         <meta name="robots" content="noindex"><title>{title}</title>

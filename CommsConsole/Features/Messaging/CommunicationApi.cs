@@ -82,10 +82,9 @@ public sealed record CommunicationLogListResponse(
     public int? Duplicates { get; init; }
 }
 
+/// <summary>What the /communication handlers are given: the caller and the services they answer with.</summary>
 public sealed record CommunicationServices(MessagingService Messaging, Dispatch.DispatchQueue Dispatch, TimeProvider Clock, HttpContext Http)
-{
-    public Caller Caller => Caller.From(Http.User) ?? throw new InvalidOperationException("endpoint reached without an authenticated caller");
-}
+    : CallerServices(Http.User);
 
 /// <summary>The /communication face (documents 000 and 001): snake_case, dto.* schemas.</summary>
 public static class CommunicationApi
@@ -107,7 +106,8 @@ public static class CommunicationApi
         return group;
     }
 
-    public static async Task<IResult> SendBulk([FromBody] BulkSendRequest body, [AsParameters] CommunicationServices services, CancellationToken ct)
+    public static async Task<Results<Ok<CommunicationLogListResponse>, SimpleError>> SendBulk(
+        [FromBody] BulkSendRequest body, [AsParameters] CommunicationServices services, CancellationToken ct)
     {
         var error = ToSendRequest(body, out var request);
         if (error is not null) return ApiEnvelope.Simple(error, services.Clock);
@@ -132,7 +132,7 @@ public static class CommunicationApi
         });
     }
 
-    public static async Task<Results<Ok<CommunicationLogListResponse>, JsonHttpResult<SimpleResponse>>> QueryLogs(
+    public static async Task<Results<Ok<CommunicationLogListResponse>, SimpleError>> QueryLogs(
         [FromQuery(Name = "user_id")] string? userId,
         [FromQuery(Name = "channel")] string? channel,
         [FromQuery(Name = "status")] string? status,
@@ -142,12 +142,12 @@ public static class CommunicationApi
         [AsParameters] CommunicationServices services,
         CancellationToken ct)
     {
-        if (!TryParsePositive(page, 1, out var pageNumber)) return Error(AppError.Validation($"page: '{page}' is not a whole number of 1 or more"), services.Clock);
+        if (!TryParsePositive(page, 1, out var pageNumber)) return ApiEnvelope.Simple(AppError.Validation($"page: '{page}' is not a whole number of 1 or more"), services.Clock);
         if (!TryParsePositive(pageSize, MessagingService.DefaultPageSize, out var size))
-            return Error(AppError.Validation($"page_size: '{pageSize}' is not a whole number between 1 and {MessagingService.MaxPageSize}"), services.Clock);
+            return ApiEnvelope.Simple(AppError.Validation($"page_size: '{pageSize}' is not a whole number between 1 and {MessagingService.MaxPageSize}"), services.Clock);
         var filter = new LogFilter { UserId = userId, Channel = channel, Status = status, Purpose = purpose, Page = pageNumber, PageSize = size };
         var result = await services.Messaging.QueryAsync(filter, services.Caller, ct);
-        if (!result.IsOk) return Error(result.Error!, services.Clock);
+        if (!result.IsOk) return ApiEnvelope.Simple(result.Error!, services.Clock);
         var p = result.Value!;
         return TypedResults.Ok(new CommunicationLogListResponse(200, "ok", p.Items.Select(CommunicationLogResponse.From).ToList(), p.Total,
             new PageInfo(p.PageNumber, p.PageSize, p.Total, p.TotalPages, p.HasNext, p.HasPrev), ApiEnvelope.Timestamp(services.Clock.GetUtcNow())));
@@ -158,9 +158,6 @@ public static class CommunicationApi
         if (string.IsNullOrWhiteSpace(raw)) { value = fallback; return true; }
         return int.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out value) && value >= 1;
     }
-
-    private static JsonHttpResult<SimpleResponse> Error(AppError error, TimeProvider clock) =>
-        TypedResults.Json(new SimpleResponse(error.HttpStatus, error.Message, ApiEnvelope.Timestamp(clock.GetUtcNow())), statusCode: error.HttpStatus);
 
     internal static AppError? ToSendRequest(BulkSendRequest body, out SendRequest? request)
     {

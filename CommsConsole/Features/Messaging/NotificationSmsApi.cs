@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using CommsConsole.Features.Api;
 using CommsConsole.Features.Tenancy;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 
@@ -63,9 +64,10 @@ public sealed class NotificationOptions
     public int WaitForOutcomeMs { get; set; } = 2_000;
 }
 
+/// <summary>What the /notification/sms handlers are given: the caller and the services they answer with.</summary>
 public sealed record NotificationServices(MessagingService Messaging, IOptions<NotificationOptions> Options, HttpContext Http)
+    : CallerServices(Http.User)
 {
-    public Caller Caller => Caller.From(Http.User) ?? throw new InvalidOperationException("endpoint reached without an authenticated caller");
     public TimeSpan Wait => TimeSpan.FromMilliseconds(Options.Value.WaitForOutcomeMs);
 }
 
@@ -97,7 +99,7 @@ public static class NotificationSmsApi
         return group;
     }
 
-    public static async Task<IResult> Send([FromBody] SmsSendRequest body, [AsParameters] NotificationServices services, CancellationToken ct)
+    public static async Task<Results<Ok<NotificationResponse<SmsSendResult>>, NotificationError>> Send([FromBody] SmsSendRequest body, [AsParameters] NotificationServices services, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(body.Phone)) return ApiEnvelope.Notification(AppError.Validation("phone: required", MessagingService.CodeBadPhone));
         if (!TryPurpose(body.Purpose, Purpose.Transactional, out var purpose, out var bad)) return bad;
@@ -107,10 +109,11 @@ public static class NotificationSmsApi
             ReceiverName = body.ReceiverName, ReceiverId = body.ReceiverId, CampusId = body.CampusId, BizType = body.BizType,
             BizId = body.BizId, Remark = body.Remark, Source = BatchSources.SmsSend, Purpose = purpose,
         };
-        return await SendAndWaitAsync(request, services, ct);
+        var sent = await SendAndWaitAsync(request, services, ct);
+        return sent.IsOk ? Ok(sent.Value!) : ApiEnvelope.Notification(sent.Error!);
     }
 
-    public static async Task<IResult> SendBatch([FromBody] SmsBatchRequest body, [AsParameters] NotificationServices services, CancellationToken ct)
+    public static async Task<Results<Ok<NotificationResponse<SmsBatchResult>>, NotificationError>> SendBatch([FromBody] SmsBatchRequest body, [AsParameters] NotificationServices services, CancellationToken ct)
     {
         if (body.Phones is null || body.Phones.Count == 0) return ApiEnvelope.Notification(AppError.Validation("phones: at least one phone is required", MessagingService.CodeBadPhone));
         if (!TryPurpose(body.Purpose, Purpose.Marketing, out var purpose, out var bad)) return bad;
@@ -123,7 +126,9 @@ public static class NotificationSmsApi
         return result.IsOk ? Ok(ToBatch(result.Value!.Messages)) : ApiEnvelope.Notification(result.Error!);
     }
 
-    public static async Task<IResult> SendTemplate([FromBody] SmsTemplateRequest body, [AsParameters] NotificationServices services, CancellationToken ct)
+    /// <summary>One phone answers as <see cref="Send"/> does (the record, once its outcome is known or the wait is over), many as <see cref="SendBatch"/>.</summary>
+    public static async Task<Results<Ok<NotificationResponse<SmsSendResult>>, Ok<NotificationResponse<SmsBatchResult>>, NotificationError>> SendTemplate(
+        [FromBody] SmsTemplateRequest body, [AsParameters] NotificationServices services, CancellationToken ct)
     {
         var hasOne = !string.IsNullOrWhiteSpace(body.Phone);
         var hasMany = body.Phones is { Count: > 0 };
@@ -148,12 +153,16 @@ public static class NotificationSmsApi
             ReceiverName = body.ReceiverName, ReceiverId = body.ReceiverId, CampusId = body.CampusId, BizType = body.BizType,
             BizId = body.BizId, Remark = body.Remark, Source = BatchSources.SmsTemplate, Purpose = purpose,
         };
-        if (hasOne) return await SendAndWaitAsync(request, services, ct);
+        if (hasOne)
+        {
+            var sent = await SendAndWaitAsync(request, services, ct);
+            return sent.IsOk ? Ok(sent.Value!) : ApiEnvelope.Notification(sent.Error!);
+        }
         var result = await services.Messaging.SendAsync(request, services.Caller, ct);
         return result.IsOk ? Ok(ToBatch(result.Value!.Messages)) : ApiEnvelope.Notification(result.Error!);
     }
 
-    public static async Task<IResult> Status(string id, [AsParameters] NotificationServices services, CancellationToken ct)
+    public static async Task<Results<Ok<NotificationResponse<SmsStatusResult>>, NotificationError>> Status(string id, [AsParameters] NotificationServices services, CancellationToken ct)
     {
         if (!TryParseId(id, out var logId)) return ApiEnvelope.Notification(AppError.Validation($"id: '{id}' is not a record id"));
         var result = await services.Messaging.GetAsync(logId, services.Caller, ct);
@@ -162,7 +171,7 @@ public static class NotificationSmsApi
         return Ok(new SmsStatusResult(m.Id, m.RecipientShownTo(services.Caller), StatusOf(m), Time(m.SentAt), m.Error, m.RetryCount, m.ThirdPartyId, m.ThirdPartyStatus));
     }
 
-    public static async Task<IResult> Retry(string id, [AsParameters] NotificationServices services, CancellationToken ct)
+    public static async Task<Results<Ok<NotificationResponse<SmsSendResult>>, NotificationError>> Retry(string id, [AsParameters] NotificationServices services, CancellationToken ct)
     {
         if (!TryParseId(id, out var logId)) return ApiEnvelope.Notification(AppError.Validation($"id: '{id}' is not a record id"));
         var result = await services.Messaging.RetryAsync(logId, services.Caller, ct);
@@ -171,16 +180,17 @@ public static class NotificationSmsApi
         return Ok(ToResult(settled.Single()));
     }
 
-    private static async Task<IResult> SendAndWaitAsync(SendRequest request, NotificationServices services, CancellationToken ct)
+    /// <summary>Sends to one phone and waits (up to <see cref="NotificationServices.Wait"/>) for the dispatcher's outcome.</summary>
+    private static async Task<Result<SmsSendResult>> SendAndWaitAsync(SendRequest request, NotificationServices services, CancellationToken ct)
     {
         var result = await services.Messaging.SendAsync(request, services.Caller, ct);
-        if (!result.IsOk) return ApiEnvelope.Notification(result.Error!);
+        if (!result.IsOk) return result.Error!;
         var ids = result.Value!.Messages.Select(m => m.Id).ToList();
         var settled = await services.Messaging.WaitForOutcomeAsync(ids, services.Wait, ct);
-        return Ok(ToResult(settled.Single()));
+        return ToResult(settled.Single());
     }
 
-    private static bool TryPurpose(string? raw, Purpose fallback, out Purpose purpose, out IResult error)
+    private static bool TryPurpose(string? raw, Purpose fallback, out Purpose purpose, out NotificationError error)
     {
         error = null!;
         if (raw is null)
@@ -193,7 +203,7 @@ public static class NotificationSmsApi
         return false;
     }
 
-    private static IResult Ok<T>(T data) => TypedResults.Ok(new NotificationResponse<T>(200, ApiEnvelope.NotificationOk, data));
+    private static Ok<NotificationResponse<T>> Ok<T>(T data) => TypedResults.Ok(new NotificationResponse<T>(200, ApiEnvelope.NotificationOk, data));
 
     private static SmsBatchResult ToBatch(IReadOnlyList<Message> messages)
     {

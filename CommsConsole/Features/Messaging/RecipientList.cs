@@ -14,6 +14,9 @@ public sealed record RecipientList(IReadOnlyList<RecipientEntry> Valid, IReadOnl
 {
     public static readonly RecipientList Empty = new([], [], 0, []);
 
+    /// <summary>The largest CSV file of recipients a send takes (rows are limited apart, by the caller's maximum).</summary>
+    public const long MaxCsvBytes = 5 * 1024 * 1024;
+
     private static readonly string[] RecipientColumns = ["recipient", "phone", "mobile", "email", "to", "address", "手机", "手机号", "邮箱"];
     private static readonly char[] Separators = ['\n', ',', ';', '，', '；'];
     private static readonly IReadOnlyDictionary<string, string> NoVariables = new Dictionary<string, string>();

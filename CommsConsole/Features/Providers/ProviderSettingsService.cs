@@ -16,8 +16,23 @@ public sealed record ProviderAccountView(string TenantId, Channel Channel, Provi
 public sealed class ProviderSettingsService(AppDbContext db, ProviderAccountFactory factory, TenantProviderResolver resolver, NetworkTargetGuard guard,
     TimeProvider clock)
 {
-    private static readonly string[] SignTypes = ["normal", "md5", "sha1"];
-    private static readonly string[] SecurityModes = ["None", "StartTls", "SslOnConnect", "Auto"];
+    /// <summary>How SUBMAIL requests may be signed, the usual first.</summary>
+    public static readonly IReadOnlyList<string> SignTypes = ["md5", "sha1", "normal"];
+
+    /// <summary>How an SMTP connection may be secured, the usual first.</summary>
+    public static readonly IReadOnlyList<string> SecurityModes = ["StartTls", "SslOnConnect", "Auto", "None"];
+
+    /// <summary>
+    /// What a setting left blank becomes, and what a new account starts with: the defaults of the installation's own
+    /// accounts (<see cref="Submail.SubmailOptions"/>, <see cref="Smtp.SmtpOptions"/>).
+    /// </summary>
+    public static readonly ProviderSettings Defaults = DefaultSettings(new Submail.SubmailOptions(), new Smtp.SmtpOptions());
+
+    private static ProviderSettings DefaultSettings(Submail.SubmailOptions submail, Smtp.SmtpOptions smtp) => new()
+    {
+        SignType = submail.SignType, BaseUrl = submail.BaseUrl,
+        Port = smtp.Port, Security = smtp.Security, TimeoutSeconds = smtp.TimeoutSeconds,
+    };
 
     public async Task<Result<List<ProviderAccountView>>> ListAsync(Caller caller, string? tenantId, CancellationToken ct)
     {
@@ -160,21 +175,21 @@ public sealed class ProviderSettingsService(AppDbContext db, ProviderAccountFact
             {
                 AppId = Trimmed(s.AppId),
                 AppKey = Trimmed(s.AppKey) ?? stored.AppKey,
-                SignType = Trimmed(s.SignType)?.ToLowerInvariant() ?? "md5",
-                BaseUrl = Trimmed(s.BaseUrl)?.TrimEnd('/') ?? new Submail.SubmailOptions().BaseUrl,
+                SignType = Trimmed(s.SignType)?.ToLowerInvariant() ?? Defaults.SignType,
+                BaseUrl = Trimmed(s.BaseUrl)?.TrimEnd('/') ?? Defaults.BaseUrl,
                 Signature = Trimmed(s.Signature),
                 SubhookKey = Trimmed(s.SubhookKey) ?? stored.SubhookKey,
             },
             ProviderKinds.Smtp => common with
             {
                 Host = Trimmed(s.Host),
-                Port = s.Port ?? 587,
-                Security = SecurityModes.FirstOrDefault(m => m.Equals(Trimmed(s.Security) ?? "StartTls", StringComparison.OrdinalIgnoreCase)) ?? s.Security,
+                Port = s.Port ?? Defaults.Port,
+                Security = SecurityModes.FirstOrDefault(m => m.Equals(Trimmed(s.Security) ?? Defaults.Security, StringComparison.OrdinalIgnoreCase)) ?? s.Security,
                 UserName = Trimmed(s.UserName),
                 Password = string.IsNullOrEmpty(s.Password) ? stored.Password : s.Password,
                 FromAddress = Trimmed(s.FromAddress),
                 FromName = Trimmed(s.FromName),
-                TimeoutSeconds = s.TimeoutSeconds ?? 30,
+                TimeoutSeconds = s.TimeoutSeconds ?? Defaults.TimeoutSeconds,
             },
             _ => common,
         };

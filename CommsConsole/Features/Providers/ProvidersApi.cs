@@ -1,6 +1,8 @@
+using System.Security.Claims;
 using System.Text.Json.Serialization;
 using CommsConsole.Features.Api;
 using CommsConsole.Features.Tenancy;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
 namespace CommsConsole.Features.Providers;
@@ -32,6 +34,9 @@ public sealed record ProviderAccountResponse : ProviderSettings
 
 public sealed record ProviderAccountListResponse([property: JsonPropertyName("items")] IReadOnlyList<ProviderAccountResponse> Items);
 
+/// <summary>What the /admin/providers handlers are given: the caller and the services they answer with.</summary>
+public sealed record ProvidersServices(ProviderSettingsService Providers, TimeProvider Clock, ClaimsPrincipal User) : CallerServices(User);
+
 /// <summary>/admin/providers: a tenant's provider accounts per channel (primary and fallback), in the admin family's envelope.</summary>
 public static class ProvidersApi
 {
@@ -46,32 +51,34 @@ public static class ProvidersApi
             .Produces<SimpleResponse>().Produces<SimpleResponse>(403).Produces<SimpleResponse>(404);
     }
 
-    public static async Task<IResult> List([FromQuery(Name = "tenant_id")] string? tenantId, ProviderSettingsService service, HttpContext http, TimeProvider clock, CancellationToken ct)
+    public static async Task<Results<Ok<ProviderAccountListResponse>, SimpleError>> List(
+        [FromQuery(Name = "tenant_id")] string? tenantId, [AsParameters] ProvidersServices services, CancellationToken ct)
     {
-        var result = await service.ListAsync(Caller.From(http.User)!, tenantId, ct);
-        return result.IsOk
-            ? TypedResults.Ok(new ProviderAccountListResponse(result.Value!.Select(ProviderAccountResponse.From).ToList()))
-            : ApiEnvelope.Simple(result.Error!, clock);
+        var result = await services.Providers.ListAsync(services.Caller, tenantId, ct);
+        if (!result.IsOk) return ApiEnvelope.Simple(result.Error!, services.Clock);
+        return TypedResults.Ok(new ProviderAccountListResponse(result.Value!.Select(ProviderAccountResponse.From).ToList()));
     }
 
-    public static async Task<IResult> Save(string channel, string role, [FromQuery(Name = "tenant_id")] string? tenantId, [FromBody] ProviderAccountRequest body,
-        ProviderSettingsService service, HttpContext http, TimeProvider clock, CancellationToken ct)
+    public static async Task<Results<Ok<ProviderAccountResponse>, SimpleError>> Save(string channel, string role, [FromQuery(Name = "tenant_id")] string? tenantId,
+        [FromBody] ProviderAccountRequest body, [AsParameters] ProvidersServices services, CancellationToken ct)
     {
-        if (ParsePath(channel, role) is { IsOk: false } bad) return ApiEnvelope.Simple(bad.Error!, clock);
-        var (c, r) = ParsePath(channel, role).Value;
-        var result = await service.SaveAsync(Caller.From(http.User)!, tenantId, c, r, body.Kind, body, ct);
-        return result.IsOk ? TypedResults.Ok(ProviderAccountResponse.From(result.Value!)) : ApiEnvelope.Simple(result.Error!, clock);
+        var path = ParsePath(channel, role);
+        if (!path.IsOk) return ApiEnvelope.Simple(path.Error!, services.Clock);
+        var (c, r) = path.Value;
+        var result = await services.Providers.SaveAsync(services.Caller, tenantId, c, r, body.Kind, body, ct);
+        if (!result.IsOk) return ApiEnvelope.Simple(result.Error!, services.Clock);
+        return TypedResults.Ok(ProviderAccountResponse.From(result.Value!));
     }
 
-    public static async Task<IResult> Remove(string channel, string role, [FromQuery(Name = "tenant_id")] string? tenantId,
-        ProviderSettingsService service, HttpContext http, TimeProvider clock, CancellationToken ct)
+    public static async Task<Results<Ok<SimpleResponse>, SimpleError>> Remove(string channel, string role, [FromQuery(Name = "tenant_id")] string? tenantId,
+        [AsParameters] ProvidersServices services, CancellationToken ct)
     {
-        if (ParsePath(channel, role) is { IsOk: false } bad) return ApiEnvelope.Simple(bad.Error!, clock);
-        var (c, r) = ParsePath(channel, role).Value;
-        var result = await service.RemoveAsync(Caller.From(http.User)!, tenantId, c, r, ct);
-        return result.IsOk
-            ? TypedResults.Ok(new SimpleResponse(200, "removed", ApiEnvelope.Timestamp(clock.GetUtcNow())))
-            : ApiEnvelope.Simple(result.Error!, clock);
+        var path = ParsePath(channel, role);
+        if (!path.IsOk) return ApiEnvelope.Simple(path.Error!, services.Clock);
+        var (c, r) = path.Value;
+        var result = await services.Providers.RemoveAsync(services.Caller, tenantId, c, r, ct);
+        if (!result.IsOk) return ApiEnvelope.Simple(result.Error!, services.Clock);
+        return TypedResults.Ok(new SimpleResponse(200, "removed", ApiEnvelope.Timestamp(services.Clock.GetUtcNow())));
     }
 
     private static Result<(Channel, ProviderRole)> ParsePath(string channel, string role)

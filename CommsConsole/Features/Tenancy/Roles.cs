@@ -15,6 +15,12 @@ public static class Roles
     /// <summary>Roles that may send messages (Auditors only read).</summary>
     public static bool CanSend(string role) => role is SystemAdmin or Admin or Marketer or Integrator;
 
+    /// <summary>
+    /// Roles that send from the console's compose page, as an <c>[Authorize(Roles = ...)]</c> list: those that may send,
+    /// but Integrators, who send through the API.
+    /// </summary>
+    public const string Composers = SystemAdmin + "," + Admin + "," + Marketer;
+
     /// <summary>Roles that see every message of their tenant rather than only their own.</summary>
     public static bool SeesWholeTenant(string role) => role is SystemAdmin or Admin or Auditor;
 }

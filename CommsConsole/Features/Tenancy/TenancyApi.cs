@@ -1,5 +1,7 @@
+using System.Security.Claims;
 using System.Text.Json.Serialization;
 using CommsConsole.Features.Api;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
 namespace CommsConsole.Features.Tenancy;
@@ -36,6 +38,12 @@ public sealed record UserResponse(
 
 public sealed record UserListResponse([property: JsonPropertyName("items")] IReadOnlyList<UserResponse> Items, [property: JsonPropertyName("total")] int Total);
 
+/// <summary>What /auth/token is given: no caller yet, only the token service.</summary>
+public sealed record TokenServices(TokenService Tokens, TimeProvider Clock);
+
+/// <summary>What the /admin tenant and user handlers are given: the caller and the services they answer with.</summary>
+public sealed record AdminServices(TenancyService Tenancy, TimeProvider Clock, ClaimsPrincipal User) : CallerServices(User);
+
 /// <summary>/auth/token and the /admin endpoints: snake_case, dto.SimpleResponse errors.</summary>
 public static class TenancyApi
 {
@@ -54,31 +62,31 @@ public static class TenancyApi
         admin.MapGet("/users", ListUsers).WithSummary("Users the caller may manage").Produces<UserListResponse>();
     }
 
-    public static async Task<IResult> IssueToken([FromBody] TokenRequest body, TokenService tokens, TimeProvider clock)
+    public static async Task<Results<Ok<TokenResponse>, SimpleError>> IssueToken([FromBody] TokenRequest body, [AsParameters] TokenServices services)
     {
-        var result = await tokens.IssueAsync(body.Email, body.Password);
-        return result.IsOk
-            ? TypedResults.Ok(new TokenResponse(result.Value!.AccessToken, "Bearer", result.Value.ExpiresIn))
-            : ApiEnvelope.Simple(result.Error!, clock);
+        var result = await services.Tokens.IssueAsync(body.Email, body.Password);
+        if (!result.IsOk) return ApiEnvelope.Simple(result.Error!, services.Clock);
+        return TypedResults.Ok(new TokenResponse(result.Value!.AccessToken, "Bearer", result.Value.ExpiresIn));
     }
 
-    public static async Task<IResult> CreateTenant([FromBody] CreateTenantRequest body, TenancyService tenancy, HttpContext http, TimeProvider clock, CancellationToken ct)
+    public static async Task<Results<Created<IdResponse>, SimpleError>> CreateTenant([FromBody] CreateTenantRequest body, [AsParameters] AdminServices services, CancellationToken ct)
     {
-        var result = await tenancy.CreateTenantAsync(body.Name, Caller.From(http.User)!, ct);
-        return result.IsOk ? TypedResults.Created($"/admin/tenants/{result.Value!.Id}", new IdResponse(result.Value.Id)) : ApiEnvelope.Simple(result.Error!, clock);
+        var result = await services.Tenancy.CreateTenantAsync(body.Name, services.Caller, ct);
+        if (!result.IsOk) return ApiEnvelope.Simple(result.Error!, services.Clock);
+        return TypedResults.Created($"/admin/tenants/{result.Value!.Id}", new IdResponse(result.Value.Id));
     }
 
-    public static async Task<IResult> CreateUser([FromBody] CreateUserRequest body, TenancyService tenancy, HttpContext http, TimeProvider clock, CancellationToken ct)
+    public static async Task<Results<Created<CreatedUserResponse>, SimpleError>> CreateUser([FromBody] CreateUserRequest body, [AsParameters] AdminServices services, CancellationToken ct)
     {
-        var result = await tenancy.CreateUserAsync(body.Email, body.Password, body.Role, body.TenantId, Caller.From(http.User)!, ct);
-        if (!result.IsOk) return ApiEnvelope.Simple(result.Error!, clock);
+        var result = await services.Tenancy.CreateUserAsync(body.Email, body.Password, body.Role, body.TenantId, services.Caller, ct);
+        if (!result.IsOk) return ApiEnvelope.Simple(result.Error!, services.Clock);
         var created = result.Value!;
         return TypedResults.Created($"/admin/users/{created.User.Id}", new CreatedUserResponse(created.User.Id, created.Invited, created.InvitationProblem));
     }
 
-    public static async Task<IResult> ListUsers(TenancyService tenancy, HttpContext http, CancellationToken ct)
+    public static async Task<Ok<UserListResponse>> ListUsers([AsParameters] AdminServices services, CancellationToken ct)
     {
-        var users = await tenancy.ListUsersAsync(Caller.From(http.User)!, ct);
+        var users = await services.Tenancy.ListUsersAsync(services.Caller, ct);
         return TypedResults.Ok(new UserListResponse(users.Select(u => new UserResponse(u.Id, u.Email, u.Role, u.TenantId, u.LockedOut)).ToList(), users.Count));
     }
 }
