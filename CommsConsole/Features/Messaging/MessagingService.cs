@@ -403,7 +403,7 @@ public sealed class MessagingService(
     /// <summary>Why a filter cannot be used by this caller, or null when it can.</summary>
     public static AppError? ValidateFilter(LogFilter filter, Caller caller)
     {
-        if (!string.IsNullOrWhiteSpace(filter.UserId) && !caller.SeesWholeTenant && filter.UserId != caller.UserId)
+        if (!string.IsNullOrWhiteSpace(filter.UserId) && caller.Reach == Reach.Own && filter.UserId != caller.UserId)
             return AppError.Forbidden("user_id: you may only read your own messages");
         if (!string.IsNullOrWhiteSpace(filter.Channel) && !Wire.TryParseChannel(filter.Channel, out _) && !IsPush(filter.Channel))
             return AppError.Validation($"channel: '{filter.Channel}' is not one of sms, email, push");
