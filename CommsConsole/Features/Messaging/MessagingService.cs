@@ -68,8 +68,8 @@ public sealed record LogFilter
 }
 
 /// <summary>
-/// The one service behind both API faces and the console for sending, reading and retrying messages.
-/// Tenant and user scoping is decided here and nowhere else.
+/// The one service behind both API faces and the console for sending, reading and retrying messages. What a caller
+/// may read is <see cref="OwnedRecords.VisibleTo{T}"/>'s rule; status changes are written by <see cref="MessageLedger"/>.
 /// </summary>
 public sealed class MessagingService(
     AppDbContext db,
