@@ -6,7 +6,7 @@ namespace CommsConsole.Benchmarks;
 /// <summary>Direct access to SQLite files: reading the app's file, the raw-insert baseline and the generated log rows.</summary>
 public static class Db
 {
-    /// <summary>The columns the app's MessageStore.InsertBatchAsync writes, in its order.</summary>
+    /// <summary>The columns the app's MessageLedger.InsertBatchAsync writes, in its order.</summary>
     private const string InsertColumns = """
         "TenantId","UserId","BatchId","Channel","Status","Recipient","Subject","Content","TemplateId",
         "ReceiverName","ReceiverId","CampusId","BizType","BizId","Remark","RetryCount","Cost","Segments",

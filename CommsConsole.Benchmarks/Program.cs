@@ -636,7 +636,7 @@ public sealed class Bench(Settings s)
               rows of the batch are counted in the file through another connection (durable), and the benchmark waits until the app has dispatched them,
               so every request starts on an idle server. The baseline then inserts the same recipients with the app's rendered content into a second
               file holding a `Messages` table and indexes copied from the app's own file (created by its migration), WAL like the app's: one
-              transaction, one prepared `INSERT` with the columns `MessageStore.InsertBatchAsync` writes, on an open connection; the baseline file grows
+              transaction, one prepared `INSERT` with the columns `MessageLedger.InsertBatchAsync` writes, on an open connection; the baseline file grows
               by the same rows as the app's.
             - **2/5**: per run a fresh app and file; {s.DispatchRequests} bulk requests of {s.DispatchRequestSize:N0} are sent one after another while the app dispatches;
               the clock stops when a read-only connection to the app's file (polled every 50 ms) sees no pending or sending row; every row must then be in

@@ -71,7 +71,6 @@ public static class DataExtensions
             services.AddDbContextFactory<AppDbContext>(o => o.UseSqlite(connectionString).AddInterceptors(new SqliteConnectionSetup()));
         }
         services.AddSingleton(new DatabaseInfo(provider, connectionString, jobsPath));
-        services.AddScoped<MessageStore>();
         // Keys in the database under one application name: a cookie, an unsubscribe link or a stored provider secret
         // protected by one node is read by every other node of the same database.
         services.AddDataProtection()

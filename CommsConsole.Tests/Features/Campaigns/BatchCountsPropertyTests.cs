@@ -103,7 +103,7 @@ public sealed class BatchCountsPropertyTests(BatchCountsPropertyTests.StillApp a
         finally
         {
             // Nothing of this seed stays claimable, so that the next seed claims only its own rows.
-            await WithStoreAsync(s => s.ReclaimExpiredAsync(DateTimeOffset.MaxValue.AddYears(-1), None));
+            await WithLedgerAsync(s => s.ReclaimExpiredAsync(DateTimeOffset.MaxValue.AddYears(-1), None));
             foreach (var id in batchIds) await app.WithAsync<BatchService, Result<int>>(b => b.CancelPendingAsync(id, caller, None));
         }
         await CheckAsync("the clean-up");
@@ -111,7 +111,7 @@ public sealed class BatchCountsPropertyTests(BatchCountsPropertyTests.StillApp a
         async Task CheckAsync(string after)
         {
             using var db = app.Db();
-            await BatchCounts.AssertMatchRowsAsync(db, batchIds, $"{after} (seed {seed}; steps: {string.Join(", ", steps)})");
+            await BatchRowCounts.AssertMatchRowsAsync(db, batchIds, $"{after} (seed {seed}; steps: {string.Join(", ", steps)})");
         }
 
         async Task<List<Message>> RowsAsync(Func<IQueryable<Message>, IQueryable<Message>>? where = null)
@@ -126,7 +126,7 @@ public sealed class BatchCountsPropertyTests(BatchCountsPropertyTests.StillApp a
             var take = rng.Next(1, 6);
             var due = (await RowsAsync(q => q.Where(m => m.Status == MessageStatus.Pending && m.NextAttemptAt <= now))).Count;
             var lease = $"seed{seed}-{claims.Count}";
-            var claimed = await WithStoreAsync(s => s.ClaimAsync(lease, now, now.AddMinutes(5), take, None));
+            var claimed = await WithLedgerAsync(s => s.ClaimAsync(lease, now, now.AddMinutes(5), take, None));
             Assert.Equal(Math.Min(take, due), claimed.Count);
             claims.Add(new Claim(lease, claimed));
             return $"claim {take} ({claimed.Count})";
@@ -145,7 +145,7 @@ public sealed class BatchCountsPropertyTests(BatchCountsPropertyTests.StillApp a
                 _ => SendResult.Transient(m.Id, "timed out"),
             }, "simulated", now, dispatch)).ToList();
             var stillOurs = (await RowsAsync(q => q.Where(m => m.LeaseId == claim.Lease && m.Status == MessageStatus.Sending))).Count(m => rows.Any(r => r.Id == m.Id));
-            var written = await WithStoreAsync(s => s.CompleteAsync(claim.Lease, outcomes, rows.ToDictionary(m => m.Id, m => m.BatchId), now, None));
+            var written = await WithLedgerAsync(s => s.CompleteAsync(claim.Lease, outcomes, rows.ToDictionary(m => m.Id, m => m.BatchId), now, None));
             Assert.Equal(stillOurs, written);
             foreach (var m in rows)
             {
@@ -160,7 +160,7 @@ public sealed class BatchCountsPropertyTests(BatchCountsPropertyTests.StillApp a
             if (completed.Count == 0) return "stale outcome (none)";
             var (lease, m) = completed[rng.Next(completed.Count)];
             var outcome = DispatchJob.ToOutcome(m, new SendResult(m.Id, SendResultKind.Sent, ThirdPartyId: "PROP-stale"), "simulated", now, dispatch);
-            var written = await WithStoreAsync(s => s.CompleteAsync(lease, [outcome], new Dictionary<long, long> { [m.Id] = m.BatchId }, now, None));
+            var written = await WithLedgerAsync(s => s.CompleteAsync(lease, [outcome], new Dictionary<long, long> { [m.Id] = m.BatchId }, now, None));
             Assert.Equal(0, written);
             return "stale outcome";
         }
@@ -168,7 +168,7 @@ public sealed class BatchCountsPropertyTests(BatchCountsPropertyTests.StillApp a
         async Task<string> ReclaimAsync()
         {
             var expired = (await RowsAsync(q => q.Where(m => m.Status == MessageStatus.Sending && m.LeaseUntil < now))).Count;
-            var reclaimed = await WithStoreAsync(s => s.ReclaimExpiredAsync(now, None));
+            var reclaimed = await WithLedgerAsync(s => s.ReclaimExpiredAsync(now, None));
             Assert.Equal(expired, reclaimed);
             return $"lease expiry ({reclaimed})";
         }
@@ -229,5 +229,5 @@ public sealed class BatchCountsPropertyTests(BatchCountsPropertyTests.StillApp a
         return sent.Value!.Batch.Id;
     }
 
-    private async Task<T> WithStoreAsync<T>(Func<MessageStore, Task<T>> call) => await app.WithAsync(call);
+    private async Task<T> WithLedgerAsync<T>(Func<MessageLedger, Task<T>> call) => await app.WithAsync(call);
 }

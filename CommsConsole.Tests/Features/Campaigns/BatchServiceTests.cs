@@ -53,7 +53,7 @@ public sealed class BatchServiceTests(SharedApp app)
     private async Task<Batch> BatchAsync(long id)
     {
         using var db = app.Db();
-        await BatchCounts.AssertMatchRowsAsync(db, [id], $"batch {id}");
+        await BatchRowCounts.AssertMatchRowsAsync(db, [id], $"batch {id}");
         return await db.Batches.AsNoTracking().SingleAsync(b => b.Id == id);
     }
 

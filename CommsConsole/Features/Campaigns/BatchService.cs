@@ -13,16 +13,10 @@ public sealed record ResendResult(int Requeued, int Skipped);
 public sealed record ResendEstimate(int Retryable, int Exhausted, int Segments, decimal EstimatedCost);
 
 /// <summary>Batches (one per bulk request or campaign): listing, progress, cancelling and resending, under the same scoping as messages.</summary>
-public sealed class BatchService(AppDbContext db, MessageStore store, DispatchQueue dispatch, TimeProvider clock, IOptions<DispatchOptions> options,
+public sealed class BatchService(AppDbContext db, MessageLedger ledger, DispatchQueue dispatch, TimeProvider clock, IOptions<DispatchOptions> options,
     Providers.IProviderResolver providers, Compliance.SendRateLimit rateLimit)
 {
-    public IQueryable<Batch> Visible(Caller caller)
-    {
-        var q = db.Batches.AsNoTracking();
-        if (caller.IsSystemAdmin) return q;
-        q = q.Where(b => b.TenantId == caller.TenantId);
-        return caller.SeesWholeTenant ? q : q.Where(b => b.UserId == caller.UserId);
-    }
+    public IQueryable<Batch> Visible(Caller caller) => db.Batches.AsNoTracking().VisibleTo(caller);
 
     public async Task<Page<Batch>> ListAsync(Caller caller, int page, int pageSize, CancellationToken ct)
     {
@@ -46,16 +40,7 @@ public sealed class BatchService(AppDbContext db, MessageStore store, DispatchQu
         if (!caller.CanSend) return AppError.Forbidden($"the {ErrorText.Term(caller.Role)} role cannot cancel sends");
         var found = await GetAsync(id, caller, ct);
         if (!found.IsOk) return found.Error!;
-        var now = clock.GetUtcNow();
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        var cancelled = await db.Messages.Where(m => m.BatchId == id && m.Status == MessageStatus.Pending)
-            .ExecuteUpdateAsync(s => s
-                .SetProperty(m => m.Status, MessageStatus.Cancelled)
-                .SetProperty(m => m.Error, "cancelled before sending")
-                .SetProperty(m => m.UpdatedAt, now), ct);
-        await store.RecountAsync([id], ct);
-        await tx.CommitAsync(ct);
-        return cancelled;
+        return await ledger.CancelPendingAsync(id, clock.GetUtcNow(), ct);
     }
 
     /// <summary>Counts what <see cref="ResendFailedAsync"/> would send again, priced at the provider that would carry it now.</summary>
@@ -79,18 +64,7 @@ public sealed class BatchService(AppDbContext db, MessageStore store, DispatchQu
         if (rateLimit.TryAcquire(caller) is { } tooMany) return tooMany;
         var found = await GetAsync(id, caller, ct);
         if (!found.IsOk) return found.Error!;
-        var max = options.Value.MaxRetries;
-        var now = clock.GetUtcNow();
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        var requeued = await db.Messages.Where(m => m.BatchId == id && m.Status == MessageStatus.Failed && m.RetryCount < max)
-            .ExecuteUpdateAsync(s => s
-                .SetProperty(m => m.Status, MessageStatus.Pending)
-                .SetProperty(m => m.RetryCount, m => m.RetryCount + 1)
-                .SetProperty(m => m.NextAttemptAt, now)
-                .SetProperty(m => m.UpdatedAt, now), ct);
-        var skipped = await db.Messages.CountAsync(m => m.BatchId == id && m.Status == MessageStatus.Failed, ct);
-        await store.RecountAsync([id], ct);
-        await tx.CommitAsync(ct);
+        var (requeued, skipped) = await ledger.ResendFailedAsync(id, options.Value.MaxRetries, clock.GetUtcNow(), ct);
         if (requeued > 0) dispatch.Kick(requeued);
         return new ResendResult(requeued, skipped);
     }

@@ -24,6 +24,7 @@ public sealed class RetentionJob(IServiceScopeFactory scopes, TimeProvider clock
         using var scope = scopes.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
         var policies = scope.ServiceProvider.GetRequiredService<PolicyService>();
+        var ledger = scope.ServiceProvider.GetRequiredService<Messaging.MessageLedger>();
         var tenants = await db.Tenants.AsNoTracking().Select(t => t.Id).ToListAsync(ct);
         var purged = 0;
         foreach (var tenantId in tenants)
@@ -33,7 +34,7 @@ public sealed class RetentionJob(IServiceScopeFactory scopes, TimeProvider clock
             int n;
             do
             {
-                n = await PurgeChunkAsync(db, tenantId, cutoff.UtcTicks, ct);
+                n = await ledger.PurgeAsync(tenantId, cutoff, Chunk, ct);
                 purged += n;
             } while (n == Chunk && !ct.IsCancellationRequested);
             await db.InboundReplies.Where(r => r.TenantId == tenantId && r.ReceivedAt < cutoff).ExecuteDeleteAsync(ct);
@@ -45,41 +46,5 @@ public sealed class RetentionJob(IServiceScopeFactory scopes, TimeProvider clock
         await db.SeenWebhookTokens.Where(t => t.SeenAt < tokensBefore).ExecuteDeleteAsync(ct);
         if (purged > 0) logger.LogInformation("Purged {Count} messages past their tenant's retention", purged);
         return purged;
-    }
-
-    private static async Task<int> PurgeChunkAsync(AppDbContext db, string tenantId, long cutoff, CancellationToken ct)
-    {
-        var (pending, sending) = ((int)MessageStatus.Pending, (int)MessageStatus.Sending);
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        // The chunk's ids first, so that the counts, the attempts and the rows are exactly the same set.
-        var ids = await db.Messages.Where(m => m.TenantId == tenantId && m.CreatedAt < new DateTimeOffset(cutoff, TimeSpan.Zero)
-                && m.Status != MessageStatus.Pending && m.Status != MessageStatus.Sending)
-            .OrderBy(m => m.Id).Select(m => m.Id).Take(Chunk).ToListAsync(ct);
-        if (ids.Count == 0)
-        {
-            await tx.CommitAsync(ct);
-            return 0;
-        }
-        var (first, last) = (ids[0], ids[^1]);
-        await db.Database.ExecuteSqlAsync($"""
-            INSERT INTO "MessageDailyCounts" ("TenantId","UserId","Day","Channel","Status","Count","Cost")
-            SELECT "TenantId","UserId","CreatedAt" / {TimeSpan.TicksPerDay},"Channel","Status",COUNT(*),COALESCE(SUM(CAST("Cost" AS NUMERIC)),0)
-            FROM "Messages"
-            WHERE "TenantId" = {tenantId} AND "Id" >= {first} AND "Id" <= {last} AND "CreatedAt" < {cutoff} AND "Status" <> {pending} AND "Status" <> {sending}
-            GROUP BY 1, 2, 3, 4, 5 -- by position: the day expression carries a parameter, and PostgreSQL does not match two of them
-            ON CONFLICT ("TenantId","UserId","Day","Channel","Status")
-            DO UPDATE SET "Count" = "MessageDailyCounts"."Count" + excluded."Count", "Cost" = "MessageDailyCounts"."Cost" + excluded."Cost"
-            """, ct);
-        await db.Database.ExecuteSqlAsync($"""
-            DELETE FROM "MessageAttempts" WHERE "MessageId" IN (
-              SELECT "Id" FROM "Messages"
-              WHERE "TenantId" = {tenantId} AND "Id" >= {first} AND "Id" <= {last} AND "CreatedAt" < {cutoff} AND "Status" <> {pending} AND "Status" <> {sending})
-            """, ct);
-        var n = await db.Database.ExecuteSqlAsync($"""
-            DELETE FROM "Messages"
-            WHERE "TenantId" = {tenantId} AND "Id" >= {first} AND "Id" <= {last} AND "CreatedAt" < {cutoff} AND "Status" <> {pending} AND "Status" <> {sending}
-            """, ct);
-        await tx.CommitAsync(ct);
-        return n;
     }
 }

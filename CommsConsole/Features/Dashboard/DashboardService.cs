@@ -29,7 +29,7 @@ public sealed class DashboardService(AppDbContext db, MessagingService messaging
         days = Math.Clamp(days, 1, 366);
         var today = clock.GetUtcNow().UtcDateTime.Date;
         var from = new DateTimeOffset(today.AddDays(-(days - 1)), TimeSpan.Zero).UtcTicks;
-        var scope = caller.IsSystemAdmin ? 0 : caller.SeesWholeTenant ? 1 : 2;
+        var scope = (int)caller.Reach; // All 0, Tenant 1, Own 2: the SQL below is OwnedRecords.VisibleTo's rule
 
         // Grouping by day needs arithmetic on the stored ticks, which LINQ cannot express over a converted column;
         // the SQL is plain enough to run on SQLite and PostgreSQL alike.

@@ -53,13 +53,13 @@ public sealed class DispatchJob(
     {
         var o = options.Value;
         using var scope = scopes.CreateScope();
-        var store = scope.ServiceProvider.GetRequiredService<MessageStore>();
+        var store = scope.ServiceProvider.GetRequiredService<MessageLedger>();
         var lease = Guid.NewGuid().ToString("N");
         var now = clock.GetUtcNow();
         var claimed = await store.ClaimAsync(lease, now, now.AddSeconds(o.LeaseSeconds), o.ChunkSize, ct);
         if (claimed.Count == 0) return 0;
 
-        var outcomes = new List<MessageStore.Outcome>(claimed.Count);
+        var outcomes = new List<MessageLedger.Outcome>(claimed.Count);
         foreach (var group in claimed.GroupBy(m => (m.TenantId, m.Channel)))
         {
             var rows = group.ToList();
@@ -104,7 +104,7 @@ public sealed class DispatchJob(
     /// Returns the rows that may be sent now.
     /// </summary>
     private async Task<List<Message>> HoldOrSuppressAsync(IServiceProvider services, string tenantId, Channel channel, List<Message> rows,
-        List<MessageStore.Outcome> outcomes, CancellationToken ct)
+        List<MessageLedger.Outcome> outcomes, CancellationToken ct)
     {
         var policy = await services.GetRequiredService<Compliance.PolicyService>().GetAsync(tenantId, ct);
         var marketing = rows.Where(m => m.Purpose == Purpose.Marketing).Select(m => m.Recipient).ToList();
@@ -145,7 +145,7 @@ public sealed class DispatchJob(
     }
 
     /// <summary>The row's next state after this attempt; attempts are numbered from 1 (the first send).</summary>
-    internal static MessageStore.Outcome ToOutcome(Message m, SendResult r, string provider, DateTimeOffset now, DispatchOptions o)
+    internal static MessageLedger.Outcome ToOutcome(Message m, SendResult r, string provider, DateTimeOffset now, DispatchOptions o)
     {
         r = r.Bounded();
         switch (r.Kind)

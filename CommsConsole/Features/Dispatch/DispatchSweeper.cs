@@ -1,4 +1,5 @@
 using CommsConsole.Data;
+using CommsConsole.Features.Messaging;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -35,7 +36,7 @@ public sealed class DispatchSweeper(
     {
         using var scope = scopes.CreateScope();
         var now = clock.GetUtcNow();
-        var reclaimed = await scope.ServiceProvider.GetRequiredService<MessageStore>().ReclaimExpiredAsync(now, ct);
+        var reclaimed = await scope.ServiceProvider.GetRequiredService<MessageLedger>().ReclaimExpiredAsync(now, ct);
         if (reclaimed > 0) logger.LogWarning("Reclaimed {Count} messages whose dispatch lease ran out", reclaimed);
 
         var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();

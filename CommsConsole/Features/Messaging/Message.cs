@@ -3,7 +3,7 @@ using CommsConsole.Features.Tenancy;
 namespace CommsConsole.Features.Messaging;
 
 /// <summary>One row per recipient: the durable truth about a message.</summary>
-public class Message
+public class Message : IOwnedRecord
 {
     /// <summary>Longest stored values of the fields a caller gives (the database columns are as long).</summary>
     public const int MaxReceiverName = 200, MaxBizType = 64, MaxRemark = 500;
@@ -72,14 +72,14 @@ public class Message
     public DateTimeOffset? LeaseUntil { get; set; }
 }
 
-/// <summary>One bulk request or campaign, with its counts by status kept in step by dispatch.</summary>
 /// <summary>Where a batch came from, as <see cref="Batch.Source"/> records it.</summary>
 public static class BatchSources
 {
     public const string Console = "console", ApiBulk = "api-bulk", SmsSend = "sms-send", SmsBatch = "sms-batch", SmsTemplate = "sms-template";
 }
 
-public class Batch
+/// <summary>One bulk request or campaign, with its counts by status kept in step by <see cref="MessageLedger"/>.</summary>
+public class Batch : IOwnedRecord
 {
     public const int MaxName = 200;
 

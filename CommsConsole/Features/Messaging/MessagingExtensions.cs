@@ -8,6 +8,7 @@ public static class MessagingExtensions
         var services = builder.Services;
         services.AddOptions<NotificationOptions>().BindConfiguration(NotificationOptions.Section);
         services.AddMemoryCache();
+        services.AddScoped<MessageLedger>();
         services.AddScoped<MessagingService>();
         services.AddScoped<ComposeService>();
         services.AddScoped<LogExport>();

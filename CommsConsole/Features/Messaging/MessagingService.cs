@@ -68,12 +68,12 @@ public sealed record LogFilter
 }
 
 /// <summary>
-/// The one service behind both API faces and the console for sending, reading and retrying messages.
-/// Tenant and user scoping is decided here and nowhere else.
+/// The one service behind both API faces and the console for sending, reading and retrying messages. What a caller
+/// may read is <see cref="OwnedRecords.VisibleTo{T}"/>'s rule; status changes are written by <see cref="MessageLedger"/>.
 /// </summary>
 public sealed class MessagingService(
     AppDbContext db,
-    MessageStore store,
+    MessageLedger ledger,
     TemplateService templates,
     LiquidTemplateEngine engine,
     DispatchQueue dispatch,
@@ -156,9 +156,9 @@ public sealed class MessagingService(
 
         var isHtml = EmailFormat.IsHtml(request.Channel, body);
         var baseVariables = request.Variables ?? new Dictionary<string, string>();
-        var rows = new List<MessageStore.NewMessage>(recipients.Value!.Count);
+        var rows = new List<MessageLedger.NewMessage>(recipients.Value!.Count);
         var segmentsByContent = new Dictionary<string, int>();
-        MessageStore.NewMessage? previous = null;
+        MessageLedger.NewMessage? previous = null;
         foreach (var (index, recipient) in recipients.Value!)
         {
             var variables = request.RecipientVariables is null ? baseVariables : Merge(baseVariables, request.RecipientVariables[index]);
@@ -181,14 +181,14 @@ public sealed class MessagingService(
                 segments = request.Channel == Channel.Sms ? SmsText.Measure(content).Segments : 1;
                 segmentsByContent[content] = segments;
             }
-            previous = new MessageStore.NewMessage(recipient, content, segments, renderedSubject);
+            previous = new MessageLedger.NewMessage(recipient, content, segments, renderedSubject);
             rows.Add(previous);
         }
 
         // A verification code's cap is counted and its rows written under one hold on its numbers: twenty requests at once
         // for one number see each other's rows, so no more than the cap go out.
         var verification = IsVerificationCode(request, template);
-        await using var capped = verification ? await store.BeginHoldingRecipientsAsync(caller.TenantId, rows.Select(r => r.Recipient).ToList(), ct) : null;
+        await using var capped = verification ? await ledger.BeginHoldingRecipientsAsync(caller.TenantId, rows.Select(r => r.Recipient).ToList(), ct) : null;
         var now = clock.GetUtcNow();
         if (verification && await CheckFrequencyAsync(caller.TenantId, rows, template, policy, now, ct) is { } overCap) return overCap;
         if (marketing)
@@ -217,7 +217,7 @@ public sealed class MessagingService(
             TemplateId = template?.Id, ReceiverName = request.ReceiverName, ReceiverId = request.ReceiverId, CampusId = request.CampusId,
             BizType = CanonicalBizType(request.BizType), BizId = request.BizId, Remark = request.Remark, CreatedAt = now, NextAttemptAt = due,
         };
-        var messages = await store.InsertBatchAsync(batch, prototype, rows, ct);
+        var messages = await ledger.InsertBatchAsync(batch, prototype, rows, ct);
         if (capped is not null) await capped.CommitAsync(ct);
         if (batch.Pending == 0) return new SendReceipt(batch, messages, duplicates);
         if (due > now) dispatch.KickAt(due);
@@ -256,7 +256,7 @@ public sealed class MessagingService(
     /// Verification codes to one number are capped per minute, hour and day (SMS pumping): counted from the tenant's rows,
     /// whatever became of them, so a refused or failed code still counts as asked for.
     /// </summary>
-    private async Task<AppError?> CheckFrequencyAsync(string tenantId, IReadOnlyList<MessageStore.NewMessage> rows, Template? template,
+    private async Task<AppError?> CheckFrequencyAsync(string tenantId, IReadOnlyList<MessageLedger.NewMessage> rows, Template? template,
         EffectivePolicy policy, DateTimeOffset now, CancellationToken ct)
     {
         var caps = new (int Limit, TimeSpan Window, ErrorText Name, ErrorText Period)[]
@@ -365,13 +365,7 @@ public sealed class MessagingService(
         : null;
 
     /// <summary>The messages the caller may see: its tenant's (Admin, Auditor), its own (everyone else), all (SystemAdmin).</summary>
-    public IQueryable<Message> Visible(Caller caller)
-    {
-        var q = db.Messages.AsNoTracking();
-        if (caller.IsSystemAdmin) return q;
-        q = q.Where(m => m.TenantId == caller.TenantId);
-        return caller.SeesWholeTenant ? q : q.Where(m => m.UserId == caller.UserId);
-    }
+    public IQueryable<Message> Visible(Caller caller) => db.Messages.AsNoTracking().VisibleTo(caller);
 
     public async Task<Result<Page<Message>>> QueryAsync(LogFilter filter, Caller caller, CancellationToken ct)
     {
@@ -398,7 +392,7 @@ public sealed class MessagingService(
     /// </summary>
     private async Task<int> CountAsync(IQueryable<Message> q, LogFilter filter, Caller caller, CancellationToken ct)
     {
-        var scope = caller.IsSystemAdmin ? "*" : caller.SeesWholeTenant ? caller.TenantId : caller.TenantId + "/" + caller.UserId;
+        var scope = caller.Reach switch { Reach.All => "*", Reach.Tenant => caller.TenantId, _ => caller.TenantId + "/" + caller.UserId };
         var key = ("log-count", scope, filter with { Page = 1, PageSize = 1, SortBy = null, SortAscending = false });
         if (counts.TryGetValue(key, out int cached)) return cached;
         var total = await q.CountAsync(ct);
@@ -409,7 +403,7 @@ public sealed class MessagingService(
     /// <summary>Why a filter cannot be used by this caller, or null when it can.</summary>
     public static AppError? ValidateFilter(LogFilter filter, Caller caller)
     {
-        if (!string.IsNullOrWhiteSpace(filter.UserId) && !caller.SeesWholeTenant && filter.UserId != caller.UserId)
+        if (!string.IsNullOrWhiteSpace(filter.UserId) && caller.Reach == Reach.Own && filter.UserId != caller.UserId)
             return AppError.Forbidden("user_id: you may only read your own messages");
         if (!string.IsNullOrWhiteSpace(filter.Channel) && !Wire.TryParseChannel(filter.Channel, out _) && !IsPush(filter.Channel))
             return AppError.Validation($"channel: '{filter.Channel}' is not one of sms, email, push");
@@ -485,18 +479,8 @@ public sealed class MessagingService(
         var max = dispatchOptions.Value.MaxRetries;
         if (message.RetryCount >= max) return AppError.Conflict($"this record has been retried {message.RetryCount} times; the limit is {max}", CodeRetriesExhausted);
 
-        var now = clock.GetUtcNow();
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        var changed = await db.Messages.Where(m => m.Id == id && m.Status == MessageStatus.Failed && m.RetryCount == message.RetryCount)
-            .ExecuteUpdateAsync(s => s
-                .SetProperty(m => m.Status, MessageStatus.Pending)
-                .SetProperty(m => m.RetryCount, m => m.RetryCount + 1)
-                .SetProperty(m => m.NextAttemptAt, now)
-                .SetProperty(m => m.UpdatedAt, now), ct);
-        if (changed == 0) return AppError.Conflict("the record changed while it was being retried; try again", CodeNotFailed);
-        await db.Batches.Where(b => b.Id == message.BatchId)
-            .ExecuteUpdateAsync(s => s.SetProperty(b => b.Failed, b => b.Failed - 1).SetProperty(b => b.Pending, b => b.Pending + 1), ct);
-        await tx.CommitAsync(ct);
+        if (!await ledger.RetryAsync(id, message.BatchId, message.RetryCount, clock.GetUtcNow(), ct))
+            return AppError.Conflict("the record changed while it was being retried; try again", CodeNotFailed);
         dispatch.Kick(1);
         return (await GetAsync(id, caller, ct)).Value!;
     }

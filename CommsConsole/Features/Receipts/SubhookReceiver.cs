@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using CommsConsole.Data;
+using CommsConsole.Features.Messaging;
 using CommsConsole.Features.Providers.Submail;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -19,7 +20,7 @@ public enum SubhookOutcome { Applied, AlreadyApplied, UnknownSendId, Ignored, Du
 /// changes nothing the second time. The signature covers only the token, so an event is also refused when its timestamp
 /// is outside the replay window, and each token is taken once (<see cref="SeenWebhookToken"/>).
 /// </summary>
-public sealed class SubhookReceiver(AppDbContext db, IOptions<SubmailOptions> options, Providers.ProviderSettingsService accounts,
+public sealed class SubhookReceiver(AppDbContext db, MessageLedger ledger, IOptions<SubmailOptions> options, Providers.ProviderSettingsService accounts,
     Compliance.InboundReplies replies, TimeProvider clock, ILogger<SubhookReceiver> logger)
 {
     /// <summary>Signed with the installation's SUBHOOK key.</summary>
@@ -102,30 +103,10 @@ public sealed class SubhookReceiver(AppDbContext db, IOptions<SubmailOptions> op
 
         var at = long.TryParse(e.Timestamp, out var unix) ? DateTimeOffset.FromUnixTimeSeconds(unix) : clock.GetUtcNow();
         var now = clock.GetUtcNow();
-        await using var tx = await JoinedTransaction.JoinOrBeginAsync(db.Database, ct);
-        int changed;
-        if (kind == "delivered")
-        {
-            changed = await db.Messages.Where(m => m.Id == message.Id && m.Status == MessageStatus.Sent).ExecuteUpdateAsync(s => s
-                .SetProperty(m => m.Status, MessageStatus.Delivered)
-                .SetProperty(m => m.DeliveredAt, at)
-                .SetProperty(m => m.ThirdPartyStatus, "delivered")
-                .SetProperty(m => m.UpdatedAt, now), ct);
-            if (changed == 1)
-                await db.Batches.Where(b => b.Id == message.BatchId).ExecuteUpdateAsync(s => s.SetProperty(b => b.Sent, b => b.Sent - 1).SetProperty(b => b.Delivered, b => b.Delivered + 1), ct);
-        }
-        else
-        {
-            var reason = string.IsNullOrWhiteSpace(e.Report) ? "dropped by the carrier" : $"dropped by the carrier: {e.Report.Trim()}";
-            changed = await db.Messages.Where(m => m.Id == message.Id && m.Status == MessageStatus.Sent).ExecuteUpdateAsync(s => s
-                .SetProperty(m => m.Status, MessageStatus.Failed)
-                .SetProperty(m => m.Error, reason)
-                .SetProperty(m => m.ThirdPartyStatus, "dropped")
-                .SetProperty(m => m.UpdatedAt, now), ct);
-            if (changed == 1)
-                await db.Batches.Where(b => b.Id == message.BatchId).ExecuteUpdateAsync(s => s.SetProperty(b => b.Sent, b => b.Sent - 1).SetProperty(b => b.Failed, b => b.Failed + 1), ct);
-        }
-        await tx.CommitAsync(ct);
-        return changed == 1 ? SubhookOutcome.Applied : SubhookOutcome.AlreadyApplied;
+        var reason = string.IsNullOrWhiteSpace(e.Report) ? "dropped by the carrier" : $"dropped by the carrier: {e.Report.Trim()}";
+        var changed = kind == "delivered"
+            ? await ledger.DeliveredAsync(message.Id, message.BatchId, at, now, ct)
+            : await ledger.DroppedAsync(message.Id, message.BatchId, reason, now, ct);
+        return changed ? SubhookOutcome.Applied : SubhookOutcome.AlreadyApplied;
     }
 }

@@ -5,7 +5,7 @@ using Microsoft.EntityFrameworkCore;
 namespace CommsConsole.Tests.Features.Campaigns;
 
 /// <summary>The ledger's invariant, read from the database: a batch's counts equal its rows grouped by status.</summary>
-public static class BatchCounts
+public static class BatchRowCounts
 {
     public sealed record Counts(int Total, int Pending, int Sending, int Sent, int Delivered, int Failed, int Cancelled, int Suppressed);
 

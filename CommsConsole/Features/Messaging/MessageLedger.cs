@@ -1,0 +1,363 @@
+using CommsConsole.Data;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Query;
+using Microsoft.EntityFrameworkCore.Storage;
+using Npgsql;
+
+namespace CommsConsole.Features.Messaging;
+
+/// <summary>
+/// Every change of a message's status, each with its batch's counts in the same transaction, so that a batch's counts
+/// equal its rows by status: accept, claim, outcome, lease expiry, retry, cancel, resend, delivered and dropped (and the
+/// purge, which leaves a batch's counts as a record of what became of rows now gone). The services decide whether a
+/// change is allowed (roles, rate limits, "only failed can be retried"); the ledger writes it.
+/// <para>
+/// The hot paths are plain parameterised SQL (<see cref="MessageRowWriter"/>): change tracking costs several times more
+/// than the insert itself for 10,000 rows. SQLite (in-process, one writer at a time) runs one prepared command per row and
+/// its write lock makes every claim exclusive. PostgreSQL is a server shared by several nodes: rows go in with binary
+/// <c>COPY</c>, outcomes are written set-based in one statement per chunk, and claims take due rows with
+/// <c>FOR UPDATE SKIP LOCKED</c>, so that two nodes claiming at once get disjoint rows without waiting on each other.
+/// </para>
+/// </summary>
+public sealed class MessageLedger(AppDbContext db)
+{
+    private readonly BatchCountWriter _counts = new(db);
+
+    private bool Postgres => db.Database.IsNpgsql();
+
+    /// <param name="SuppressedBecause">Set for a marketing message to an opted-out recipient: the row is written as suppressed with this reason.</param>
+    public sealed record NewMessage(string Recipient, string Content, int Segments, string? Subject = null, string? SuppressedBecause = null)
+    {
+        /// <summary>The status the row is written with.</summary>
+        public MessageStatus Status => SuppressedBecause is null ? MessageStatus.Pending : MessageStatus.Suppressed;
+    }
+
+    /// <summary>
+    /// Writes the batch and one row per recipient in one transaction (pending, or suppressed with its reason); returns the rows
+    /// with their ids.
+    /// </summary>
+    public async Task<List<Message>> InsertBatchAsync(Batch batch, Message prototype, IReadOnlyList<NewMessage> rows, CancellationToken ct)
+    {
+        await using var tx = await JoinedTransaction.JoinOrBeginAsync(db.Database, ct);
+        var counts = BatchCounts.Of(rows.Select(r => (r.Status, 1)));
+        batch.Total = rows.Count;
+        batch.Pending = counts.Pending;
+        batch.Suppressed = counts.Suppressed;
+        db.Batches.Add(batch);
+        await db.SaveChangesAsync(ct);
+        db.Entry(batch).State = EntityState.Detached;
+
+        var conn = db.Database.GetDbConnection();
+        if (Postgres)
+        {
+            await MessageRowWriter.CopyPostgresAsync((NpgsqlConnection)conn, batch.Id, prototype, rows, ct);
+        }
+        else
+        {
+            await MessageRowWriter.InsertPerRowAsync(conn, tx.Transaction.GetDbTransaction(), batch.Id, prototype, rows, ct);
+        }
+
+        // Ids come back in one query instead of a RETURNING round per row: within this transaction the batch's
+        // ids ascend in insertion order (SQLite rowids; on PostgreSQL this session's identity values, COPY keeping row order).
+        await using var ids = conn.CreateCommand();
+        ids.Transaction = tx.Transaction.GetDbTransaction();
+        ids.CommandText = """SELECT "Id" FROM "Messages" WHERE "BatchId" = @batch ORDER BY "Id" """;
+        new CommandParameters(ids).Set("batch", batch.Id);
+        var result = new List<Message>(rows.Count);
+        await using (var reader = await ids.ExecuteReaderAsync(ct))
+        {
+            var i = 0;
+            while (await reader.ReadAsync(ct)) result.Add(Copy(prototype, reader.GetInt64(0), batch.Id, rows[i++]));
+        }
+        if (result.Count != rows.Count) throw new InvalidOperationException($"batch {batch.Id}: wrote {rows.Count} rows but read back {result.Count}");
+        await tx.CommitAsync(ct);
+        return result;
+    }
+
+    /// <summary>
+    /// Opens the transaction in which a capped send counts what its recipients already received and writes its rows (pass
+    /// it on to <see cref="InsertBatchAsync"/>), so that two sends to one number cannot both see room under the cap
+    /// (<see cref="RecipientHold"/>).
+    /// </summary>
+    public Task<IDbContextTransaction> BeginHoldingRecipientsAsync(string tenantId, IReadOnlyCollection<string> recipients, CancellationToken ct) =>
+        RecipientHold.BeginAsync(db, tenantId, recipients, ct);
+
+    private static Message Copy(Message p, long id, long batchId, NewMessage row) => new()
+    {
+        Id = id, TenantId = p.TenantId, UserId = p.UserId, BatchId = batchId, Channel = p.Channel, Purpose = p.Purpose,
+        Status = row.Status, Error = row.SuppressedBecause, Recipient = row.Recipient, Subject = row.Subject, Content = row.Content,
+        IsHtml = p.IsHtml, TemplateId = p.TemplateId, ReceiverName = p.ReceiverName, ReceiverId = p.ReceiverId, CampusId = p.CampusId,
+        BizType = p.BizType, BizId = p.BizId, Remark = p.Remark, Segments = row.Segments,
+        CreatedAt = p.CreatedAt, UpdatedAt = p.CreatedAt, NextAttemptAt = p.NextAttemptAt,
+    };
+
+    /// <summary>
+    /// Claims up to <paramref name="max"/> due pending rows for <paramref name="leaseId"/> (pending → sending)
+    /// and moves them in their batches' counts. Returns the claimed rows, untracked.
+    /// </summary>
+    public async Task<List<Message>> ClaimAsync(string leaseId, DateTimeOffset now, DateTimeOffset leaseUntil, int max, CancellationToken ct)
+    {
+        if (Postgres) return await ClaimPostgresAsync(leaseId, now, leaseUntil, max, ct);
+        var due = db.Messages
+            .Where(m => m.Status == MessageStatus.Pending && m.NextAttemptAt <= now)
+            .OrderBy(m => m.NextAttemptAt).ThenBy(m => m.Id)
+            .Select(m => m.Id)
+            .Take(max);
+
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var claimed = await db.Messages
+            .Where(m => due.Contains(m.Id) && m.Status == MessageStatus.Pending)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(m => m.Status, MessageStatus.Sending)
+                .SetProperty(m => m.LeaseId, leaseId)
+                .SetProperty(m => m.LeaseUntil, leaseUntil), ct);
+        if (claimed == 0)
+        {
+            await tx.CommitAsync(ct);
+            return [];
+        }
+        var rows = await db.Messages.AsNoTracking().Where(m => m.LeaseId == leaseId && m.Status == MessageStatus.Sending).ToListAsync(ct);
+        await MoveClaimedInBatchesAsync(rows, ct);
+        await tx.CommitAsync(ct);
+        return rows;
+    }
+
+    /// <summary>
+    /// PostgreSQL: one statement picks and claims. Rows another node is claiming at this moment are locked and skipped
+    /// rather than waited for, and a row is re-checked under its lock, so two nodes never claim the same row. The pick is
+    /// a materialized CTE: written as <c>WHERE "Id" IN (SELECT … LIMIT … FOR UPDATE SKIP LOCKED)</c> the planner may run
+    /// the locking subquery once per row of the table, which takes seconds at a few thousand rows.
+    /// </summary>
+    private async Task<List<Message>> ClaimPostgresAsync(string leaseId, DateTimeOffset now, DateTimeOffset leaseUntil, int max, CancellationToken ct)
+    {
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var rows = await db.Messages.FromSqlRaw("""
+                WITH due AS MATERIALIZED (
+                    SELECT "Id" FROM "Messages"
+                    WHERE "Status" = @pending AND "NextAttemptAt" <= @now
+                    ORDER BY "NextAttemptAt", "Id"
+                    LIMIT @max
+                    FOR UPDATE SKIP LOCKED)
+                UPDATE "Messages" m SET "Status" = @sending, "LeaseId" = @lease, "LeaseUntil" = @until
+                FROM due
+                WHERE m."Id" = due."Id" AND m."Status" = @pending
+                RETURNING m.*
+                """,
+                new NpgsqlParameter<int>("sending", (int)MessageStatus.Sending),
+                new NpgsqlParameter<int>("pending", (int)MessageStatus.Pending),
+                new NpgsqlParameter<string>("lease", leaseId),
+                new NpgsqlParameter<long>("until", leaseUntil.UtcTicks),
+                new NpgsqlParameter<long>("now", now.UtcTicks),
+                new NpgsqlParameter<int>("max", max))
+            .AsNoTracking().ToListAsync(ct);
+        rows.Sort((a, b) => a.NextAttemptAt != b.NextAttemptAt ? a.NextAttemptAt.CompareTo(b.NextAttemptAt) : a.Id.CompareTo(b.Id));
+        await MoveClaimedInBatchesAsync(rows, ct);
+        await tx.CommitAsync(ct);
+        return rows;
+    }
+
+    /// <summary>Batches in ascending id order, so that concurrent transactions lock them in one order and cannot deadlock.</summary>
+    private async Task MoveClaimedInBatchesAsync(List<Message> rows, CancellationToken ct)
+    {
+        foreach (var group in rows.GroupBy(m => m.BatchId).OrderBy(g => g.Key))
+            await ShiftAsync(group.Key, BatchCounts.Moved(MessageStatus.Pending, MessageStatus.Sending, group.Count()), ct);
+    }
+
+    public sealed record Outcome(
+        long MessageId, MessageStatus Status, string? Provider, string? ThirdPartyId, string? ThirdPartyStatus,
+        string? Response, string? Error, int RetryCount, decimal Cost, DateTimeOffset? SentAt, DateTimeOffset NextAttemptAt,
+        string? AttemptOutcome, int AttemptNumber);
+
+    /// <summary>
+    /// Writes the outcomes of one claimed chunk in one transaction: each row only if the lease is still ours
+    /// (a row whose lease ran out and was reclaimed is left to its new owner), its attempt, and the batch counts.
+    /// Returns how many rows were written.
+    /// </summary>
+    public async Task<int> CompleteAsync(string leaseId, IReadOnlyList<Outcome> outcomes, IReadOnlyDictionary<long, long> batchOf,
+        DateTimeOffset now, CancellationToken ct)
+    {
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var conn = db.Database.GetDbConnection();
+        var written = Postgres
+            ? await MessageRowWriter.CompletePostgresAsync((NpgsqlConnection)conn, leaseId, outcomes, now, ct)
+            : await MessageRowWriter.CompletePerRowAsync(conn, tx.GetDbTransaction(), leaseId, outcomes, now, ct);
+
+        var moves = new SortedDictionary<long, BatchCounts>();
+        foreach (var o in outcomes)
+        {
+            if (!written.Contains(o.MessageId)) continue;
+            var batchId = batchOf[o.MessageId];
+            moves[batchId] = moves.GetValueOrDefault(batchId).Move(MessageStatus.Sending, o.Status);
+        }
+        foreach (var (batchId, move) in moves) await ShiftAsync(batchId, move, ct);
+        await tx.CommitAsync(ct);
+        return written.Count;
+    }
+
+    /// <summary>Returns rows whose lease ran out to pending, so that another worker sends them. Returns how many.</summary>
+    public async Task<int> ReclaimExpiredAsync(DateTimeOffset now, CancellationToken ct)
+    {
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        if (Postgres)
+        {
+            // One statement returns what it reclaimed: another node's sweeper running at the same moment waits on the
+            // row locks, re-checks, and finds the rows already pending.
+            var reclaimed = await db.Database.SqlQueryRaw<long>("""
+                UPDATE "Messages" SET "Status" = @pending, "LeaseId" = NULL, "LeaseUntil" = NULL, "UpdatedAt" = @now
+                WHERE "Status" = @sending AND "LeaseUntil" < @now
+                RETURNING "BatchId" AS "Value"
+                """,
+                new NpgsqlParameter<int>("pending", (int)MessageStatus.Pending),
+                new NpgsqlParameter<int>("sending", (int)MessageStatus.Sending),
+                new NpgsqlParameter<long>("now", now.UtcTicks)).ToListAsync(ct);
+            if (reclaimed.Count > 0) await RecountAsync(reclaimed.Distinct().ToList(), ct);
+            await tx.CommitAsync(ct);
+            return reclaimed.Count;
+        }
+        var batchIds = await db.Messages
+            .Where(m => m.Status == MessageStatus.Sending && m.LeaseUntil < now)
+            .Select(m => m.BatchId).Distinct().ToListAsync(ct);
+        if (batchIds.Count == 0)
+        {
+            await tx.CommitAsync(ct);
+            return 0;
+        }
+        var n = await db.Messages
+            .Where(m => m.Status == MessageStatus.Sending && m.LeaseUntil < now)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(m => m.Status, MessageStatus.Pending)
+                .SetProperty(m => m.LeaseId, (string?)null)
+                .SetProperty(m => m.LeaseUntil, (DateTimeOffset?)null)
+                .SetProperty(m => m.UpdatedAt, now), ct);
+        await RecountAsync(batchIds, ct);
+        await tx.CommitAsync(ct);
+        return n;
+    }
+
+    /// <summary>
+    /// One failed message goes again now, its retry counted (failed → pending); only while it is still failed with the
+    /// retry count the caller checked, so that two retries at once send it once. Returns whether it changed.
+    /// </summary>
+    public async Task<bool> RetryAsync(long messageId, long batchId, int retryCount, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var changed = await db.Messages.Where(m => m.Id == messageId && m.Status == MessageStatus.Failed && m.RetryCount == retryCount)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(m => m.Status, MessageStatus.Pending)
+                .SetProperty(m => m.RetryCount, m => m.RetryCount + 1)
+                .SetProperty(m => m.NextAttemptAt, now)
+                .SetProperty(m => m.UpdatedAt, now), ct);
+        if (changed == 0) return false;
+        await ShiftAsync(batchId, BatchCounts.Moved(MessageStatus.Failed, MessageStatus.Pending), ct);
+        await tx.CommitAsync(ct);
+        return true;
+    }
+
+    /// <summary>Withdraws a batch's messages not yet handed to a provider (pending → cancelled); returns how many.</summary>
+    public async Task<int> CancelPendingAsync(long batchId, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var cancelled = await db.Messages.Where(m => m.BatchId == batchId && m.Status == MessageStatus.Pending)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(m => m.Status, MessageStatus.Cancelled)
+                .SetProperty(m => m.Error, "cancelled before sending")
+                .SetProperty(m => m.UpdatedAt, now), ct);
+        await RecountAsync([batchId], ct);
+        await tx.CommitAsync(ct);
+        return cancelled;
+    }
+
+    /// <summary>
+    /// A batch's failed messages go again now, each with fewer than <paramref name="maxRetries"/> retries (failed → pending);
+    /// returns how many went and how many stay failed.
+    /// </summary>
+    public async Task<(int Requeued, int Skipped)> ResendFailedAsync(long batchId, int maxRetries, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var requeued = await db.Messages.Where(m => m.BatchId == batchId && m.Status == MessageStatus.Failed && m.RetryCount < maxRetries)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(m => m.Status, MessageStatus.Pending)
+                .SetProperty(m => m.RetryCount, m => m.RetryCount + 1)
+                .SetProperty(m => m.NextAttemptAt, now)
+                .SetProperty(m => m.UpdatedAt, now), ct);
+        var skipped = await db.Messages.CountAsync(m => m.BatchId == batchId && m.Status == MessageStatus.Failed, ct);
+        await RecountAsync([batchId], ct);
+        await tx.CommitAsync(ct);
+        return (requeued, skipped);
+    }
+
+    /// <summary>The provider confirmed delivery (sent → delivered); returns false when the message was no longer sent.</summary>
+    public Task<bool> DeliveredAsync(long messageId, long batchId, DateTimeOffset at, DateTimeOffset now, CancellationToken ct) =>
+        ReportAsync(messageId, batchId, MessageStatus.Delivered, s => s
+            .SetProperty(m => m.DeliveredAt, at)
+            .SetProperty(m => m.ThirdPartyStatus, "delivered"), now, ct);
+
+    /// <summary>The carrier dropped the message (sent → failed); returns false when the message was no longer sent.</summary>
+    public Task<bool> DroppedAsync(long messageId, long batchId, string reason, DateTimeOffset now, CancellationToken ct) =>
+        ReportAsync(messageId, batchId, MessageStatus.Failed, s => s
+            .SetProperty(m => m.Error, reason)
+            .SetProperty(m => m.ThirdPartyStatus, "dropped"), now, ct);
+
+    /// <summary>A delivery report moves a message out of sent only, so that the same report twice changes nothing the second time.</summary>
+    private async Task<bool> ReportAsync(long messageId, long batchId, MessageStatus to, Action<UpdateSettersBuilder<Message>> set,
+        DateTimeOffset now, CancellationToken ct)
+    {
+        await using var tx = await JoinedTransaction.JoinOrBeginAsync(db.Database, ct);
+        var changed = await db.Messages.Where(m => m.Id == messageId && m.Status == MessageStatus.Sent).ExecuteUpdateAsync(s =>
+        {
+            s.SetProperty(m => m.Status, to);
+            set(s);
+            s.SetProperty(m => m.UpdatedAt, now);
+        }, ct);
+        if (changed == 1) await ShiftAsync(batchId, BatchCounts.Moved(MessageStatus.Sent, to), ct);
+        await tx.CommitAsync(ct);
+        return changed == 1;
+    }
+
+    /// <summary>
+    /// Purges up to <paramref name="max"/> of a tenant's messages created before <paramref name="cutoff"/>, with their
+    /// attempts, counting them first into the daily counts (tenant, user, day, channel, status, cost) so that the dashboard
+    /// still shows them. Pending and sending rows are never purged. A batch keeps its counts: they record what became of
+    /// its rows. Returns how many rows went.
+    /// </summary>
+    public async Task<int> PurgeAsync(string tenantId, DateTimeOffset cutoff, int max, CancellationToken ct)
+    {
+        var (pending, sending, before) = ((int)MessageStatus.Pending, (int)MessageStatus.Sending, cutoff.UtcTicks);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        // The chunk's ids first, so that the counts, the attempts and the rows are exactly the same set.
+        var ids = await db.Messages.Where(m => m.TenantId == tenantId && m.CreatedAt < cutoff
+                && m.Status != MessageStatus.Pending && m.Status != MessageStatus.Sending)
+            .OrderBy(m => m.Id).Select(m => m.Id).Take(max).ToListAsync(ct);
+        if (ids.Count == 0)
+        {
+            await tx.CommitAsync(ct);
+            return 0;
+        }
+        var (first, last) = (ids[0], ids[^1]);
+        await db.Database.ExecuteSqlAsync($"""
+            INSERT INTO "MessageDailyCounts" ("TenantId","UserId","Day","Channel","Status","Count","Cost")
+            SELECT "TenantId","UserId","CreatedAt" / {TimeSpan.TicksPerDay},"Channel","Status",COUNT(*),COALESCE(SUM(CAST("Cost" AS NUMERIC)),0)
+            FROM "Messages"
+            WHERE "TenantId" = {tenantId} AND "Id" >= {first} AND "Id" <= {last} AND "CreatedAt" < {before} AND "Status" <> {pending} AND "Status" <> {sending}
+            GROUP BY 1, 2, 3, 4, 5 -- by position: the day expression carries a parameter, and PostgreSQL does not match two of them
+            ON CONFLICT ("TenantId","UserId","Day","Channel","Status")
+            DO UPDATE SET "Count" = "MessageDailyCounts"."Count" + excluded."Count", "Cost" = "MessageDailyCounts"."Cost" + excluded."Cost"
+            """, ct);
+        await db.Database.ExecuteSqlAsync($"""
+            DELETE FROM "MessageAttempts" WHERE "MessageId" IN (
+              SELECT "Id" FROM "Messages"
+              WHERE "TenantId" = {tenantId} AND "Id" >= {first} AND "Id" <= {last} AND "CreatedAt" < {before} AND "Status" <> {pending} AND "Status" <> {sending})
+            """, ct);
+        var n = await db.Database.ExecuteSqlAsync($"""
+            DELETE FROM "Messages"
+            WHERE "TenantId" = {tenantId} AND "Id" >= {first} AND "Id" <= {last} AND "CreatedAt" < {before} AND "Status" <> {pending} AND "Status" <> {sending}
+            """, ct);
+        await tx.CommitAsync(ct);
+        return n;
+    }
+
+    /// <summary>Sets batches' counts from their rows (where a transition's change cannot be known exactly).</summary>
+    public Task RecountAsync(IReadOnlyCollection<long> batchIds, CancellationToken ct) => _counts.RecountAsync(batchIds, ct);
+
+    private Task ShiftAsync(long batchId, BatchCounts change, CancellationToken ct) => _counts.ShiftAsync(batchId, change, ct);
+}
