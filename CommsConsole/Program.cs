@@ -1,7 +1,7 @@
 using CommsConsole.Components;
 using CommsConsole.Data;
 using CommsConsole.Features.Api;
-using CommsConsole.Features.Campaigns;
+using CommsConsole.Features.Batches;
 using CommsConsole.Features.Compliance;
 using CommsConsole.Features.Dashboard;
 using CommsConsole.Features.Dispatch;
@@ -20,7 +20,7 @@ builder.AddTenancy();
 builder.AddTemplates();
 builder.AddProviders();
 builder.AddMessaging();
-builder.AddCampaigns();
+builder.AddBatches();
 builder.AddDashboard();
 builder.AddReceipts();
 builder.AddDispatch();

@@ -1,9 +1,9 @@
-namespace CommsConsole.Features.Campaigns;
+namespace CommsConsole.Features.Batches;
 
-public static class CampaignsExtensions
+public static class BatchesExtensions
 {
     /// <summary>Batches: their listing, progress, cancelling and resending.</summary>
-    public static void AddCampaigns(this WebApplicationBuilder builder)
+    public static void AddBatches(this WebApplicationBuilder builder)
     {
         builder.Services.AddScoped<BatchService>();
     }

@@ -1,5 +1,5 @@
 using CommsConsole.Data;
-using CommsConsole.Features.Campaigns;
+using CommsConsole.Features.Batches;
 using CommsConsole.Features.Common;
 using CommsConsole.Features.Dispatch;
 using CommsConsole.Features.Messaging;
@@ -16,7 +16,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
-namespace CommsConsole.Tests.Features.Campaigns;
+namespace CommsConsole.Tests.Features.Batches;
 
 /// <summary>
 /// The ledger's invariant, "a batch's counts equal its rows by status", checked after every transition of random sequences

@@ -5,7 +5,7 @@ using CommsConsole.Features.Tenancy;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
-namespace CommsConsole.Features.Campaigns;
+namespace CommsConsole.Features.Batches;
 
 public sealed record ResendResult(int Requeued, int Skipped);
 

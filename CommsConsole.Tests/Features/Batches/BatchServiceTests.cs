@@ -1,4 +1,4 @@
-using CommsConsole.Features.Campaigns;
+using CommsConsole.Features.Batches;
 using CommsConsole.Features.Common;
 using CommsConsole.Features.Messaging;
 using CommsConsole.Features.Providers;
@@ -9,7 +9,7 @@ using CommsConsole.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace CommsConsole.Tests.Features.Campaigns;
+namespace CommsConsole.Tests.Features.Batches;
 
 /// <summary>Cancelling a batch's pending messages and resending its failed ones, as the batch page does.</summary>
 [Collection(AppCollection.Name)]

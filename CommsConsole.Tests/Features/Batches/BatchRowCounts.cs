@@ -2,7 +2,7 @@ using CommsConsole.Data;
 using CommsConsole.Features.Messaging;
 using Microsoft.EntityFrameworkCore;
 
-namespace CommsConsole.Tests.Features.Campaigns;
+namespace CommsConsole.Tests.Features.Batches;
 
 /// <summary>The ledger's invariant, read from the database: a batch's counts equal its rows grouped by status.</summary>
 public static class BatchRowCounts
