@@ -23,7 +23,6 @@ public sealed partial class FolderDependencyTests
         ("Data", "Features/Templates"),
         ("Data", "Features/Tenancy"),
         ("Features/Api", "Features/Messaging"),
-        ("Features/Compliance", "Features/Messaging"),
         ("Features/Dispatch", "Features/Messaging"),
         ("Features/Messaging", "Features/Providers"),
         ("Features/Templates", "Features/Tenancy"),

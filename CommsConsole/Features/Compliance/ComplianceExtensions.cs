@@ -5,13 +5,14 @@ namespace CommsConsole.Features.Compliance;
 
 public static class ComplianceExtensions
 {
-    /// <summary>Opt-outs, unsubscribe links, tenant policies, SMS replies, send rate limits and the retention purge.</summary>
+    /// <summary>The marketing gate, opt-outs, unsubscribe links, tenant policies, SMS replies, send rate limits and the retention purge.</summary>
     public static void AddCompliance(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
         services.AddOptions<ComplianceOptions>().BindConfiguration(ComplianceOptions.Section);
         services.AddScoped<PolicyService>();
         services.AddScoped<SuppressionService>();
+        services.AddScoped<MarketingGate>();
         services.AddScoped<InboundReplies>();
         services.AddSingleton<UnsubscribeLinks>();
         services.AddTransient<RetentionJob>();

@@ -2,13 +2,12 @@ using System.Net;
 
 namespace CommsConsole.Features.Compliance;
 
-/// <summary>What marketing adds to a message's text: the opt-out hint of an SMS, the postal address footer of an email.</summary>
+/// <summary>
+/// The words marketing adds to a message: the opt-out hint of an SMS, the postal address footer and the unsubscribe link of
+/// an email. Which message gets which, and when, is the <see cref="MarketingGate"/>'s to say.
+/// </summary>
 public static class ComplianceText
 {
-    /// <param name="isHtml">Whether the email is HTML, as its template decided (<see cref="EmailFormat"/>).</param>
-    public static string Decorate(Channel channel, string content, EffectivePolicy policy, bool isHtml) =>
-        channel == Channel.Sms ? WithOptOutHint(content, policy.SmsOptOutHint) : WithPostalFooter(content, policy.PostalAddress, isHtml);
-
     /// <summary>Appends the hint unless the text already carries it (anywhere, in any case).</summary>
     public static string WithOptOutHint(string content, string? hint)
     {
@@ -16,6 +15,7 @@ public static class ComplianceText
         return content.TrimEnd() + " " + hint;
     }
 
+    /// <param name="isHtml">Whether the email is HTML, as its template decided (<see cref="EmailFormat"/>).</param>
     public static string WithPostalFooter(string content, string? postalAddress, bool isHtml)
     {
         if (string.IsNullOrWhiteSpace(postalAddress)) return content;

@@ -1,6 +1,5 @@
 using System.Globalization;
 using CommsConsole.Data;
-using CommsConsole.Features.Messaging;
 using CommsConsole.Features.Tenancy;
 using CsvHelper;
 using Microsoft.EntityFrameworkCore;
@@ -97,7 +96,7 @@ public sealed class SuppressionService(AppDbContext db, TimeProvider clock)
     {
         if (PolicyService.Authorize(caller, filter.TenantId ?? caller.TenantId) is { } denied) return denied;
         var page = Math.Max(1, filter.Page);
-        var size = Math.Clamp(filter.PageSize, 1, MessagingService.MaxPageSize);
+        var size = Math.Clamp(filter.PageSize, 1, PageSizes.Max);
         var q = Query(caller, filter);
         var total = await q.CountAsync(ct);
         var items = await q.OrderByDescending(s => s.CreatedAt).ThenByDescending(s => s.Id).Skip((page - 1) * size).Take(size).ToListAsync(ct);

@@ -16,7 +16,6 @@ namespace CommsConsole.Features.Dispatch;
 public sealed class DispatchJob(
     IServiceScopeFactory scopes,
     IProviderResolver providers,
-    Compliance.UnsubscribeLinks unsubscribe,
     DispatchQueue queue,
     TimeProvider clock,
     IOptions<DispatchOptions> options,
@@ -60,19 +59,16 @@ public sealed class DispatchJob(
         if (claimed.Count == 0) return 0;
 
         var outcomes = new List<MessageLedger.Outcome>(claimed.Count);
+        var gate = scope.ServiceProvider.GetRequiredService<Compliance.MarketingGate>();
         foreach (var group in claimed.GroupBy(m => (m.TenantId, m.Channel)))
         {
-            var rows = group.ToList();
-            if (rows.Any(m => m.Purpose == Purpose.Marketing))
-            {
-                rows = await HoldOrSuppressAsync(scope.ServiceProvider, group.Key.TenantId, group.Key.Channel, rows, outcomes, ct);
-                if (rows.Count == 0) continue;
-            }
+            var rows = await GateAsync(gate, group.Key.TenantId, group.Key.Channel, group.ToList(), outcomes, ct);
+            if (rows.Count == 0) continue;
             var provider = await providers.ResolveAsync(group.Key.TenantId, group.Key.Channel, ct);
             IReadOnlyList<SendResult> results;
             try
             {
-                results = await provider.SendAsync(rows.Select(ToOutbound).ToList(), ct);
+                results = await provider.SendAsync(rows.Select(m => ToOutbound(gate, m)).ToList(), ct);
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
             {
@@ -99,49 +95,44 @@ public sealed class DispatchJob(
     }
 
     /// <summary>
-    /// Marketing is checked again as it goes out: an opt-out added since the send was accepted suppresses the row, and
-    /// an SMS claimed inside the tenant's quiet hours (a retry, a schedule) goes back to pending until they end.
-    /// Returns the rows that may be sent now.
+    /// Asks the marketing gate about each row as it goes out: a suppressed row is written as such, a held one goes back to
+    /// pending until the gate's time (and dispatch is woken then). Returns the rows that may be sent now.
     /// </summary>
-    private async Task<List<Message>> HoldOrSuppressAsync(IServiceProvider services, string tenantId, Channel channel, List<Message> rows,
+    private async Task<List<Message>> GateAsync(Compliance.MarketingGate gate, string tenantId, Channel channel, List<Message> rows,
         List<MessageLedger.Outcome> outcomes, CancellationToken ct)
     {
-        var policy = await services.GetRequiredService<Compliance.PolicyService>().GetAsync(tenantId, ct);
-        var marketing = rows.Where(m => m.Purpose == Purpose.Marketing).Select(m => m.Recipient).ToList();
-        var optedOut = await services.GetRequiredService<Compliance.SuppressionService>().FindAsync(tenantId, channel, marketing, ct);
-        var now = clock.GetUtcNow();
-        var quietUntil = channel == Channel.Sms ? policy.QuietUntil(now) : null;
+        var decisions = await gate.AtDispatchAsync(tenantId, channel, rows.Select(m => new Compliance.GatedMessage(m.Recipient, m.Purpose)).ToList(), clock.GetUtcNow(), ct);
         var go = new List<Message>(rows.Count);
-        foreach (var m in rows)
+        DateTimeOffset? wake = null;
+        for (var i = 0; i < rows.Count; i++)
         {
-            if (m.Purpose != Purpose.Marketing) go.Add(m);
-            else if (optedOut.TryGetValue(m.Recipient, out var s))
-                outcomes.Add(new(m.Id, MessageStatus.Suppressed, m.Provider, m.ThirdPartyId, m.ThirdPartyStatus, m.Response,
-                    Compliance.SuppressionService.RowError(s), m.RetryCount, 0m, null, m.NextAttemptAt, null, m.RetryCount));
-            else if (quietUntil is { } until)
-                outcomes.Add(new(m.Id, MessageStatus.Pending, m.Provider, m.ThirdPartyId, m.ThirdPartyStatus, m.Response,
-                    m.Error, m.RetryCount, 0m, null, until, null, m.RetryCount));
-            else go.Add(m);
+            var (m, decision) = (rows[i], decisions[i]);
+            switch (decision.Verdict)
+            {
+                case Compliance.GateVerdict.Suppress:
+                    outcomes.Add(new(m.Id, MessageStatus.Suppressed, m.Provider, m.ThirdPartyId, m.ThirdPartyStatus, m.Response,
+                        decision.SuppressedBecause, m.RetryCount, 0m, null, m.NextAttemptAt, null, m.RetryCount));
+                    break;
+                case Compliance.GateVerdict.Hold:
+                    outcomes.Add(new(m.Id, MessageStatus.Pending, m.Provider, m.ThirdPartyId, m.ThirdPartyStatus, m.Response,
+                        m.Error, m.RetryCount, 0m, null, decision.HoldUntil!.Value, null, m.RetryCount));
+                    wake ??= decision.HoldUntil;
+                    break;
+                default:
+                    go.Add(m);
+                    break;
+            }
         }
-        if (quietUntil is { } wake && go.Count < rows.Count) queue.KickAt(wake);
+        if (wake is { } at) queue.KickAt(at);
         return go;
     }
 
-    private OutboundMessage ToOutbound(Message m)
+    private OutboundMessage ToOutbound(Compliance.MarketingGate gate, Message m)
     {
         var outbound = new OutboundMessage(m.Id, m.BatchId, m.TenantId, m.Channel, m.Recipient, m.Subject, m.Content, m.Segments) { IsHtml = m.IsHtml };
-        if (m.Purpose != Purpose.Marketing || m.Channel != Channel.Email) return outbound;
-        // Each marketing email carries its own link: in the body, and as RFC 8058 one-click headers for the mail client.
-        var url = unsubscribe.Url(new Compliance.UnsubscribeTarget(m.TenantId, m.Channel, m.Recipient));
-        return outbound with
-        {
-            Content = Compliance.ComplianceText.WithUnsubscribeLink(m.Content, url, m.IsHtml),
-            Headers = new Dictionary<string, string>
-            {
-                ["List-Unsubscribe"] = "<" + url + ">",
-                ["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click",
-            },
-        };
+        return gate.DecorateAtDispatch(m.TenantId, m.Channel, m.Purpose, m.Recipient, m.Content, m.IsHtml) is { } decorated
+            ? outbound with { Content = decorated.Content, Headers = decorated.Headers }
+            : outbound;
     }
 
     /// <summary>The row's next state after this attempt; attempts are numbered from 1 (the first send).</summary>

@@ -83,7 +83,7 @@ public sealed record CommunicationLogListResponse(
 }
 
 /// <summary>What the /communication handlers are given: the caller and the services they answer with.</summary>
-public sealed record CommunicationServices(MessagingService Messaging, Dispatch.DispatchQueue Dispatch, TimeProvider Clock, HttpContext Http)
+public sealed record CommunicationServices(MessagingService Messaging, TimeProvider Clock, HttpContext Http)
     : CallerServices(Http.User);
 
 /// <summary>The /communication face (documents 000 and 001): snake_case, dto.* schemas.</summary>
@@ -111,17 +111,12 @@ public static class CommunicationApi
     {
         var error = ToSendRequest(body, out var request);
         if (error is not null) return ApiEnvelope.Simple(error, services.Clock);
-        var result = await services.Messaging.SendAsync(request! with { CallerStartsDispatch = true }, services.Caller, ct);
+        // Up to 10,000 items go back; dispatch starts once they are written rather than competing with the writing.
+        var afterAnswer = request! with { StartDispatchAfter = start => services.Http.Response.OnCompleted(() => { start(); return Task.CompletedTask; }) };
+        var result = await services.Messaging.SendAsync(afterAnswer, services.Caller, ct);
         if (!result.IsOk) return ApiEnvelope.Simple(result.Error!, services.Clock);
 
         var receipt = result.Value!;
-        var count = receipt.Messages.Count;
-        // Up to 10,000 items go back; dispatch starts once they are written rather than competing with the writing.
-        services.Http.Response.OnCompleted(() =>
-        {
-            services.Dispatch.Kick(count);
-            return Task.CompletedTask;
-        });
         var items = receipt.Messages.Select(CommunicationLogResponse.From).ToList();
         var message = receipt.Duplicates > 0 ? $"accepted {items.Count} messages; {receipt.Duplicates} duplicate recipients sent once" : $"accepted {items.Count} messages";
         return TypedResults.Ok(new CommunicationLogListResponse(200, message, items, items.Count,
@@ -166,24 +161,18 @@ public static class CommunicationApi
         if (string.IsNullOrWhiteSpace(body.Channel)) return AppError.Validation("channel: required (sms or email)");
         if (!Wire.TryParseChannel(body.Channel, out var channel)) return AppError.Validation($"channel: '{body.Channel}' is not one of sms, email");
         if (body.Recipients is null) return AppError.Validation("recipients: required");
-        var purpose = Purpose.Marketing;
-        if (body.Purpose is not null && !Wire.TryParsePurpose(body.Purpose, out purpose))
-            return AppError.Validation($"purpose: '{body.Purpose}' is not one of transactional, marketing");
-        var variables = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (key, value) in body.Variables ?? [])
+        Purpose? purpose = null; // the marketing gate's default when not given
+        if (body.Purpose is not null)
         {
-            switch (value.ValueKind)
-            {
-                case JsonValueKind.String: variables[key] = value.GetString()!; break;
-                case JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False: variables[key] = value.GetRawText(); break;
-                case JsonValueKind.Null: variables[key] = ""; break;
-                default: return AppError.Validation($"variables.{key}: must be a string");
-            }
+            if (!Wire.TryParsePurpose(body.Purpose, out var given)) return AppError.Validation($"purpose: '{body.Purpose}' is not one of transactional, marketing");
+            purpose = given;
         }
+        var variables = SendVariables.FromJson(body.Variables, SendVariables.Field.Variables);
+        if (!variables.IsOk) return variables.Error;
         request = new SendRequest
         {
             Channel = channel, Recipients = body.Recipients, Content = body.Content, Subject = body.Subject, TemplateCode = body.Template,
-            Variables = variables, OnBehalfOfUserId = body.UserId, Source = BatchSources.ApiBulk, Purpose = purpose,
+            Variables = variables.Value, OnBehalfOfUserId = body.UserId, Source = BatchSources.ApiBulk, Purpose = purpose,
         };
         return null;
     }

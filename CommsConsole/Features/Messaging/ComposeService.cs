@@ -1,4 +1,3 @@
-using CommsConsole.Features.Providers;
 using CommsConsole.Features.Templates;
 using CommsConsole.Features.Tenancy;
 
@@ -22,7 +21,8 @@ public sealed record ComposeDraft
     public bool SkipInvalid { get; init; }
 }
 
-public sealed record PreviewItem(string Recipient, string? Subject, string? Content, ErrorText? Error, SmsMeasure? Measure)
+/// <summary>One recipient's message as the send will store it (and, for marketing email, as dispatch will add its unsubscribe link).</summary>
+public sealed record PreviewItem(string Recipient, string? Subject, string Content, SmsMeasure? Measure)
 {
     /// <summary>An HTML email: the console shows it rendered, in a sandbox.</summary>
     public bool IsHtml { get; init; }
@@ -37,9 +37,8 @@ public sealed record ComposePreview(
     decimal EstimatedCost,
     IReadOnlyList<string> Variables);
 
-/// <summary>The compose page's rules: the same rendering and checks as a send, without writing anything.</summary>
-public sealed class ComposeService(MessagingService messaging, TemplateService templates, LiquidTemplateEngine engine, IProviderResolver providers,
-    Compliance.PolicyService policies, Compliance.UnsubscribeLinks unsubscribe)
+/// <summary>The compose page's rules: its preview is the send's own plan (<see cref="SendPlanner"/>), written nowhere.</summary>
+public sealed class ComposeService(MessagingService messaging, SendPlanner planner, Compliance.MarketingGate gate)
 {
     public const int PreviewCount = 3;
 
@@ -54,34 +53,29 @@ public sealed class ComposeService(MessagingService messaging, TemplateService t
         return new DateTimeOffset(local, zone.GetUtcOffset(local));
     }
 
+    /// <summary>
+    /// The draft as the send would plan it: the same errors, the same rendered and decorated text, the same segments. Up to
+    /// <see cref="PreviewCount"/> recipients are shown, with the unsubscribe link dispatch will add to a marketing email.
+    /// </summary>
     public async Task<ComposePreview> PreviewAsync(ComposeDraft draft, Caller caller, CancellationToken ct)
     {
-        var (body, subject, error) = await ResolveAsync(draft, caller, ct);
-        if (error is not null) return new ComposePreview([], null, error, 0, 0, 0m, []);
-        if (string.IsNullOrWhiteSpace(body)) return new ComposePreview([], null, null, 0, 0, 0m, []);
-        if (!engine.TryCompile(body, out var bodyTemplate, out var syntax)) return new ComposePreview([], syntax, null, 0, 0, 0m, []);
-        CompiledTemplate? subjectTemplate = null;
-        if (!string.IsNullOrWhiteSpace(subject) && draft.Channel == Channel.Email && !engine.TryCompile(subject, out subjectTemplate, out var subjectSyntax))
-            return new ComposePreview([], subjectSyntax, null, 0, 0, 0m, bodyTemplate.Variables);
-
-        var policy = draft.Purpose == Purpose.Marketing ? await policies.GetAsync(caller.TenantId, ct) : null;
-        if (policy is not null && draft.Channel == Channel.Email && policy.PostalAddress is null)
-            return new ComposePreview([], null, ErrorText.Of("Marketing email needs the sender's postal address: an Admin sets it under Compliance, or send it as transactional."), 0, 0, 0m, bodyTemplate.Variables);
-        var recipients = draft.Recipients.Valid;
-        var samples = recipients.Count > 0 ? recipients.Take(PreviewCount).ToList()
-            : [new RecipientEntry(0, "", "", null, new Dictionary<string, string>())];
-        var items = samples.Select(r => Render(draft.Channel, bodyTemplate, subjectTemplate, r, policy)).ToList();
-
-        // Segments (and so cost) can differ per recipient once variables are in; count them all.
-        var segments = 0;
-        foreach (var r in recipients)
+        var planned = await planner.PlanDraftAsync(ToRequest(draft), caller.TenantId, ct);
+        if (planned.Error is { } error)
         {
-            if (draft.Channel == Channel.Email) { segments++; continue; }
-            segments += engine.TryRender(bodyTemplate, r.Variables, false, out var text, out _)
-                ? SmsText.Measure(policy is null ? text : Compliance.ComplianceText.WithOptOutHint(text, policy.SmsOptOutHint)).Segments : 0;
+            // A syntax error in the content is also shown at the content field, with its position.
+            return new ComposePreview([], error.Text.Field == "content" ? SendPlanner.SyntaxErrorOf(error) : null, error.Text, 0, 0, 0m, []);
         }
-        var unitPrice = (await providers.ResolveAsync(caller.TenantId, draft.Channel, ct)).UnitPrice;
-        return new ComposePreview(items, null, null, recipients.Count, segments, segments * unitPrice, bodyTemplate.Variables);
+        if (planned.Value is not { } plan) return new ComposePreview([], null, null, 0, 0, 0m, []);
+
+        var items = plan.Rows.Take(PreviewCount).Select(row => new PreviewItem(
+            row.Recipient is { Length: > 0 } shown ? shown : "(sample)",
+            row.Subject,
+            gate.DecorateForPreview(plan.Channel, plan.Purpose, row.Content, plan.IsHtml),
+            plan.Channel == Channel.Sms ? SmsText.Measure(row.Content) : null) { IsHtml = plan.IsHtml }).ToList();
+        var count = draft.Recipients.Valid.Count;
+        var segments = count == 0 ? 0 : plan.Segments;
+        var cost = count == 0 ? 0m : await planner.EstimateCostAsync(plan, caller.TenantId, ct);
+        return new ComposePreview(items, null, plan.Unready?.Text, count, segments, cost, plan.Variables);
     }
 
     public async Task<Result<SendReceipt>> SendAsync(ComposeDraft draft, Caller caller, CancellationToken ct)
@@ -91,20 +85,7 @@ public sealed class ComposeService(MessagingService messaging, TemplateService t
             var first = draft.Recipients.Invalid[0];
             return AppError.Validation($"recipients: line {first.Line}: {first.Error} ({draft.Recipients.Invalid.Count} invalid in all)");
         }
-        var request = new SendRequest
-        {
-            Channel = draft.Channel,
-            Recipients = draft.Recipients.Valid.Select(r => (string?)r.Normalized).ToList(),
-            RecipientVariables = draft.Recipients.Valid.Select(r => r.Variables).ToList(),
-            Content = draft.Content,
-            Subject = draft.Subject,
-            TemplateCode = string.IsNullOrWhiteSpace(draft.TemplateCode) ? null : draft.TemplateCode,
-            NotBefore = draft.ScheduleAt,
-            Source = BatchSources.Console,
-            Name = draft.Name,
-            Purpose = draft.Purpose,
-        };
-        var result = await messaging.SendAsync(request, caller, ct);
+        var result = await messaging.SendAsync(ToRequest(draft), caller, ct);
         if (result.IsOk && draft.Recipients.Duplicates > 0)
         {
             var receipt = result.Value!;
@@ -113,27 +94,18 @@ public sealed class ComposeService(MessagingService messaging, TemplateService t
         return result;
     }
 
-    private async Task<(string? Body, string? Subject, ErrorText? Error)> ResolveAsync(ComposeDraft draft, Caller caller, CancellationToken ct)
+    /// <summary>The send a draft makes, previewed and sent alike.</summary>
+    private static SendRequest ToRequest(ComposeDraft draft) => new()
     {
-        if (string.IsNullOrWhiteSpace(draft.TemplateCode)) return (draft.Content, draft.Subject, null);
-        var template = await templates.FindByCodeAsync(caller.TenantId, draft.TemplateCode, ct);
-        if (template is null) return (null, null, ErrorText.Of($"template: no template with code '{draft.TemplateCode}'"));
-        if (template.Channel != draft.Channel) return (null, null, ErrorText.Of($"template: '{template.Code}' is an {ErrorText.Term(template.Channel.ToWire())} template"));
-        return (template.Body, string.IsNullOrWhiteSpace(draft.Subject) ? template.Subject : draft.Subject, null);
-    }
-
-    private PreviewItem Render(Channel channel, CompiledTemplate body, CompiledTemplate? subject, RecipientEntry recipient, Compliance.EffectivePolicy? marketing)
-    {
-        var shown = recipient.Normalized is { Length: > 0 } n ? n : "(sample)";
-        var isHtml = EmailFormat.IsHtml(channel, body.Source);
-        if (!engine.TryRender(body, recipient.Variables, isHtml, out var content, out var error)) return new PreviewItem(shown, null, null, ErrorText.Of($"{error}"), null);
-        if (marketing is not null) content = Compliance.ComplianceText.Decorate(channel, content, marketing, isHtml);
-        // Dispatch adds each recipient's own unsubscribe link; the preview shows where it goes with a link that unsubscribes no one.
-        if (marketing is not null && channel == Channel.Email) content = Compliance.ComplianceText.WithUnsubscribeLink(content, unsubscribe.PreviewUrl, isHtml);
-        if (marketing?.FindSensitiveWord(content) is { } word) return new PreviewItem(shown, null, content, ErrorText.Of($"contains the sensitive word '{word}'"), null);
-        string? renderedSubject = null;
-        if (subject is not null && !engine.TryRender(subject, recipient.Variables, false, out renderedSubject, out var subjectError))
-            return new PreviewItem(shown, null, content, ErrorText.Of($"{subjectError}"), null);
-        return new PreviewItem(shown, renderedSubject?.Trim(), content, null, channel == Channel.Sms ? SmsText.Measure(content) : null) { IsHtml = isHtml };
-    }
+        Channel = draft.Channel,
+        Recipients = draft.Recipients.Valid.Select(r => (string?)r.Normalized).ToList(),
+        RecipientVariables = draft.Recipients.Valid.Select(r => r.Variables).ToList(),
+        Content = draft.Content,
+        Subject = draft.Subject,
+        TemplateCode = string.IsNullOrWhiteSpace(draft.TemplateCode) ? null : draft.TemplateCode,
+        NotBefore = draft.ScheduleAt,
+        Source = BatchSources.Console,
+        Name = draft.Name,
+        Purpose = draft.Purpose,
+    };
 }

@@ -72,12 +72,6 @@ public class Message : IOwnedRecord
     public DateTimeOffset? LeaseUntil { get; set; }
 }
 
-/// <summary>Where a batch came from, as <see cref="Batch.Source"/> records it.</summary>
-public static class BatchSources
-{
-    public const string Console = "console", ApiBulk = "api-bulk", SmsSend = "sms-send", SmsBatch = "sms-batch", SmsTemplate = "sms-template";
-}
-
 /// <summary>One bulk request or campaign, with its counts by status kept in step by <see cref="MessageLedger"/>.</summary>
 public class Batch : IOwnedRecord
 {

@@ -9,6 +9,7 @@ public static class MessagingExtensions
         services.AddOptions<NotificationOptions>().BindConfiguration(NotificationOptions.Section);
         services.AddMemoryCache();
         services.AddScoped<MessageLedger>();
+        services.AddScoped<SendPlanner>();
         services.AddScoped<MessagingService>();
         services.AddScoped<ComposeService>();
         services.AddScoped<LogExport>();

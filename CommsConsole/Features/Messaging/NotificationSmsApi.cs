@@ -102,7 +102,7 @@ public static class NotificationSmsApi
     public static async Task<Results<Ok<NotificationResponse<SmsSendResult>>, NotificationError>> Send([FromBody] SmsSendRequest body, [AsParameters] NotificationServices services, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(body.Phone)) return ApiEnvelope.Notification(AppError.Validation("phone: required", MessagingService.CodeBadPhone));
-        if (!TryPurpose(body.Purpose, Purpose.Transactional, out var purpose, out var bad)) return bad;
+        if (!TryPurpose(body.Purpose, out var purpose, out var bad)) return bad;
         var request = new SendRequest
         {
             Channel = Channel.Sms, Recipients = [body.Phone], RecipientField = "phone", MaxRecipients = 1, Content = body.Content,
@@ -116,7 +116,7 @@ public static class NotificationSmsApi
     public static async Task<Results<Ok<NotificationResponse<SmsBatchResult>>, NotificationError>> SendBatch([FromBody] SmsBatchRequest body, [AsParameters] NotificationServices services, CancellationToken ct)
     {
         if (body.Phones is null || body.Phones.Count == 0) return ApiEnvelope.Notification(AppError.Validation("phones: at least one phone is required", MessagingService.CodeBadPhone));
-        if (!TryPurpose(body.Purpose, Purpose.Marketing, out var purpose, out var bad)) return bad;
+        if (!TryPurpose(body.Purpose, out var purpose, out var bad)) return bad;
         var request = new SendRequest
         {
             Channel = Channel.Sms, Recipients = body.Phones, RecipientField = "phones", MaxRecipients = MaxBatchPhones, Content = body.Content,
@@ -137,19 +137,13 @@ public static class NotificationSmsApi
                 ? AppError.Validation("phone, phones: give one or the other, not both", MessagingService.CodeBadPhone)
                 : AppError.Validation("phone: required (or phones)", MessagingService.CodeBadPhone));
         if (string.IsNullOrWhiteSpace(body.TemplateCode)) return ApiEnvelope.Notification(AppError.Validation("templateCode: required"));
-        var verification = body.TemplateCode.Trim().Equals(MessagingService.VerifyCodeTemplate, StringComparison.OrdinalIgnoreCase);
-        if (!TryPurpose(body.Purpose, verification ? Purpose.Transactional : Purpose.Marketing, out var purpose, out var bad)) return bad;
-        var variables = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (key, value) in body.Params ?? [])
-        {
-            if (value.ValueKind is JsonValueKind.Object or JsonValueKind.Array)
-                return ApiEnvelope.Notification(AppError.Validation($"params.{key}: must be a string"));
-            variables[key] = value.ValueKind == JsonValueKind.String ? value.GetString()! : value.ValueKind == JsonValueKind.Null ? "" : value.GetRawText();
-        }
+        if (!TryPurpose(body.Purpose, out var purpose, out var bad)) return bad;
+        var variables = SendVariables.FromJson(body.Params, SendVariables.Field.Params);
+        if (!variables.IsOk) return ApiEnvelope.Notification(variables.Error!);
         var request = new SendRequest
         {
             Channel = Channel.Sms, Recipients = hasOne ? [body.Phone] : body.Phones, RecipientField = hasOne ? "phone" : "phones",
-            MaxRecipients = hasOne ? 1 : MaxBatchPhones, TemplateCode = body.TemplateCode, Variables = variables,
+            MaxRecipients = hasOne ? 1 : MaxBatchPhones, TemplateCode = body.TemplateCode, Variables = variables.Value,
             ReceiverName = body.ReceiverName, ReceiverId = body.ReceiverId, CampusId = body.CampusId, BizType = body.BizType,
             BizId = body.BizId, Remark = body.Remark, Source = BatchSources.SmsTemplate, Purpose = purpose,
         };
@@ -190,15 +184,17 @@ public static class NotificationSmsApi
         return ToResult(settled.Single());
     }
 
-    private static bool TryPurpose(string? raw, Purpose fallback, out Purpose purpose, out NotificationError error)
+    /// <summary>The purpose the request gives, or null for the marketing gate's default (<see cref="Compliance.MarketingGate.DefaultPurpose"/>).</summary>
+    private static bool TryPurpose(string? raw, out Purpose? purpose, out NotificationError error)
     {
         error = null!;
-        if (raw is null)
+        purpose = null;
+        if (raw is null) return true;
+        if (Wire.TryParsePurpose(raw, out var given))
         {
-            purpose = fallback;
+            purpose = given;
             return true;
         }
-        if (Wire.TryParsePurpose(raw, out purpose)) return true;
         error = ApiEnvelope.Notification(AppError.Validation($"purpose: '{raw}' is not one of transactional, marketing"));
         return false;
     }

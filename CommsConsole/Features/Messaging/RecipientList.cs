@@ -76,17 +76,12 @@ public sealed record RecipientList(IReadOnlyList<RecipientEntry> Valid, IReadOnl
     {
         var valid = new List<RecipientEntry>();
         var invalid = new List<RecipientEntry>();
-        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        var duplicates = 0;
+        var recipients = new RecipientSet(channel);
         foreach (var (line, raw, variables) in entries)
         {
-            var ok = channel == Channel.Sms
-                ? Phones.TryNormalize(raw, out var normalized, out var error)
-                : EmailAddresses.TryNormalize(raw, out normalized, out error);
-            if (!ok) invalid.Add(new RecipientEntry(line, raw, null, error, variables));
-            else if (!seen.Add(normalized!)) duplicates++;
-            else valid.Add(new RecipientEntry(line, raw, normalized, null, variables));
+            if (recipients.Add(raw, out var error) is { } normalized) valid.Add(new RecipientEntry(line, raw, normalized, null, variables));
+            else if (error is not null) invalid.Add(new RecipientEntry(line, raw, null, error, variables));
         }
-        return new RecipientList(valid, invalid, duplicates, columns);
+        return new RecipientList(valid, invalid, recipients.Duplicates, columns);
     }
 }

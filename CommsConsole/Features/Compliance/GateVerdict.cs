@@ -1,0 +1,3 @@
+namespace CommsConsole.Features.Compliance;
+
+public enum GateVerdict { Send, Suppress, Hold }
