@@ -1,4 +1,4 @@
-using CommsConsole.Features.Messaging;
+using System.Reflection;
 using Microsoft.OpenApi;
 using Scalar.AspNetCore;
 
@@ -6,22 +6,12 @@ namespace CommsConsole.Features.Api;
 
 public static class ApiDocsExtensions
 {
-    /// <summary>Schema names as the specification documents give them.</summary>
-    private static readonly Dictionary<Type, string> DocumentNames = new()
-    {
-        [typeof(BulkSendRequest)] = "dto.BulkSendRequest",
-        [typeof(CommunicationLogListResponse)] = "dto.CommunicationLogListResponse",
-        [typeof(CommunicationLogResponse)] = "dto.CommunicationLogResponse",
-        [typeof(PageInfo)] = "dto.PageInfo",
-        [typeof(SimpleResponse)] = "dto.SimpleResponse",
-    };
-
     public static void AddApiDocs(this WebApplicationBuilder builder)
     {
         builder.Services.AddOpenApi(options =>
         {
             options.CreateSchemaReferenceId = type =>
-                DocumentNames.TryGetValue(type.Type, out var name) ? name : Microsoft.AspNetCore.OpenApi.OpenApiOptions.CreateDefaultSchemaReferenceId(type);
+                type.Type.GetCustomAttribute<DocumentNameAttribute>()?.Name ?? Microsoft.AspNetCore.OpenApi.OpenApiOptions.CreateDefaultSchemaReferenceId(type);
             options.AddDocumentTransformer((document, _, _) =>
             {
                 document.Info.Title = "CommsConsole API";

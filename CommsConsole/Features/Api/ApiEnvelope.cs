@@ -8,6 +8,7 @@ using Microsoft.Net.Http.Headers;
 namespace CommsConsole.Features.Api;
 
 /// <summary>dto.SimpleResponse: the error envelope of the /communication, /admin and /auth families.</summary>
+[DocumentName("dto.SimpleResponse")]
 public sealed record SimpleResponse(
     [property: JsonPropertyName("code")] int Code,
     [property: JsonPropertyName("message")] string Message,

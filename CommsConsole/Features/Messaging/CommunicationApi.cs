@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Mvc;
 namespace CommsConsole.Features.Messaging;
 
 /// <summary>dto.BulkSendRequest (document 000).</summary>
+[DocumentName("dto.BulkSendRequest")]
 public sealed class BulkSendRequest
 {
     [JsonPropertyName("channel")] public string? Channel { get; set; }
@@ -24,6 +25,7 @@ public sealed class BulkSendRequest
 }
 
 /// <summary>dto.CommunicationLogResponse (documents 000 and 001).</summary>
+[DocumentName("dto.CommunicationLogResponse")]
 public sealed record CommunicationLogResponse(
     [property: JsonPropertyName("id")] string Id,
     [property: JsonPropertyName("channel")] string Channel,
@@ -54,6 +56,7 @@ public sealed record CommunicationLogResponse(
 }
 
 /// <summary>dto.PageInfo.</summary>
+[DocumentName("dto.PageInfo")]
 public sealed record PageInfo(
     [property: JsonPropertyName("page")] int Page,
     [property: JsonPropertyName("page_size")] int PageSize,
@@ -63,6 +66,7 @@ public sealed record PageInfo(
     [property: JsonPropertyName("has_prev")] bool HasPrev);
 
 /// <summary>dto.CommunicationLogListResponse.</summary>
+[DocumentName("dto.CommunicationLogListResponse")]
 public sealed record CommunicationLogListResponse(
     [property: JsonPropertyName("code")] int Code,
     [property: JsonPropertyName("message")] string Message,
