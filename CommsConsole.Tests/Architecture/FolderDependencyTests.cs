@@ -22,10 +22,7 @@ public sealed partial class FolderDependencyTests
         ("Data", "Features/Messaging"),
         ("Data", "Features/Templates"),
         ("Data", "Features/Tenancy"),
-        ("Features/Api", "Features/Messaging"),
         ("Features/Dispatch", "Features/Messaging"),
-        ("Features/Messaging", "Features/Providers"),
-        ("Features/Templates", "Features/Tenancy"),
     ];
 
     internal static Dictionary<string, SortedSet<string>> Graph()

@@ -3,7 +3,6 @@ using System.Security.Cryptography;
 using System.Text;
 using CommsConsole.Features.Common;
 using CommsConsole.Features.Compliance;
-using CommsConsole.Features.Dashboard;
 using CommsConsole.Features.Messaging;
 using CommsConsole.Features.Tenancy;
 using CommsConsole.Tests.Infrastructure;

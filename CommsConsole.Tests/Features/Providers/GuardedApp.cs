@@ -1,7 +1,4 @@
 using System.Net;
-using CommsConsole.Features.Messaging;
-using CommsConsole.Features.Providers;
-using CommsConsole.Features.Tenancy;
 using CommsConsole.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,8 +1,5 @@
 using System.Net;
 using System.Security.Claims;
-using CommsConsole.Components.Account;
-using CommsConsole.Data;
-using CommsConsole.Features.Tenancy;
 using CommsConsole.Tests.Infrastructure;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,7 +1,6 @@
 using CommsConsole.Features.Compliance;
 using CommsConsole.Features.Messaging;
 using CommsConsole.Features.Providers;
-using CommsConsole.Features.Tenancy;
 using Microsoft.Extensions.Localization;
 
 namespace CommsConsole.Components.Shared;

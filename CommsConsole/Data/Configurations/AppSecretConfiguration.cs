@@ -1,6 +1,3 @@
-using CommsConsole.Features.Messaging;
-using CommsConsole.Features.Templates;
-using CommsConsole.Features.Tenancy;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 

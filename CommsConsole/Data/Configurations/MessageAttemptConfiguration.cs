@@ -1,6 +1,4 @@
 using CommsConsole.Features.Messaging;
-using CommsConsole.Features.Templates;
-using CommsConsole.Features.Tenancy;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 

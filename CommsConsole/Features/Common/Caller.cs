@@ -1,6 +1,6 @@
 using System.Security.Claims;
 
-namespace CommsConsole.Features.Tenancy;
+namespace CommsConsole.Features.Common;
 
 /// <summary>Who is asking: the identity every service scopes its queries and commands by.</summary>
 public sealed record Caller(string UserId, string TenantId, string Role)

@@ -1,4 +1,4 @@
-namespace CommsConsole.Features.Tenancy;
+namespace CommsConsole.Features.Common;
 
 /// <summary>A record that belongs to one user of one tenant (a message, a batch), read under <see cref="Caller.Reach"/>.</summary>
 public interface IOwnedRecord

@@ -1,4 +1,4 @@
-namespace CommsConsole.Features.Tenancy;
+namespace CommsConsole.Features.Common;
 
 public static class OwnedRecords
 {

@@ -1,5 +1,4 @@
 using System.Threading.RateLimiting;
-using CommsConsole.Features.Tenancy;
 using Microsoft.Extensions.Options;
 
 namespace CommsConsole.Features.Compliance;

@@ -1,4 +1,3 @@
-using CommsConsole.Features.Tenancy;
 
 namespace CommsConsole.Features.Messaging;
 

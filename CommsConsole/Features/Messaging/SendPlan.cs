@@ -1,4 +1,3 @@
-using CommsConsole.Data;
 using CommsConsole.Features.Compliance;
 using CommsConsole.Features.Templates;
 

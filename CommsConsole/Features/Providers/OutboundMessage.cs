@@ -1,4 +1,3 @@
-using CommsConsole.Features.Messaging;
 using Microsoft.Extensions.Options;
 
 namespace CommsConsole.Features.Providers;
@@ -9,6 +8,6 @@ public sealed record OutboundMessage(long Id, long BatchId, string TenantId, Cha
     /// <summary>Extra email headers (List-Unsubscribe and List-Unsubscribe-Post on marketing email), set by dispatch.</summary>
     public IReadOnlyDictionary<string, string>? Headers { get; init; }
 
-    /// <summary>An email whose template is HTML (<see cref="Message.IsHtml"/>); otherwise the content is sent as plain text.</summary>
+    /// <summary>An email whose template is HTML (the message row's IsHtml); otherwise the content is sent as plain text.</summary>
     public bool IsHtml { get; init; }
 }

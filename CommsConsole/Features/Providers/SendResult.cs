@@ -1,4 +1,3 @@
-using CommsConsole.Features.Messaging;
 using Microsoft.Extensions.Options;
 
 namespace CommsConsole.Features.Providers;

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using CommsConsole.Features.Common;
 using Microsoft.Extensions.Options;
 
 namespace CommsConsole.Features.Security;

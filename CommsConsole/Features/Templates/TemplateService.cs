@@ -1,5 +1,4 @@
 using CommsConsole.Data;
-using CommsConsole.Features.Tenancy;
 using Microsoft.EntityFrameworkCore;
 
 namespace CommsConsole.Features.Templates;

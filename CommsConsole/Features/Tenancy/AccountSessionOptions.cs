@@ -1,5 +1,3 @@
-using CommsConsole.Data;
-using CommsConsole.Features.Api;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Identity;

@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using CommsConsole.Data;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;

@@ -1,5 +1,3 @@
-using CommsConsole.Data;
-using CommsConsole.Features.Templates;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 
