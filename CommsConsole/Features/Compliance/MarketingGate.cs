@@ -83,12 +83,14 @@ public sealed class MarketingGate(AppDbContext db, PolicyService policies, Suppr
         if (!messages.Any(m => m.Purpose == Purpose.Marketing)) return messages.Select(_ => GateDecision.Send).ToList();
         var policy = await policies.GetAsync(tenantId, ct);
         var optedOut = await OptedOutAsync(tenantId, channel, messages.Where(m => m.Purpose == Purpose.Marketing).Select(m => m.Recipient).ToList(), ct);
+        // One moment for the whole chunk: the quiet hours are asked once, not per row.
+        var holdMarketingUntil = HoldUntil(channel, Purpose.Marketing, policy, now);
         var decisions = new List<GateDecision>(messages.Count);
         foreach (var m in messages)
         {
             if (m.Purpose != Purpose.Marketing) decisions.Add(GateDecision.Send);
             else if (optedOut.TryGetValue(m.Recipient, out var why)) decisions.Add(new GateDecision(GateVerdict.Suppress, SuppressedBecause: why));
-            else if (HoldUntil(channel, m.Purpose, policy, now) is { } until) decisions.Add(new GateDecision(GateVerdict.Hold, HoldUntil: until));
+            else if (holdMarketingUntil is { } until) decisions.Add(new GateDecision(GateVerdict.Hold, HoldUntil: until));
             else decisions.Add(GateDecision.Send);
         }
         return decisions;

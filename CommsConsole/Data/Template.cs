@@ -1,4 +1,4 @@
-namespace CommsConsole.Features.Templates;
+namespace CommsConsole.Data;
 
 public class Template
 {

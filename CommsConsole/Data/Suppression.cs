@@ -1,4 +1,4 @@
-namespace CommsConsole.Features.Compliance;
+namespace CommsConsole.Data;
 
 /// <summary>
 /// An opt-out: marketing on <see cref="Channel"/> to <see cref="Address"/> is not sent for this tenant. One row per

@@ -3,36 +3,6 @@ using CommsConsole.Features.Common;
 
 namespace CommsConsole.Features.Providers;
 
-/// <summary>A tenant's primary provider of a channel, or the one its messages go to while the primary is failing.</summary>
-public enum ProviderRole { Primary, Fallback }
-
-public static class ProviderKinds
-{
-    public const string Simulated = "simulated";
-    public const string Submail = "submail";
-    public const string Smtp = "smtp";
-
-    /// <summary>The kinds that can carry a channel.</summary>
-    public static IReadOnlyList<string> For(Channel channel) => channel == Channel.Sms ? [Simulated, Submail] : [Simulated, Smtp];
-}
-
-/// <summary>
-/// A tenant's provider account for one channel and role. The settings are kept as JSON without their secrets; the
-/// secrets (app key, SUBHOOK key, SMTP password) are encrypted with the app's Data Protection keys and never shown back.
-/// </summary>
-public class ProviderAccount
-{
-    public int Id { get; set; }
-    public required string TenantId { get; set; }
-    public Channel Channel { get; set; }
-    public ProviderRole Role { get; set; }
-    public required string Kind { get; set; }
-    public required string Settings { get; set; }
-    public string? ProtectedSecrets { get; set; }
-    public DateTimeOffset UpdatedAt { get; set; }
-    public required string UpdatedBy { get; set; }
-}
-
 /// <summary>
 /// Every setting a provider account may have; which ones apply depends on the kind. Secrets are write-only: a blank
 /// secret when saving keeps the one stored. The JSON names are those of /admin/providers.
@@ -128,10 +98,4 @@ public record ProviderSettings
     /// <summary>The first setting of the destination that differs from <paramref name="before"/>, or null.</summary>
     public string? DestinationChangedFrom(ProviderSettings before) =>
         Destination.FirstOrDefault(d => !Equals(d.Value(this), d.Value(before))).Field;
-}
-
-/// <summary>The secrets of an account, as stored (encrypted) apart from its other settings.</summary>
-public sealed record ProviderSecrets(string? AppKey, string? SubhookKey, string? Password)
-{
-    public static ProviderSecrets Of(ProviderSettings s) => new(s.AppKey, s.SubhookKey, s.Password);
 }

@@ -1,4 +1,4 @@
-namespace CommsConsole.Features.Tenancy;
+namespace CommsConsole.Data;
 
 public class Tenant
 {

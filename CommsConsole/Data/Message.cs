@@ -1,5 +1,5 @@
 
-namespace CommsConsole.Features.Messaging;
+namespace CommsConsole.Data;
 
 /// <summary>One row per recipient: the durable truth about a message.</summary>
 public class Message : IOwnedRecord
@@ -69,53 +69,4 @@ public class Message : IOwnedRecord
     /// <summary>While <see cref="Status"/> is Sending: the claim's owner and when it runs out.</summary>
     public string? LeaseId { get; set; }
     public DateTimeOffset? LeaseUntil { get; set; }
-}
-
-/// <summary>One bulk request or campaign, with its counts by status kept in step by <see cref="MessageLedger"/>.</summary>
-public class Batch : IOwnedRecord
-{
-    public const int MaxName = 200;
-
-    public long Id { get; set; }
-    /// <summary>The name the sender gave the campaign (compose asks for one); null for sends through the API.</summary>
-    public string? Name { get; set; }
-    public required string TenantId { get; set; }
-    public required string UserId { get; set; }
-    public Channel Channel { get; set; }
-    public Purpose Purpose { get; set; }
-    public int? TemplateId { get; set; }
-    public string? Subject { get; set; }
-    public required string Source { get; set; }
-    public DateTimeOffset CreatedAt { get; set; }
-
-    public int Total { get; set; }
-    public int Pending { get; set; }
-    public int Sending { get; set; }
-    public int Sent { get; set; }
-    public int Delivered { get; set; }
-    public int Failed { get; set; }
-    /// <summary>Pending messages withdrawn before they were sent.</summary>
-    public int Cancelled { get; set; }
-    /// <summary>Marketing messages not sent because the recipient opted out.</summary>
-    public int Suppressed { get; set; }
-    /// <summary>Recipients dropped from the request because they appeared more than once.</summary>
-    public int Duplicates { get; set; }
-    /// <summary>When the batch was scheduled to go out, if later than its creation.</summary>
-    public DateTimeOffset? ScheduledAt { get; set; }
-
-    public int Done => Sent + Delivered + Failed + Cancelled + Suppressed;
-    public int Progress => Total == 0 ? 100 : (int)(100L * Done / Total);
-}
-
-/// <summary>Every provider attempt of a message, kept for the log detail.</summary>
-public class MessageAttempt
-{
-    public long Id { get; set; }
-    public long MessageId { get; set; }
-    public int Number { get; set; }
-    public DateTimeOffset At { get; set; }
-    public required string Provider { get; set; }
-    public required string Outcome { get; set; }
-    public string? Error { get; set; }
-    public string? Response { get; set; }
 }

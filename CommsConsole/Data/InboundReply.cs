@@ -1,4 +1,4 @@
-namespace CommsConsole.Features.Compliance;
+namespace CommsConsole.Data;
 
 /// <summary>An SMS reply (SUBHOOK <c>mo</c> event), kept with the event's fields as received.</summary>
 public class InboundReply

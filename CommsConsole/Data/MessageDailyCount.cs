@@ -1,4 +1,4 @@
-namespace CommsConsole.Features.Compliance;
+namespace CommsConsole.Data;
 
 /// <summary>Anonymised counts of purged messages, per tenant, user, day, channel and status, so the dashboard keeps them.</summary>
 public class MessageDailyCount

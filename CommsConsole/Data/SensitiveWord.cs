@@ -1,4 +1,4 @@
-namespace CommsConsole.Features.Compliance;
+namespace CommsConsole.Data;
 
 /// <summary>A word an Admin has ruled out of a tenant's messages.</summary>
 public class SensitiveWord

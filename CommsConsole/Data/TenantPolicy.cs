@@ -1,4 +1,4 @@
-namespace CommsConsole.Features.Compliance;
+namespace CommsConsole.Data;
 
 /// <summary>
 /// A tenant's compliance rules. A tenant without a row uses <see cref="ComplianceOptions.Defaults"/>; the row is

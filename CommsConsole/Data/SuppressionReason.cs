@@ -1,3 +1,3 @@
-namespace CommsConsole.Features.Compliance;
+namespace CommsConsole.Data;
 
 public enum SuppressionReason { UnsubscribeLink, SmsReplyKeyword, Bounce, Admin, Import }
