@@ -9,7 +9,7 @@ namespace CommsConsole.Tests.Architecture;
 /// </summary>
 public sealed partial class FolderDependencyTests
 {
-    [GeneratedRegex(@"\bCommsConsole\.(?:Features\.(?<feature>\w+)|(?<top>Data|Components))\b")]
+    [GeneratedRegex(@"\bCommsConsole\.(?<top>Data|Components)\b|(?:\bCommsConsole\.|(?<![\w.]))Features\.(?<feature>[A-Z]\w*)")]
     private static partial Regex NamespaceReference();
 
     /// <summary>
@@ -18,10 +18,6 @@ public sealed partial class FolderDependencyTests
     /// </summary>
     private static readonly HashSet<(string, string)> KnownLoops =
     [
-        ("Data", "Features/Compliance"),
-        ("Data", "Features/Messaging"),
-        ("Data", "Features/Templates"),
-        ("Data", "Features/Tenancy"),
         ("Features/Dispatch", "Features/Messaging"),
     ];
 
