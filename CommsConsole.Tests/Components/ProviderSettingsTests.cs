@@ -1,3 +1,4 @@
+using CommsConsole.Data;
 using Bunit;
 using CommsConsole.Components.Pages.Settings;
 using CommsConsole.Features.Messaging;

@@ -1,10 +1,8 @@
-using CommsConsole.Features.Messaging;
-using CommsConsole.Features.Templates;
-using CommsConsole.Features.Tenancy;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+using CommsConsole.Data;
 
 namespace CommsConsole.Data;
 
@@ -24,12 +22,12 @@ public class AppDbContext : IdentityDbContext<ApplicationUser>, IDataProtectionK
     public DbSet<Batch> Batches => Set<Batch>();
     public DbSet<Template> Templates => Set<Template>();
     public DbSet<AppSecret> AppSecrets => Set<AppSecret>();
-    public DbSet<Features.Providers.ProviderAccount> ProviderAccounts => Set<Features.Providers.ProviderAccount>();
-    public DbSet<Features.Compliance.TenantPolicy> TenantPolicies => Set<Features.Compliance.TenantPolicy>();
-    public DbSet<Features.Compliance.SensitiveWord> SensitiveWords => Set<Features.Compliance.SensitiveWord>();
-    public DbSet<Features.Compliance.Suppression> Suppressions => Set<Features.Compliance.Suppression>();
-    public DbSet<Features.Compliance.InboundReply> InboundReplies => Set<Features.Compliance.InboundReply>();
-    public DbSet<Features.Compliance.MessageDailyCount> MessageDailyCounts => Set<Features.Compliance.MessageDailyCount>();
+    public DbSet<Data.ProviderAccount> ProviderAccounts => Set<Data.ProviderAccount>();
+    public DbSet<Data.TenantPolicy> TenantPolicies => Set<Data.TenantPolicy>();
+    public DbSet<Data.SensitiveWord> SensitiveWords => Set<Data.SensitiveWord>();
+    public DbSet<Data.Suppression> Suppressions => Set<Data.Suppression>();
+    public DbSet<Data.InboundReply> InboundReplies => Set<Data.InboundReply>();
+    public DbSet<Data.MessageDailyCount> MessageDailyCounts => Set<Data.MessageDailyCount>();
     public DbSet<SeenWebhookToken> SeenWebhookTokens => Set<SeenWebhookToken>();
     /// <summary>ASP.NET Core data protection keys (cookies, stored provider secrets), shared by every node.</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();

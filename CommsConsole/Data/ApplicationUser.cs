@@ -1,4 +1,3 @@
-using CommsConsole.Features.Tenancy;
 using Microsoft.AspNetCore.Identity;
 
 namespace CommsConsole.Data;

@@ -1,7 +1,7 @@
 
 namespace CommsConsole.Data;
 
-/// <summary>One bulk request or campaign, with its counts by status kept in step by <see cref="MessageLedger"/>.</summary>
+/// <summary>One bulk request or campaign, with its counts by status kept in step by the message ledger.</summary>
 public class Batch : IOwnedRecord
 {
     public const int MaxName = 200;

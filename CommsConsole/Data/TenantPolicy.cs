@@ -1,11 +1,14 @@
 namespace CommsConsole.Data;
 
 /// <summary>
-/// A tenant's compliance rules. A tenant without a row uses <see cref="ComplianceOptions.Defaults"/>; the row is
+/// A tenant's compliance rules. A tenant without a row uses the installation's compliance defaults; the row is
 /// written the first time an Admin saves the settings.
 /// </summary>
 public class TenantPolicy
 {
+    public const int MaxPostalAddress = 500;
+    public const int MaxHint = 70;
+
     public required string TenantId { get; set; }
     /// <summary>The sender's postal address, printed in the footer of every marketing email (CAN-SPAM).</summary>
     public string? PostalAddress { get; set; }

@@ -1,3 +1,4 @@
+using CommsConsole.Data;
 using CommsConsole.Features.Batches;
 using CommsConsole.Features.Common;
 using CommsConsole.Features.Messaging;

@@ -1,3 +1,4 @@
+using CommsConsole.Data;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;

@@ -1,3 +1,4 @@
+using CommsConsole.Data;
 using System.Net;
 using System.Text;
 using CommsConsole.Features.Compliance;

@@ -1,3 +1,4 @@
+using CommsConsole.Data;
 using System.Net;
 using CommsConsole.Features.Compliance;
 using CommsConsole.Features.Messaging;

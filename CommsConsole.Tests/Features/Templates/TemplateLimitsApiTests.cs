@@ -44,7 +44,7 @@ public sealed class TemplateLimitsApiTests(SharedApp app)
         var (client, userId) = await app.UserAsync(Roles.Integrator, tenant);
         using (var db = app.Db())
         {
-            db.Templates.Add(new CommsConsole.Features.Templates.Template
+            db.Templates.Add(new CommsConsole.Data.Template
             {
                 TenantId = tenant, Code = "DOUBLING", Name = "x", Channel = Channel.Sms,
                 Body = "{% assign a = 'xxxxxxxxxx' %}" + string.Concat(Enumerable.Repeat("{% capture a %}{{ a }}{{ a }}{% endcapture %}", 30)) + "{{ a | size }}",

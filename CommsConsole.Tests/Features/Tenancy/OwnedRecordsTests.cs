@@ -1,5 +1,4 @@
-using CommsConsole.Features.Messaging;
-using CommsConsole.Features.Tenancy;
+using CommsConsole.Data;
 
 namespace CommsConsole.Tests.Features.Tenancy;
 

@@ -2,6 +2,7 @@ using CommsConsole.Features.Compliance;
 using CommsConsole.Features.Messaging;
 using CommsConsole.Features.Providers;
 using Microsoft.Extensions.Localization;
+using CommsConsole.Data;
 
 namespace CommsConsole.Components.Shared;
 

@@ -1,4 +1,3 @@
-using CommsConsole.Features.Messaging;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 

@@ -1,11 +1,12 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using CommsConsole.Data;
 
 namespace CommsConsole.Data.Configurations;
 
-public sealed class ProviderAccountConfiguration : IEntityTypeConfiguration<Features.Providers.ProviderAccount>
+public sealed class ProviderAccountConfiguration : IEntityTypeConfiguration<Data.ProviderAccount>
 {
-    public void Configure(EntityTypeBuilder<Features.Providers.ProviderAccount> b)
+    public void Configure(EntityTypeBuilder<Data.ProviderAccount> b)
     {
         b.Property(a => a.TenantId).HasMaxLength(32);
         b.Property(a => a.Kind).HasMaxLength(32);

@@ -1,4 +1,3 @@
-using CommsConsole.Features.Compliance;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
@@ -9,7 +8,7 @@ public sealed class SensitiveWordConfiguration : IEntityTypeConfiguration<Sensit
     public void Configure(EntityTypeBuilder<SensitiveWord> b)
     {
         b.Property(w => w.TenantId).HasMaxLength(32);
-        b.Property(w => w.Word).HasMaxLength(PolicyService.MaxWordLength);
+        b.Property(w => w.Word).HasMaxLength(SensitiveWord.MaxLength);
         b.Property(w => w.CreatedBy).HasMaxLength(64);
         b.HasIndex(w => new { w.TenantId, w.Word }).IsUnique();
     }

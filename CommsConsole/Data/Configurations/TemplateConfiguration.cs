@@ -1,4 +1,3 @@
-using CommsConsole.Features.Templates;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 

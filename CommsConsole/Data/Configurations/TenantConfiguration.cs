@@ -1,4 +1,3 @@
-using CommsConsole.Features.Tenancy;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 

@@ -1,4 +1,3 @@
-using CommsConsole.Features.Compliance;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
@@ -10,8 +9,8 @@ public sealed class TenantPolicyConfiguration : IEntityTypeConfiguration<TenantP
     {
         b.HasKey(p => p.TenantId);
         b.Property(p => p.TenantId).HasMaxLength(32);
-        b.Property(p => p.PostalAddress).HasMaxLength(PolicyService.MaxPostalAddress);
-        b.Property(p => p.SmsOptOutHint).HasMaxLength(PolicyService.MaxHint);
+        b.Property(p => p.PostalAddress).HasMaxLength(TenantPolicy.MaxPostalAddress);
+        b.Property(p => p.SmsOptOutHint).HasMaxLength(TenantPolicy.MaxHint);
         b.Property(p => p.TimeZoneId).HasMaxLength(64);
         b.Property(p => p.Currency).HasMaxLength(3);
         b.Property(p => p.UpdatedBy).HasMaxLength(64);

@@ -80,10 +80,7 @@ public sealed record PolicyInput
 /// <summary>Reads and saves tenants' compliance policies. Admins manage their own tenant's; a SystemAdmin any tenant's.</summary>
 public sealed class PolicyService(AppDbContext db, TimeProvider clock, IOptions<ComplianceOptions> options)
 {
-    public const int MaxPostalAddress = 500;
-    public const int MaxHint = 70;
     public const int MaxWords = 2_000;
-    public const int MaxWordLength = 50;
 
     public async Task<EffectivePolicy> GetAsync(string tenantId, CancellationToken ct)
     {
@@ -120,9 +117,9 @@ public sealed class PolicyService(AppDbContext db, TimeProvider clock, IOptions<
         if (Authorize(caller, tenantId) is { } denied) return denied;
         if (!await db.Tenants.AnyAsync(t => t.Id == tenantId, ct)) return AppError.NotFound($"tenant: no tenant '{tenantId}'");
         var postal = Blank(input.PostalAddress);
-        if (postal?.Length > MaxPostalAddress) return AppError.Validation($"postal_address: at most {MaxPostalAddress} characters");
+        if (postal?.Length > TenantPolicy.MaxPostalAddress) return AppError.Validation($"postal_address: at most {TenantPolicy.MaxPostalAddress} characters");
         var hint = Blank(input.SmsOptOutHint);
-        if (hint?.Length > MaxHint) return AppError.Validation($"sms_opt_out_hint: at most {MaxHint} characters");
+        if (hint?.Length > TenantPolicy.MaxHint) return AppError.Validation($"sms_opt_out_hint: at most {TenantPolicy.MaxHint} characters");
         if (ParseTime(input.QuietHoursStart) is not { } start) return AppError.Validation($"quiet_hours_start: '{input.QuietHoursStart}' is not a time of day (HH:mm)");
         if (ParseTime(input.QuietHoursEnd) is not { } end) return AppError.Validation($"quiet_hours_end: '{input.QuietHoursEnd}' is not a time of day (HH:mm)");
         if (FindZone(input.TimeZoneId) is not { } zone) return AppError.Validation($"time_zone: '{input.TimeZoneId}' is not a known time zone (e.g. Asia/Shanghai)");
@@ -135,7 +132,7 @@ public sealed class PolicyService(AppDbContext db, TimeProvider clock, IOptions<
         {
             var word = raw.Trim();
             if (word.Length == 0) continue;
-            if (word.Length > MaxWordLength) return AppError.Validation($"sensitive_words: '{word[..20]}…' is longer than {MaxWordLength} characters");
+            if (word.Length > SensitiveWord.MaxLength) return AppError.Validation($"sensitive_words: '{word[..20]}…' is longer than {SensitiveWord.MaxLength} characters");
             if (!words.Contains(word, StringComparer.OrdinalIgnoreCase)) words.Add(word);
         }
         if (words.Count > MaxWords) return AppError.Validation($"sensitive_words: {words.Count} given; at most {MaxWords}");

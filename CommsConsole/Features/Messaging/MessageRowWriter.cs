@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Npgsql;
 using NpgsqlTypes;
+using CommsConsole.Data;
 
 namespace CommsConsole.Features.Messaging;
 

@@ -5,6 +5,7 @@ using CommsConsole.Features.Tenancy;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
+using CommsConsole.Data;
 
 namespace CommsConsole.Features.Messaging;
 

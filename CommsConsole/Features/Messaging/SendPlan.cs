@@ -1,5 +1,6 @@
 using CommsConsole.Features.Compliance;
 using CommsConsole.Features.Templates;
+using CommsConsole.Data;
 
 namespace CommsConsole.Features.Messaging;
 

@@ -4,6 +4,7 @@ using CommsConsole.Features.Api;
 using CommsConsole.Features.Tenancy;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using CommsConsole.Data;
 
 namespace CommsConsole.Features.Providers;
 
