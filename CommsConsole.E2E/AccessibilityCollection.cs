@@ -1,5 +1,3 @@
-using Microsoft.Playwright;
-
 namespace CommsConsole.E2E;
 
 [CollectionDefinition(Name)]

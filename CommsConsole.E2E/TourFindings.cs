@@ -1,9 +1,3 @@
-using System.Net.Http.Json;
-using System.Text.Json;
-using System.Text.RegularExpressions;
-using Microsoft.Playwright;
-using static Microsoft.Playwright.Assertions;
-
 namespace CommsConsole.E2E;
 
 /// <summary>What the tour saw, for the tests to judge.</summary>

@@ -1,8 +1,3 @@
-using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
-using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
-
 namespace CommsConsole.Data;
 
 /// <summary>Small named secrets the app generates once and shares through the database (e.g. the JWT signing key).</summary>

@@ -1,5 +1,3 @@
-using System.Text.Json.Serialization;
-
 namespace CommsConsole.Data;
 
 /// <summary>A tenant's primary provider of a channel, or the one its messages go to while the primary is failing.</summary>

@@ -3,7 +3,6 @@ using System.Security.Claims;
 using System.Text.Json;
 using CommsConsole.Features.Api;
 using CommsConsole.Features.Providers;
-using CommsConsole.Features.Tenancy;
 using CommsConsole.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,11 +1,9 @@
 using CommsConsole.Data;
 using CommsConsole.Features.Batches;
-using CommsConsole.Features.Common;
 using CommsConsole.Features.Dispatch;
 using CommsConsole.Features.Messaging;
 using CommsConsole.Features.Providers;
 using CommsConsole.Features.Receipts;
-using CommsConsole.Features.Tenancy;
 using CommsConsole.Tests.Features.Compliance;
 using CommsConsole.Tests.Infrastructure;
 using Hangfire;

@@ -1,5 +1,4 @@
 using CommsConsole.Data;
-using CommsConsole.Features.Messaging;
 using Microsoft.EntityFrameworkCore;
 
 namespace CommsConsole.Tests.Features.Batches;

@@ -1,12 +1,7 @@
 using System.Net;
-using CommsConsole.Features.Compliance;
-using CommsConsole.Features.Messaging;
-using CommsConsole.Features.Tenancy;
 using CommsConsole.Tests.Features.Providers;
 using CommsConsole.Tests.Infrastructure;
-using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace CommsConsole.Tests.Features.Compliance;
 

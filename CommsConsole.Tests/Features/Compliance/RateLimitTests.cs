@@ -1,14 +1,9 @@
 using CommsConsole.Data;
 using System.Net;
-using System.Security.Cryptography;
 using System.Text;
-using CommsConsole.Features.Common;
-using CommsConsole.Features.Compliance;
 using CommsConsole.Features.Messaging;
-using CommsConsole.Features.Tenancy;
 using CommsConsole.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace CommsConsole.Tests.Features.Compliance;
 

@@ -1,12 +1,7 @@
 using CommsConsole.Data;
 using System.Net;
-using System.Security.Cryptography;
-using System.Text;
-using CommsConsole.Features.Common;
 using CommsConsole.Features.Compliance;
 using CommsConsole.Features.Dashboard;
-using CommsConsole.Features.Messaging;
-using CommsConsole.Features.Tenancy;
 using CommsConsole.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;

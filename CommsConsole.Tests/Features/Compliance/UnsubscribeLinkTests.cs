@@ -1,9 +1,6 @@
 using CommsConsole.Data;
 using System.Net;
 using CommsConsole.Features.Compliance;
-using CommsConsole.Features.Messaging;
-using CommsConsole.Features.Tenancy;
-using CommsConsole.Tests.Features.Providers;
 using CommsConsole.Tests.Infrastructure;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;

@@ -1,4 +1,3 @@
-using CommsConsole.Features.Common;
 using CommsConsole.Features.Messaging;
 
 namespace CommsConsole.Tests.Features.Messaging;

@@ -1,8 +1,4 @@
-using System.Net;
-using CommsConsole.Features.Messaging;
-using CommsConsole.Features.Tenancy;
 using CommsConsole.Tests.Infrastructure;
-using Microsoft.EntityFrameworkCore;
 
 namespace CommsConsole.Tests.Features.Messaging;
 

@@ -1,7 +1,6 @@
 using System.Text;
 using CommsConsole.Features.Compliance;
 using CommsConsole.Features.Messaging;
-using CommsConsole.Features.Tenancy;
 using CommsConsole.Tests.Features.Compliance;
 using CommsConsole.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;

@@ -1,11 +1,4 @@
 using System.Net;
-using System.Security.Cryptography;
-using System.Text;
-using CommsConsole.Data;
-using CommsConsole.Features.Common;
-using CommsConsole.Features.Messaging;
-using CommsConsole.Features.Providers;
-using CommsConsole.Features.Tenancy;
 using CommsConsole.Testing;
 using CommsConsole.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;

@@ -1,7 +1,4 @@
-using System.Net;
 using CommsConsole.Tests.Infrastructure;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace CommsConsole.Tests.Features.Providers;
 

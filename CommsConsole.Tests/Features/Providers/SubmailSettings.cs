@@ -1,7 +1,4 @@
-using System.Net;
 using CommsConsole.Testing;
-using CommsConsole.Tests.Infrastructure;
-using Microsoft.EntityFrameworkCore;
 
 namespace CommsConsole.Tests.Features.Providers;
 

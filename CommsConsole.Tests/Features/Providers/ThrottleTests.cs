@@ -1,6 +1,3 @@
-using System.Net;
-using CommsConsole.Features.Messaging;
-using CommsConsole.Features.Tenancy;
 using CommsConsole.Testing;
 using CommsConsole.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;

@@ -1,12 +1,6 @@
 using System.Net;
 using System.Text;
-using CommsConsole.Data;
-using CommsConsole.Features.Compliance;
-using CommsConsole.Features.Messaging;
-using CommsConsole.Features.Tenancy;
 using CommsConsole.Tests.Infrastructure;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace CommsConsole.Tests.Features.Receipts;
 

@@ -1,10 +1,4 @@
-using System.Net;
-using System.Security.Claims;
 using CommsConsole.Tests.Infrastructure;
-using Microsoft.AspNetCore.Identity;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace CommsConsole.Tests.Features.Tenancy;
 

@@ -1,6 +1,3 @@
-using Microsoft.Extensions.Localization;
-using MudBlazor;
-
 namespace CommsConsole.Components.Shared;
 
 /// <summary>MudBlazor's own strings (pager, pickers, close buttons, grid menus), keyed as MudBlazor names them: Resources/Components/Shared/MudText.*.resx.</summary>

@@ -1,6 +1,5 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
-using CommsConsole.Data;
 
 namespace CommsConsole.Data.Configurations;
 

@@ -1,7 +1,6 @@
 using CommsConsole.Data;
 using CommsConsole.Features.Dispatch;
 using CommsConsole.Features.Messaging;
-using CommsConsole.Features.Tenancy;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 

@@ -1,7 +1,3 @@
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.Options;
-
 namespace CommsConsole.Features.Common;
 
 public sealed class AppUrlOptions

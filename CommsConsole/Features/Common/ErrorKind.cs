@@ -1,5 +1,3 @@
-using System.Diagnostics.CodeAnalysis;
-
 namespace CommsConsole.Features.Common;
 
 public enum ErrorKind { Validation, NotFound, Forbidden, Conflict, Unauthorized, TooManyRequests }

@@ -1,5 +1,4 @@
 using CommsConsole.Features.Compliance;
-using CommsConsole.Features.Templates;
 using CommsConsole.Data;
 
 namespace CommsConsole.Features.Messaging;

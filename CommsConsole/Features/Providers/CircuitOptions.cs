@@ -1,6 +1,3 @@
-using Polly;
-using Polly.CircuitBreaker;
-
 namespace CommsConsole.Features.Providers;
 
 /// <summary>When a provider counts as failing: the circuit breaker of each tenant's primary provider.</summary>

@@ -1,4 +1,3 @@
-using Polly;
 using Polly.CircuitBreaker;
 
 namespace CommsConsole.Features.Providers;

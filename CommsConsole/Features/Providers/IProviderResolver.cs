@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Options;
-
 namespace CommsConsole.Features.Providers;
 
 /// <summary>Chooses the provider that carries a tenant's messages on a channel.</summary>

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Options;
-
 namespace CommsConsole.Features.Providers;
 
 /// <summary>What a provider is given to send: ids and the rendered row, never a template.</summary>

@@ -1,6 +1,3 @@
-using Polly;
-using Polly.CircuitBreaker;
-
 namespace CommsConsole.Features.Providers;
 
 /// <summary>The HTTP pipeline of providers reached over HTTP (SUBMAIL): a timeout per request and a circuit breaker per host.</summary>

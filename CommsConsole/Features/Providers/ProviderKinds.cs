@@ -1,6 +1,3 @@
-using System.Text.Json.Serialization;
-using CommsConsole.Features.Common;
-
 namespace CommsConsole.Features.Providers;
 
 public static class ProviderKinds

@@ -1,6 +1,3 @@
-using System.Text.Json.Serialization;
-using CommsConsole.Features.Common;
-
 namespace CommsConsole.Features.Providers;
 
 /// <summary>The secrets of an account, as stored (encrypted) apart from its other settings.</summary>

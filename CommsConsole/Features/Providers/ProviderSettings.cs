@@ -1,5 +1,4 @@
 using System.Text.Json.Serialization;
-using CommsConsole.Features.Common;
 
 namespace CommsConsole.Features.Providers;
 

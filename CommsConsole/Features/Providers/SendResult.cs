@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Options;
-
 namespace CommsConsole.Features.Providers;
 
 public sealed record SendResult(long MessageId, SendResultKind Kind, string? ThirdPartyId = null, string? ThirdPartyStatus = null,

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Options;
-
 namespace CommsConsole.Features.Providers;
 
 public enum SendResultKind { Sent, TransientFailure, PermanentFailure }

@@ -1,7 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
-using Microsoft.Extensions.Options;
-
 namespace CommsConsole.Features.Security;
 
 public static class NetworkTargetExtensions

@@ -1,7 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
-using CommsConsole.Features.Common;
-using Microsoft.Extensions.Options;
 
 namespace CommsConsole.Features.Security;
 

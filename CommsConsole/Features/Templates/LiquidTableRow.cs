@@ -1,10 +1,4 @@
-using System.Collections;
-using System.Globalization;
-using System.Text;
 using Scriban;
-using ScribanTemplate = Scriban.Template;
-using Scriban.Parsing;
-using Scriban.Runtime;
 using Scriban.Syntax;
 
 namespace CommsConsole.Features.Templates;

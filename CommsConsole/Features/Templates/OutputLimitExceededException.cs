@@ -1,6 +1,3 @@
-using System.Text;
-using Scriban.Runtime;
-
 namespace CommsConsole.Features.Templates;
 
 /// <summary>Thrown by <see cref="BoundedOutput"/> when a render (or a block it renders into a value) would exceed its limit.</summary>

@@ -1,6 +1,3 @@
-using System.Collections;
-using System.Diagnostics;
-
 namespace CommsConsole.Features.Templates;
 
 /// <summary>Thrown when a render would build a value, or values in all, beyond what <see cref="RenderBudget"/> allows.</summary>

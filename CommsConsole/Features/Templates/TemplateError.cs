@@ -1,10 +1,3 @@
-using System.Collections.Concurrent;
-using System.Diagnostics.CodeAnalysis;
-using Microsoft.Extensions.Options;
-using Scriban.Parsing;
-using Scriban.Syntax;
-using ScribanTemplate = Scriban.Template;
-
 namespace CommsConsole.Features.Templates;
 
 /// <summary>A Liquid syntax error with its 1-based line and column in the template source.</summary>

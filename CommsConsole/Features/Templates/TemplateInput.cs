@@ -1,5 +1,3 @@
-using Microsoft.EntityFrameworkCore;
-
 namespace CommsConsole.Features.Templates;
 
 public sealed record TemplateInput(string Code, string Name, Channel Channel, string? Subject, string Body);

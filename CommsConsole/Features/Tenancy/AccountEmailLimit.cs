@@ -1,9 +1,4 @@
-using System.Globalization;
-using System.Net;
-using System.Text;
 using System.Threading.RateLimiting;
-using Microsoft.AspNetCore.Identity;
-using Microsoft.AspNetCore.WebUtilities;
 
 namespace CommsConsole.Features.Tenancy;
 

@@ -1,9 +1,3 @@
-using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.Authentication.JwtBearer;
-using Microsoft.AspNetCore.Identity;
-using Microsoft.Extensions.Options;
-using Microsoft.IdentityModel.Tokens;
-
 namespace CommsConsole.Features.Tenancy;
 
 /// <summary>How soon a console session notices that its account was locked, demoted or re-passworded.</summary>

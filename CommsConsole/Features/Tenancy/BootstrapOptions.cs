@@ -1,8 +1,3 @@
-using System.Security.Cryptography;
-using Microsoft.AspNetCore.DataProtection;
-using Microsoft.AspNetCore.Identity;
-using Microsoft.EntityFrameworkCore;
-
 namespace CommsConsole.Features.Tenancy;
 
 public sealed class BootstrapOptions

@@ -1,11 +1,3 @@
-using System.Globalization;
-using System.Net;
-using System.Text;
-using System.Threading.RateLimiting;
-using CommsConsole.Data;
-using Microsoft.AspNetCore.Identity;
-using Microsoft.AspNetCore.WebUtilities;
-
 namespace CommsConsole.Features.Tenancy;
 
 /// <summary>Hands one email about a person's own account to the installation's email provider.</summary>

@@ -1,6 +1,4 @@
 using CommsConsole.Data;
-using Microsoft.AspNetCore.Identity;
-using Microsoft.EntityFrameworkCore;
 
 namespace CommsConsole.Features.Tenancy;
 

@@ -1,10 +1,6 @@
 using System.Security.Claims;
-using System.Security.Cryptography;
 using CommsConsole.Data;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
-using Microsoft.IdentityModel.JsonWebTokens;
-using Microsoft.IdentityModel.Tokens;
 
 namespace CommsConsole.Features.Tenancy;
 

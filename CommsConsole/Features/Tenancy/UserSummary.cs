@@ -1,6 +1,3 @@
-using Microsoft.AspNetCore.Identity;
-using Microsoft.EntityFrameworkCore;
-
 namespace CommsConsole.Features.Tenancy;
 
 public sealed record UserSummary(string Id, string Email, string Role, string TenantId, bool LockedOut);
