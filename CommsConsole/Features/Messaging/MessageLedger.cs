@@ -38,7 +38,7 @@ public sealed class MessageLedger(AppDbContext db)
     /// </summary>
     public async Task<List<Message>> InsertBatchAsync(Batch batch, Message prototype, IReadOnlyList<NewMessage> rows, CancellationToken ct)
     {
-        await using var tx = await JoinedTransaction.JoinOrBeginAsync(db.Database, ct);
+        await using var tx = await WriteTransaction.JoinOrBeginAsync(db.Database, ct);
         var counts = BatchCounts.Of(rows.Select(r => (r.Status, 1)));
         batch.Total = rows.Count;
         batch.Pending = counts.Pending;
@@ -79,7 +79,7 @@ public sealed class MessageLedger(AppDbContext db)
     /// it on to <see cref="InsertBatchAsync"/>), so that two sends to one number cannot both see room under the cap
     /// (<see cref="RecipientHold"/>).
     /// </summary>
-    public Task<IDbContextTransaction> BeginHoldingRecipientsAsync(string tenantId, IReadOnlyCollection<string> recipients, CancellationToken ct) =>
+    public Task<WriteTransaction> BeginHoldingRecipientsAsync(string tenantId, IReadOnlyCollection<string> recipients, CancellationToken ct) =>
         RecipientHold.BeginAsync(db, tenantId, recipients, ct);
 
     private static Message Copy(Message p, long id, long batchId, NewMessage row) => new()
@@ -104,7 +104,7 @@ public sealed class MessageLedger(AppDbContext db)
             .Select(m => m.Id)
             .Take(max);
 
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await using var tx = await WriteTransaction.BeginAsync(db.Database, ct);
         var claimed = await db.Messages
             .Where(m => due.Contains(m.Id) && m.Status == MessageStatus.Pending)
             .ExecuteUpdateAsync(s => s
@@ -130,7 +130,7 @@ public sealed class MessageLedger(AppDbContext db)
     /// </summary>
     private async Task<List<Message>> ClaimPostgresAsync(string leaseId, DateTimeOffset now, DateTimeOffset leaseUntil, int max, CancellationToken ct)
     {
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await using var tx = await WriteTransaction.BeginAsync(db.Database, ct);
         var rows = await db.Messages.FromSqlRaw("""
                 WITH due AS MATERIALIZED (
                     SELECT "Id" FROM "Messages"
@@ -176,11 +176,11 @@ public sealed class MessageLedger(AppDbContext db)
     public async Task<int> CompleteAsync(string leaseId, IReadOnlyList<Outcome> outcomes, IReadOnlyDictionary<long, long> batchOf,
         DateTimeOffset now, CancellationToken ct)
     {
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await using var tx = await WriteTransaction.BeginAsync(db.Database, ct);
         var conn = db.Database.GetDbConnection();
         var written = Postgres
             ? await MessageRowWriter.CompletePostgresAsync((NpgsqlConnection)conn, leaseId, outcomes, now, ct)
-            : await MessageRowWriter.CompletePerRowAsync(conn, tx.GetDbTransaction(), leaseId, outcomes, now, ct);
+            : await MessageRowWriter.CompletePerRowAsync(conn, tx.Transaction.GetDbTransaction(), leaseId, outcomes, now, ct);
 
         var moves = new SortedDictionary<long, BatchCounts>();
         foreach (var o in outcomes)
@@ -197,7 +197,7 @@ public sealed class MessageLedger(AppDbContext db)
     /// <summary>Returns rows whose lease ran out to pending, so that another worker sends them. Returns how many.</summary>
     public async Task<int> ReclaimExpiredAsync(DateTimeOffset now, CancellationToken ct)
     {
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await using var tx = await WriteTransaction.BeginAsync(db.Database, ct);
         if (Postgres)
         {
             // One statement returns what it reclaimed: another node's sweeper running at the same moment waits on the
@@ -240,7 +240,7 @@ public sealed class MessageLedger(AppDbContext db)
     /// </summary>
     public async Task<bool> RetryAsync(long messageId, long batchId, int retryCount, DateTimeOffset now, CancellationToken ct)
     {
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await using var tx = await WriteTransaction.BeginAsync(db.Database, ct);
         var changed = await db.Messages.Where(m => m.Id == messageId && m.Status == MessageStatus.Failed && m.RetryCount == retryCount)
             .ExecuteUpdateAsync(s => s
                 .SetProperty(m => m.Status, MessageStatus.Pending)
@@ -256,7 +256,7 @@ public sealed class MessageLedger(AppDbContext db)
     /// <summary>Withdraws a batch's messages not yet handed to a provider (pending → cancelled); returns how many.</summary>
     public async Task<int> CancelPendingAsync(long batchId, DateTimeOffset now, CancellationToken ct)
     {
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await using var tx = await WriteTransaction.BeginAsync(db.Database, ct);
         var cancelled = await db.Messages.Where(m => m.BatchId == batchId && m.Status == MessageStatus.Pending)
             .ExecuteUpdateAsync(s => s
                 .SetProperty(m => m.Status, MessageStatus.Cancelled)
@@ -273,7 +273,7 @@ public sealed class MessageLedger(AppDbContext db)
     /// </summary>
     public async Task<(int Requeued, int Skipped)> ResendFailedAsync(long batchId, int maxRetries, DateTimeOffset now, CancellationToken ct)
     {
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await using var tx = await WriteTransaction.BeginAsync(db.Database, ct);
         var requeued = await db.Messages.Where(m => m.BatchId == batchId && m.Status == MessageStatus.Failed && m.RetryCount < maxRetries)
             .ExecuteUpdateAsync(s => s
                 .SetProperty(m => m.Status, MessageStatus.Pending)
@@ -302,7 +302,7 @@ public sealed class MessageLedger(AppDbContext db)
     private async Task<bool> ReportAsync(long messageId, long batchId, MessageStatus to, Action<UpdateSettersBuilder<Message>> set,
         DateTimeOffset now, CancellationToken ct)
     {
-        await using var tx = await JoinedTransaction.JoinOrBeginAsync(db.Database, ct);
+        await using var tx = await WriteTransaction.JoinOrBeginAsync(db.Database, ct);
         var changed = await db.Messages.Where(m => m.Id == messageId && m.Status == MessageStatus.Sent).ExecuteUpdateAsync(s =>
         {
             s.SetProperty(m => m.Status, to);
@@ -323,7 +323,7 @@ public sealed class MessageLedger(AppDbContext db)
     public async Task<int> PurgeAsync(string tenantId, DateTimeOffset cutoff, int max, CancellationToken ct)
     {
         var (pending, sending, before) = ((int)MessageStatus.Pending, (int)MessageStatus.Sending, cutoff.UtcTicks);
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await using var tx = await WriteTransaction.BeginAsync(db.Database, ct);
         // The chunk's ids first, so that the counts, the attempts and the rows are exactly the same set.
         var ids = await db.Messages.Where(m => m.TenantId == tenantId && m.CreatedAt < cutoff
                 && m.Status != MessageStatus.Pending && m.Status != MessageStatus.Sending)

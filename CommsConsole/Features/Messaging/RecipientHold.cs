@@ -17,12 +17,12 @@ internal static class RecipientHold
     /// takes transaction-scoped advisory locks on each (tenant, number), in one order so that two sends cannot deadlock,
     /// with the tenant's own lock shared; a send to many numbers takes the tenant's lock alone, exclusively.
     /// </summary>
-    public static async Task<IDbContextTransaction> BeginAsync(AppDbContext db, string tenantId, IReadOnlyCollection<string> recipients, CancellationToken ct)
+    public static async Task<WriteTransaction> BeginAsync(AppDbContext db, string tenantId, IReadOnlyCollection<string> recipients, CancellationToken ct)
     {
-        var tx = await db.Database.BeginTransactionAsync(ct);
+        var tx = await WriteTransaction.BeginAsync(db.Database, ct);
         if (!db.Database.IsNpgsql()) return tx;
         await using var cmd = db.Database.GetDbConnection().CreateCommand();
-        cmd.Transaction = tx.GetDbTransaction();
+        cmd.Transaction = tx.Transaction.GetDbTransaction();
         var p = new CommandParameters(cmd);
         p.Set("tenant", LockKey(tenantId, null));
         if (recipients.Count > MaxNumberLocks)

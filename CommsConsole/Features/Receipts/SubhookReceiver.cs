@@ -60,7 +60,7 @@ public sealed class SubhookReceiver(AppDbContext db, MessageLedger ledger, IOpti
         var token = e.Token!.Trim();
         var hash = Convert.ToHexStringLower(SHA256.HashData(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(e with { Signature = null })));
         var now = clock.GetUtcNow().UtcTicks;
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await using var tx = await WriteTransaction.BeginAsync(db.Database, ct);
         var taken = await db.Database.ExecuteSqlAsync($"""
             INSERT INTO "SeenWebhookTokens" ("Scope","Token","EventHash","SeenAt") VALUES ({scope},{token},{hash},{now})
             ON CONFLICT ("Scope","Token") DO NOTHING
