@@ -253,10 +253,22 @@ public sealed class MessageLedger(AppDbContext db)
         return true;
     }
 
+    /// <summary>
+    /// PostgreSQL: a cancel or resend of a batch waits for another one of the same batch to commit. Two multi-row updates of
+    /// one batch's rows, each locking them in the order its own plan meets them, can otherwise deadlock (twenty cancels at
+    /// once did). Claims skip locked rows and never wait here; on SQLite the write turn already orders them.
+    /// </summary>
+    private async Task HoldBatchAsync(long batchId, CancellationToken ct)
+    {
+        if (!Postgres) return;
+        await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtextextended({"batch-rows\n" + batchId}, 0))", ct);
+    }
+
     /// <summary>Withdraws a batch's messages not yet handed to a provider (pending → cancelled); returns how many.</summary>
     public async Task<int> CancelPendingAsync(long batchId, DateTimeOffset now, CancellationToken ct)
     {
         await using var tx = await WriteTransaction.BeginAsync(db.Database, ct);
+        await HoldBatchAsync(batchId, ct);
         var cancelled = await db.Messages.Where(m => m.BatchId == batchId && m.Status == MessageStatus.Pending)
             .ExecuteUpdateAsync(s => s
                 .SetProperty(m => m.Status, MessageStatus.Cancelled)
@@ -274,6 +286,7 @@ public sealed class MessageLedger(AppDbContext db)
     public async Task<(int Requeued, int Skipped)> ResendFailedAsync(long batchId, int maxRetries, DateTimeOffset now, CancellationToken ct)
     {
         await using var tx = await WriteTransaction.BeginAsync(db.Database, ct);
+        await HoldBatchAsync(batchId, ct);
         var requeued = await db.Messages.Where(m => m.BatchId == batchId && m.Status == MessageStatus.Failed && m.RetryCount < maxRetries)
             .ExecuteUpdateAsync(s => s
                 .SetProperty(m => m.Status, MessageStatus.Pending)
