@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
@@ -16,35 +17,57 @@ CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 var settings = Settings.Parse(args);
 if (settings is null)
 {
-    Console.Error.WriteLine("usage: CommsConsole.Benchmarks [--quick] [--out <file>]");
+    Console.Error.WriteLine(Settings.Usage);
     return 2;
 }
 var bench = new Bench(settings);
 return await bench.RunAsync();
 
-/// <summary>Sizes of one run: the full suite, or --quick (small enough for CI, every path exercised once).</summary>
+/// <summary>Sizes of one run: the full suite, or --quick (small enough for CI, every path exercised once); --only picks figure groups.</summary>
 public sealed record Settings(bool Quick, int BulkSize, int BulkReps, int DispatchRequests, int DispatchRequestSize, int DispatchReps,
-    int LogRows, int LogRequests, int DeepPage, double RenderSeconds, int RenderRuns, int LoadClients, int LoadSeconds, string? Out)
+    int LogRows, int LogRequests, int DeepPage, double RenderSeconds, int RenderRuns, int LoadClients, int LoadSeconds,
+    string? Out, IReadOnlySet<string>? Only)
 {
+    /// <summary>The figure groups --only accepts; 5 is measured with 2 (and 2p, 2q, 2b).</summary>
+    public static readonly IReadOnlySet<string> Groups = new SortedSet<string>(StringComparer.Ordinal) { "1", "2", "3", "4", "5", "6" };
+
+    public const string Usage = """
+        usage: CommsConsole.Benchmarks [--quick] [--only <groups>] [--out <file>]
+          --quick          the CI-sized run: small sizes, one repetition
+          --only 1,2,6     measure only these figure groups (1–6; 5 comes with 2); the report holds only their figures
+          --out <file>     where the report goes (default: BENCHMARKS.md of the repository for a full run of every group,
+                           otherwise BENCHMARKS.quick.md or BENCHMARKS.partial.md next to this program)
+        """;
+
     public static Settings? Parse(string[] args)
     {
         var quick = false;
         string? output = null;
+        SortedSet<string>? only = null;
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
             {
                 case "--quick": quick = true; break;
                 case "--out" when i + 1 < args.Length: output = args[++i]; break;
+                case "--only" when i + 1 < args.Length:
+                    only = new SortedSet<string>(args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), StringComparer.Ordinal);
+                    if (only.Count == 0 || !only.IsSubsetOf(Groups)) return null;
+                    break;
                 default: return null;
             }
         }
         return quick
-            ? new Settings(true, 1_000, 1, 5, 1_000, 1, 20_000, 5, 250, 0.2, 1, 10, 5, output)
-            : new Settings(false, 10_000, 5, 10, 10_000, 3, 1_000_000, 30, 5_000, 2.0, 3, 50, 60, output);
+            ? new Settings(true, BulkSize: 1_000, BulkReps: 1, DispatchRequests: 5, DispatchRequestSize: 1_000, DispatchReps: 1,
+                LogRows: 20_000, LogRequests: 5, DeepPage: 250, RenderSeconds: 0.2, RenderRuns: 1, LoadClients: 10, LoadSeconds: 5, output, only)
+            : new Settings(false, BulkSize: 10_000, BulkReps: 5, DispatchRequests: 10, DispatchRequestSize: 10_000, DispatchReps: 3,
+                LogRows: 1_000_000, LogRequests: 30, DeepPage: 5_000, RenderSeconds: 2.0, RenderRuns: 3, LoadClients: 50, LoadSeconds: 60, output, only);
     }
 
     public int DispatchTotal => DispatchRequests * DispatchRequestSize;
+
+    /// <summary>Whether a step measuring any of these figure groups is part of this run.</summary>
+    public bool Runs(params string[] groups) => Only is null || groups.Any(Only.Contains);
 }
 
 public sealed class Bench(Settings s)
@@ -62,11 +85,11 @@ public sealed class Bench(Settings s)
         Log($"CommsConsole benchmarks ({(s.Quick ? "quick" : "full")}), app from CommsConsole/bin/{Paths.Configuration}, scratch files in {_tmp}");
         try
         {
-            await Step("4 template renders", TemplateRenders);
-            await Step("1 bulk accept", BulkAcceptAsync);
-            await Step("2+5 dispatch throughput and memory", DispatchAsync);
-            await Step("3 log queries", LogQueriesAsync);
-            await Step("6 mixed load", LoadAsync);
+            await Step(["4"], "4 template renders", TemplateRenders);
+            await Step(["1"], "1 bulk accept", BulkAcceptAsync);
+            await Step(DispatchGroups, "2+5 dispatch throughput and memory", DispatchAsync);
+            await Step(["3"], "3 log queries", LogQueriesAsync);
+            await Step(["6"], "6 mixed load", LoadAsync);
         }
         finally
         {
@@ -78,7 +101,10 @@ public sealed class Bench(Settings s)
         var report = Report(started.Elapsed);
         Console.WriteLine();
         Console.WriteLine(report);
-        var output = s.Out ?? (s.Quick ? Path.Combine(AppContext.BaseDirectory, "BENCHMARKS.quick.md") : Path.Combine(Paths.Root, "BENCHMARKS.md"));
+        // A run of some groups never replaces the repository's full report unless --out says so.
+        var output = s.Out ?? (s.Quick ? Path.Combine(AppContext.BaseDirectory, "BENCHMARKS.quick.md")
+            : s.Only is not null ? Path.Combine(AppContext.BaseDirectory, "BENCHMARKS.partial.md")
+            : Path.Combine(Paths.Root, "BENCHMARKS.md"));
         await File.WriteAllTextAsync(output, report);
         Log($"report written to {output}");
         if (_errors.Count == 0) return 0;
@@ -87,8 +113,9 @@ public sealed class Bench(Settings s)
         return 1;
     }
 
-    private async Task Step(string name, Func<Task> step)
+    private async Task Step(string[] groups, string name, Func<Task> step)
     {
+        if (!s.Runs(groups)) return;
         Log($"-- {name}");
         try
         {
@@ -101,7 +128,10 @@ public sealed class Bench(Settings s)
         }
     }
 
-    private Task Step(string name, Action step) => Step(name, () => { step(); return Task.CompletedTask; });
+    private Task Step(string[] groups, string name, Action step) => Step(groups, name, () => { step(); return Task.CompletedTask; });
+
+    /// <summary>Figure 5 is measured in figure 2's runs, so either group selects that step.</summary>
+    private static readonly string[] DispatchGroups = ["2", "5"];
 
     private static void Log(string line) => Console.WriteLine($"[{DateTime.Now:HH:mm:ss}] {line}");
 
@@ -170,7 +200,7 @@ public sealed class Bench(Settings s)
 
         // Warm-up (JIT, connection pools), not counted: a smaller request and the same rows raw.
         var warm = Phones(Math.Min(1_000, s.BulkSize));
-        var w = await SendBulkAsync(app, BulkPayload(warm));
+        var w = await AcceptAsync(app, warm);
         await DrainAsync(ro, TimeSpan.FromMinutes(5));
         Db.RawInsert(baseline, tenant, user, 0, warm, w.Content, w.Segments);
 
@@ -183,12 +213,8 @@ public sealed class Bench(Settings s)
         for (var rep = 0; rep < s.BulkReps; rep++)
         {
             var recipients = Phones(s.BulkSize);
-            var payload = BulkPayload(recipients);
-            requestBytes = payload.Length;
-            var result = await SendBulkAsync(app, payload);
-            if (result.Total != s.BulkSize) throw new InvalidOperationException($"bulk answered total {result.Total}, expected {s.BulkSize}");
-            var durable = Db.Scalar(ro, """SELECT COUNT(*) FROM "Messages" WHERE "BatchId"=@b""", ("@b", result.BatchId));
-            if (durable != s.BulkSize) throw new InvalidOperationException($"after the response {durable} rows of batch {result.BatchId} are in the file, expected {s.BulkSize}");
+            var result = await AcceptAsync(app, recipients);
+            requestBytes = result.RequestBytes;
             // The app stamps the batch with its clock after parsing, validating and rendering, just before its insert:
             // the same machine's clock splits the request into "before the insert" and "insert, commit and answer".
             var stamped = new DateTimeOffset(Db.Scalar(ro, """SELECT "CreatedAt" FROM "Batches" WHERE "Id"=@b""", ("@b", result.BatchId)), TimeSpan.Zero);
@@ -228,16 +254,9 @@ public sealed class Bench(Settings s)
     private async Task LoadAsync()
     {
         await using var app = await AppServer.StartAsync("load", Path.Combine(_tmp, "load.db"));
-        var logs = new System.Collections.Concurrent.ConcurrentBag<double>();
-        var bulks = new System.Collections.Concurrent.ConcurrentBag<double>();
-        var errors = 0;
-        var errorSamples = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        void Failed(string what)
-        {
-            Interlocked.Increment(ref errors);
-            if (errorSamples.Count < 5) errorSamples.Enqueue(what);
-        }
-        string[] statuses = ["", "&status=sent", "&status=failed", "&channel=sms"];
+        var logs = new ConcurrentBag<double>();
+        var bulks = new ConcurrentBag<double>();
+        var failures = new Failures();
         var until = DateTime.UtcNow.AddSeconds(s.LoadSeconds);
         var clients = Enumerable.Range(0, s.LoadClients).Select(async c =>
         {
@@ -251,32 +270,31 @@ public sealed class Bench(Settings s)
                     if (n++ % 10 == 9)
                     {
                         var r = await SendBulkAsync(app, BulkPayload(Phones(100)));
-                        if (r.Total != 100) Failed($"bulk answered total {r.Total} for 100 recipients");
+                        if (r.Total != 100) failures.Add($"bulk answered total {r.Total} for 100 recipients");
                         bulks.Add(sw.Elapsed.TotalMilliseconds);
                     }
                     else
                     {
-                        using var response = await app.Http.GetAsync($"/communication/logs?page={random.Next(1, 20)}&page_size=20{statuses[random.Next(statuses.Length)]}");
-                        await response.Content.ReadAsByteArrayAsync();
-                        if (!response.IsSuccessStatusCode) Failed($"logs answered {(int)response.StatusCode}");
+                        // The file starts empty, so early pages may be short.
+                        await GetLogsAsync(app, RandomLogsUrl(random), fullPage: false);
                         logs.Add(sw.Elapsed.TotalMilliseconds);
                     }
                 }
-                catch (Exception ex) when (ex is HttpRequestException or InvalidOperationException or TaskCanceledException)
+                catch (Exception ex) when (Failures.IsRequestFailure(ex))
                 {
-                    Failed($"{ex.GetType().Name}: {ex.Message}");
+                    failures.Add(ex);
                 }
             }
         }).ToList();
         await Task.WhenAll(clients);
         var total = logs.Count + bulks.Count;
-        Log($"   {s.LoadClients} clients for {s.LoadSeconds} s: {total:N0} requests ({logs.Count:N0} log queries, {bulks.Count:N0} bulk sends), {errors} errors; " +
+        Log($"   {s.LoadClients} clients for {s.LoadSeconds} s: {total:N0} requests ({logs.Count:N0} log queries, {bulks.Count:N0} bulk sends), {failures.Count} errors; " +
             $"logs p50 {Stats.Percentile(logs.ToList(), 50):F1} ms p99 {Stats.Percentile(logs.ToList(), 99):F1} ms; bulk p50 {Stats.Percentile(bulks.ToList(), 50):F1} ms p99 {Stats.Percentile(bulks.ToList(), 99):F1} ms");
-        foreach (var sample in errorSamples) Log($"   error: {sample}");
-        if (errors > 0) _errors.Add($"mixed load: {errors} failed requests, e.g. {errorSamples.FirstOrDefault()}");
+        foreach (var sample in failures.Samples) Log($"   error: {sample}");
+        if (failures.Count > 0) _errors.Add($"mixed load: {failures.Count} failed requests, e.g. {failures.Samples.FirstOrDefault()}");
         _figures.Add(new Figure("6", $"{s.LoadClients} concurrent clients for {s.LoadSeconds} s, 9 log queries per bulk send of 100 (one app, dispatching meanwhile)",
             $"logs p50 {Stats.Percentile(logs.ToList(), 50):F1} ms, p99 {Stats.Percentile(logs.ToList(), 99):F1} ms; bulk p50 {Stats.Percentile(bulks.ToList(), 50):F1} ms, p99 {Stats.Percentile(bulks.ToList(), 99):F1} ms",
-            "–", $"{total:N0} requests", "no error", errors == 0 ? "met" : $"**MISSED**: {errors} errors",
+            "–", $"{total:N0} requests", "no error", failures.Count == 0 ? "met" : $"**MISSED**: {failures.Count} errors",
             $"{total / (double)s.LoadSeconds:N0} requests/s"));
     }
 
@@ -309,14 +327,10 @@ public sealed class Bench(Settings s)
                 app_key = CommsConsole.Testing.FakeSubmailServer.AppKey,
                 signature = "【CommsConsole】",
             }), "PUT /admin/providers/sms/primary");
-            var payloads = Enumerable.Range(0, s.DispatchRequests).Select(_ => BulkPayload(Phones(s.DispatchRequestSize))).ToList();
+            var payloads = LoadPayloads();
             using var ro = Db.OpenReadOnly(app.DbPath);
             var sw = Stopwatch.StartNew();
-            foreach (var payload in payloads)
-            {
-                var r = await SendBulkAsync(app, payload);
-                if (r.Total != s.DispatchRequestSize) throw new InvalidOperationException($"bulk answered total {r.Total}");
-            }
+            await SendLoadAsync(app, payloads);
             await DrainAsync(ro, TimeSpan.FromMinutes(10), poll: 50);
             var elapsed = sw.Elapsed;
             var sent = Db.Scalar(ro, """SELECT COUNT(*) FROM "Messages" WHERE "Status" IN (2,3) AND "Provider" = 'submail'""");
@@ -341,25 +355,18 @@ public sealed class Bench(Settings s)
         for (var rep = 0; rep < s.DispatchReps; rep++)
         {
             await using var app = await AppServer.StartAsync($"dispatch-{rep + 1}", Path.Combine(_tmp, $"dispatch-{rep + 1}.db"));
-            var payloads = Enumerable.Range(0, s.DispatchRequests).Select(_ => BulkPayload(Phones(s.DispatchRequestSize))).ToList();
+            var payloads = LoadPayloads();
             using var ro = Db.OpenReadOnly(app.DbPath);
             var startRss = app.MemoryMb("VmRSS");
 
             var sw = Stopwatch.StartNew();
-            foreach (var payload in payloads)
-            {
-                var r = await SendBulkAsync(app, payload);
-                if (r.Total != s.DispatchRequestSize) throw new InvalidOperationException($"bulk answered total {r.Total}");
-            }
+            await SendLoadAsync(app, payloads);
             var accepted = sw.Elapsed;
             await DrainAsync(ro, TimeSpan.FromMinutes(10), poll: 50);
             var elapsed = sw.Elapsed;
             var peak = app.MemoryMb("VmHWM");
 
-            var total = Db.Scalar(ro, """SELECT COUNT(*) FROM "Messages" """);
-            var sent = Db.Scalar(ro, """SELECT COUNT(*) FROM "Messages" WHERE "Status" IN (2,3)""");
-            if (total != s.DispatchTotal) throw new InvalidOperationException($"{total} rows in the file, expected {s.DispatchTotal}");
-            if (sent != total) notes.Add($"run {rep + 1}: {total - sent} of {total} not sent");
+            if (Unsent(ro, s.DispatchTotal) is { } unsent) notes.Add($"run {rep + 1}: {unsent}");
             var rate = s.DispatchTotal / elapsed.TotalSeconds;
             rates.Add(rate);
             peaks.Add(peak);
@@ -417,7 +424,7 @@ public sealed class Bench(Settings s)
                     apps.Add(await AppServer.StartAsync($"{id}-{rep + 1}-node{n + 1}", "",
                         new Dictionary<string, string>(settings) { ["Dispatch:Node"] = $"node{n + 1}" }));
                 }
-                var payloads = Enumerable.Range(0, s.DispatchRequests).Select(_ => BulkPayload(Phones(s.DispatchRequestSize))).ToList();
+                var payloads = LoadPayloads();
                 await using var db = new Npgsql.NpgsqlConnection(connectionString);
                 await db.OpenAsync();
                 async Task<long> CountAsync(string sql)
@@ -427,11 +434,7 @@ public sealed class Bench(Settings s)
                 }
 
                 var sw = Stopwatch.StartNew();
-                foreach (var payload in payloads)
-                {
-                    var r = await SendBulkAsync(apps[0], payload);
-                    if (r.Total != s.DispatchRequestSize) throw new InvalidOperationException($"bulk answered total {r.Total}");
-                }
+                await SendLoadAsync(apps[0], payloads);
                 var accepted = sw.Elapsed;
                 while (await CountAsync("""SELECT COUNT(*) FROM "Messages" WHERE "Status" IN (0,1)""") > 0)
                 {
@@ -481,17 +484,7 @@ public sealed class Bench(Settings s)
 
     private async Task LogQueriesAsync()
     {
-        var path = Path.Combine(_tmp, "logs.db");
-        string tenant, user;
-        await using (var setup = await AppServer.StartAsync("logs-setup", path))
-        {
-            (tenant, user) = AdminIds(path);
-        }
-        SqliteConnection.ClearAllPools();
-        var generated = Db.GenerateLogRows(path, tenant, user, s.LogRows);
-        Log($"   generated {s.LogRows:N0} rows in {generated.TotalSeconds:F1} s");
-
-        await using var app = await AppServer.StartAsync("logs", path);
+        await using var app = await StartWithHistoryAsync("logs", s.LogRows);
         var variants = new (string Name, string Query)[]
         {
             ("no filter, page 1", "page=1&page_size=20"),
@@ -521,14 +514,41 @@ public sealed class Bench(Settings s)
         }
     }
 
-    private static async Task<int> GetLogsAsync(AppServer app, string url)
+    /// <summary>One log query read to the end of its body; a non-2xx, or a short page where a full one is due, throws.</summary>
+    private static async Task<int> GetLogsAsync(AppServer app, string url, bool fullPage = true)
     {
         using var response = await app.Http.GetAsync(url);
         await AppServer.EnsureOkAsync(response, "GET " + url);
         using var doc = JsonDocument.Parse(await response.Content.ReadAsStreamAsync());
         var items = doc.RootElement.GetProperty("items").GetArrayLength();
-        if (items != 20) throw new InvalidOperationException($"GET {url} returned {items} items, expected 20");
+        if (fullPage && items != 20) throw new InvalidOperationException($"GET {url} returned {items} items, expected 20");
         return doc.RootElement.GetProperty("total").GetInt32();
+    }
+
+    private static readonly string[] LogFilters = ["", "&status=sent", "&status=failed", "&channel=sms"];
+
+    /// <summary>What a console user paging the logs asks for: a random page of 1–19 with a random status or channel filter, or none.</summary>
+    private static string RandomLogsUrl(Random random) =>
+        $"/communication/logs?page={random.Next(1, 20)}&page_size=20{LogFilters[random.Next(LogFilters.Length)]}";
+
+    /// <summary>
+    /// A fresh app whose file already holds <paramref name="rows"/> finished messages of its admin: the app creates the file
+    /// and the admin, is stopped, the rows are written straight into the file (Db.GenerateLogRows), and it is started again.
+    /// </summary>
+    private async Task<AppServer> StartWithHistoryAsync(string name, int rows)
+    {
+        var path = Path.Combine(_tmp, name + ".db");
+        string tenant, user;
+        await using (var setup = await AppServer.StartAsync(name + "-setup", path))
+        {
+            (tenant, user) = AdminIds(path);
+        }
+        SqliteConnection.ClearAllPools();
+        var generated = Db.GenerateLogRows(path, tenant, user, rows);
+        Log($"   generated {rows:N0} rows in {generated.TotalSeconds:F1} s");
+        // The generated sms rows went to 13000000000 + k; numbers handed out later must not repeat them.
+        _nextPhone = Math.Max(_nextPhone, rows);
+        return await AppServer.StartAsync(name, path);
     }
 
     // ---------------------------------------------------------------- helpers
@@ -549,8 +569,37 @@ public sealed class Bench(Settings s)
         variables = new Dictionary<string, object> { ["code"] = "482913", ["minutes"] = 5 },
     });
 
-    private sealed record BulkResult(TimeSpan Elapsed, TimeSpan Headers, long ResponseBytes, int Total, long BatchId, string Content, int Segments,
-        DateTimeOffset SentAt);
+    private sealed record BulkResult(TimeSpan Elapsed, TimeSpan Headers, long RequestBytes, long ResponseBytes, int Total, long BatchId, string Content,
+        int Segments, DateTimeOffset SentAt);
+
+    /// <summary>
+    /// One bulk request to these recipients, timed by SendBulkAsync; the answer must count them all and, once it is read,
+    /// every row of the batch must be in the file (read through a connection of its own, so concurrent senders may call it).
+    /// </summary>
+    private static async Task<BulkResult> AcceptAsync(AppServer app, IReadOnlyList<string> recipients)
+    {
+        var result = await SendBulkAsync(app, BulkPayload(recipients));
+        if (result.Total != recipients.Count) throw new InvalidOperationException($"bulk answered total {result.Total}, expected {recipients.Count}");
+        using var ro = Db.OpenReadOnly(app.DbPath);
+        var durable = Db.Scalar(ro, """SELECT COUNT(*) FROM "Messages" WHERE "BatchId"=@b""", ("@b", result.BatchId));
+        if (durable != recipients.Count)
+            throw new InvalidOperationException($"after the response {durable} rows of batch {result.BatchId} are in the file, expected {recipients.Count}");
+        return result;
+    }
+
+    /// <summary>Figure 2's load: its requests, serialised beforehand so that building them is not measured.</summary>
+    private List<byte[]> LoadPayloads() =>
+        Enumerable.Range(0, s.DispatchRequests).Select(_ => BulkPayload(Phones(s.DispatchRequestSize))).ToList();
+
+    /// <summary>Sends a load's requests one after another; each must be accepted whole.</summary>
+    private async Task SendLoadAsync(AppServer app, IEnumerable<byte[]> payloads)
+    {
+        foreach (var payload in payloads)
+        {
+            var r = await SendBulkAsync(app, payload);
+            if (r.Total != s.DispatchRequestSize) throw new InvalidOperationException($"bulk answered total {r.Total}, expected {s.DispatchRequestSize}");
+        }
+    }
 
     /// <summary>Sends one bulk request; the clock stops when the whole response has been read.</summary>
     private static async Task<BulkResult> SendBulkAsync(AppServer app, byte[] payload)
@@ -569,7 +618,7 @@ public sealed class Bench(Settings s)
         using var doc = JsonDocument.Parse(body);
         var root = doc.RootElement;
         var first = root.GetProperty("items")[0];
-        return new BulkResult(elapsed, headers, body.Length, root.GetProperty("total").GetInt32(), root.GetProperty("batch_id").GetInt64(),
+        return new BulkResult(elapsed, headers, payload.Length, body.Length, root.GetProperty("total").GetInt32(), root.GetProperty("batch_id").GetInt64(),
             first.GetProperty("content").GetString()!, first.GetProperty("segments").GetInt32(), sentAt);
     }
 
@@ -582,6 +631,18 @@ public sealed class Bench(Settings s)
             if (sw.Elapsed > timeout) throw new TimeoutException($"messages still pending or sending after {timeout}");
             await Task.Delay(poll);
         }
+    }
+
+    /// <summary>
+    /// After a drain: the file must hold exactly <paramref name="expected"/> rows above id <paramref name="afterId"/> (the ones
+    /// this benchmark sent); returns how many of them did not end sent (sent or delivered), or null when all did.
+    /// </summary>
+    private static string? Unsent(SqliteConnection ro, long expected, long afterId = 0)
+    {
+        var total = Db.Scalar(ro, """SELECT COUNT(*) FROM "Messages" WHERE "Id" > @a""", ("@a", afterId));
+        if (total != expected) throw new InvalidOperationException($"{total} rows in the file, expected {expected}");
+        var sent = Db.Scalar(ro, """SELECT COUNT(*) FROM "Messages" WHERE "Id" > @a AND "Status" IN (2,3)""", ("@a", afterId));
+        return sent == total ? null : $"{total - sent:N0} of {total:N0} not sent";
     }
 
     private static (string Tenant, string User) AdminIds(string dbPath)
@@ -603,6 +664,7 @@ public sealed class Bench(Settings s)
         sb.AppendLine("# CommsConsole benchmarks");
         sb.AppendLine();
         if (s.Quick) sb.AppendLine("**Quick mode** (CI smoke run: small sizes, one repetition; the figures are not comparable with the targets).\n");
+        if (s.Only is not null) sb.AppendLine($"**Partial run** (`--only {string.Join(',', s.Only)}`): only these figure groups were measured.\n");
         sb.AppendLine("| | |");
         sb.AppendLine("|---|---|");
         sb.AppendLine($"| machine | {CpuModel()}, {Environment.ProcessorCount} cores, {MemTotalGb():F1} GB RAM |");
@@ -625,12 +687,25 @@ public sealed class Bench(Settings s)
         sb.AppendLine();
         sb.AppendLine("## Method");
         sb.AppendLine();
-        sb.AppendLine($"""
-            - `dotnet run --project CommsConsole.Benchmarks -c Release` (`--quick` for the CI-sized run, `--out <file>` to choose the report path).
+        foreach (var (groups, method) in Methods())
+        {
+            if (s.Runs(groups)) sb.AppendLine(method);
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>The Method section: one entry per figure group, each with the groups it describes.</summary>
+    private IEnumerable<(string[] Groups, string Text)> Methods()
+    {
+        yield return (Settings.Groups.ToArray(), $"""
+            - `dotnet run --project CommsConsole.Benchmarks -c Release` (`--quick` for the CI-sized run, `--only 1,6` to measure only some figure groups,
+              `--out <file>` to choose the report path).
               Every HTTP figure runs against the real app started as its own process (`dotnet CommsConsole/bin/{Paths.Configuration}/net10.0/CommsConsole.dll
               --urls http://127.0.0.1:<free port>`, `ASPNETCORE_ENVIRONMENT=Development`, `Logging__LogLevel__Default=Warning`, no quiet hours
               (so that marketing SMS, the bulk default, is not held at night), `Security__AllowPrivateNetworkTargets=true` (2b's tenant account points at 127.0.0.1), default dispatch and simulated-provider settings) on a fresh SQLite file in a temporary folder, over real HTTP on 127.0.0.1 with a bearer token
               of the bootstrap SystemAdmin. Spread is min–max over the runs; medians interpolate.
+            """.TrimEnd());
+        yield return (["1"], $"""
             - **1**: {s.BulkReps} requests of {s.BulkSize:N0} distinct sms recipients, content `{SmsTemplate}` with variables `code`, `minutes`, after one
               {Math.Min(1_000, s.BulkSize):N0}-recipient warm-up. The clock runs from sending the request to having read the whole response body; afterwards the
               rows of the batch are counted in the file through another connection (durable), and the benchmark waits until the app has dispatched them,
@@ -638,16 +713,24 @@ public sealed class Bench(Settings s)
               file holding a `Messages` table and indexes copied from the app's own file (created by its migration), WAL like the app's: one
               transaction, one prepared `INSERT` with the columns `MessageLedger.InsertBatchAsync` writes, on an open connection; the baseline file grows
               by the same rows as the app's.
+            """.TrimEnd());
+        yield return (DispatchGroups, $"""
             - **2/5**: per run a fresh app and file; {s.DispatchRequests} bulk requests of {s.DispatchRequestSize:N0} are sent one after another while the app dispatches;
               the clock stops when a read-only connection to the app's file (polled every 50 ms) sees no pending or sending row; every row must then be in
               the file, and all sent. Peak memory is `VmHWM` from `/proc/<pid>/status` of the server process at that moment.
+            """.TrimEnd());
+        yield return (["3"], $"""
             - **3**: the app creates its file and admin, is stopped, and {s.LogRows:N0} finished messages of the admin's tenant (80% sms, 20% email; 70% sent,
               10% delivered, 15% failed, 5% cancelled; created over 30 days; in batches of 10,000 with matching counts) are inserted straight into the file
               with the app's encodings (indexes dropped during the insert and rebuilt; no `ANALYZE`, as the app does not run it); then the app is started
               again. Each variant: 2 warm-up requests, then up to {s.LogRequests} sequential requests (at least 5, at most ~90 s), each timed to the end of
               the body; every answer must hold 20 items. p50/p95 interpolate.
+            """.TrimEnd());
+        yield return (["4"], $"""
             - **4**: `LiquidTemplateEngine` in this process (no HTTP): one template compiled once, rendered on one thread with 4,096 different
               variable sets in turn; {s.RenderRuns} runs of {s.RenderSeconds:0.#} s after a warm-up.
+            """.TrimEnd());
+        yield return (DispatchGroups, $"""
             - **2p/2q**: as 2, but on PostgreSQL (`Database:Provider=Postgres`, Hangfire.PostgreSql) on the server named by the environment
               variable `COMMSCONSOLE_BENCH_POSTGRES` (a superuser connection string; a fresh database per run, dropped afterwards), with one app
               process (2p) or two app processes on the same database (2q, default settings each: 4 workers, chunks of 500); all requests go to the
@@ -655,12 +738,13 @@ public sealed class Bench(Settings s)
               from Debian, default durability settings, on the same machine). test.sh passes its throw-away test server (fsync off) to `--quick`.
             - **2b**: as 2, but the tenant's SMS provider is set to SUBMAIL (`PUT /admin/providers/sms/primary`) pointing at the fake SUBMAIL server of `CommsConsole.Testing`
               (in this process, on 127.0.0.1), which checks every signature and answers each `batchsend` after 50 ms.
+            """.TrimEnd());
+        yield return (["6"], $"""
             - **6**: one fresh app; {s.LoadClients} clients in this process loop for {s.LoadSeconds} s, each sending nine
               `GET /communication/logs` (random page 1–19, random status/channel filter) for every `POST /communication/bulk` of 100
               recipients, over one shared HTTP connection pool; latency is per request to the end of the body; any non-2xx or
               exception counts as an error. The app dispatches the sends meanwhile.
-            """);
-        return sb.ToString();
+            """.TrimEnd());
     }
 
     private static string CpuModel()
