@@ -24,17 +24,17 @@ var bench = new Bench(settings);
 return await bench.RunAsync();
 
 /// <summary>Sizes of one run: the full suite, or --quick (small enough for CI, every path exercised once); --only picks figure groups.</summary>
-public sealed record Settings(bool Quick, int BulkSize, int BulkReps, int DispatchRequests, int DispatchRequestSize, int DispatchReps,
+public sealed record Settings(bool Quick, int BulkSize, int BulkReps, int BusyReps, int DispatchRequests, int DispatchRequestSize, int DispatchReps,
     int LogRows, int LogRequests, int DeepPage, double RenderSeconds, int RenderRuns, int LoadClients, int LoadSeconds,
-    string? Out, IReadOnlySet<string>? Only)
+    int HistoryRows, int Readers, int ReadSeconds, string? Out, IReadOnlySet<string>? Only)
 {
-    /// <summary>The figure groups --only accepts; 5 is measured with 2 (and 2p, 2q, 2b).</summary>
-    public static readonly IReadOnlySet<string> Groups = new SortedSet<string>(StringComparer.Ordinal) { "1", "2", "3", "4", "5", "6" };
+    /// <summary>The figure groups --only accepts; 5 is measured with 2 (and 2p, 2q, 2b), 1d with 1a–1c.</summary>
+    public static readonly IReadOnlySet<string> Groups = new SortedSet<string>(StringComparer.Ordinal) { "1", "2", "3", "4", "5", "6", "7" };
 
     public const string Usage = """
         usage: CommsConsole.Benchmarks [--quick] [--only <groups>] [--out <file>]
           --quick          the CI-sized run: small sizes, one repetition
-          --only 1,2,6     measure only these figure groups (1–6; 5 comes with 2); the report holds only their figures
+          --only 1,2,7     measure only these figure groups (1–7; 5 comes with 2); the report holds only their figures
           --out <file>     where the report goes (default: BENCHMARKS.md of the repository for a full run of every group,
                            otherwise BENCHMARKS.quick.md or BENCHMARKS.partial.md next to this program)
         """;
@@ -58,10 +58,12 @@ public sealed record Settings(bool Quick, int BulkSize, int BulkReps, int Dispat
             }
         }
         return quick
-            ? new Settings(true, BulkSize: 1_000, BulkReps: 1, DispatchRequests: 5, DispatchRequestSize: 1_000, DispatchReps: 1,
-                LogRows: 20_000, LogRequests: 5, DeepPage: 250, RenderSeconds: 0.2, RenderRuns: 1, LoadClients: 10, LoadSeconds: 5, output, only)
-            : new Settings(false, BulkSize: 10_000, BulkReps: 5, DispatchRequests: 10, DispatchRequestSize: 10_000, DispatchReps: 3,
-                LogRows: 1_000_000, LogRequests: 30, DeepPage: 5_000, RenderSeconds: 2.0, RenderRuns: 3, LoadClients: 50, LoadSeconds: 60, output, only);
+            ? new Settings(true, BulkSize: 1_000, BulkReps: 1, BusyReps: 2, DispatchRequests: 5, DispatchRequestSize: 1_000, DispatchReps: 1,
+                LogRows: 20_000, LogRequests: 5, DeepPage: 250, RenderSeconds: 0.2, RenderRuns: 1, LoadClients: 10, LoadSeconds: 5,
+                HistoryRows: 20_000, Readers: 40, ReadSeconds: 5, output, only)
+            : new Settings(false, BulkSize: 10_000, BulkReps: 5, BusyReps: 5, DispatchRequests: 10, DispatchRequestSize: 10_000, DispatchReps: 3,
+                LogRows: 1_000_000, LogRequests: 30, DeepPage: 5_000, RenderSeconds: 2.0, RenderRuns: 3, LoadClients: 50, LoadSeconds: 60,
+                HistoryRows: 200_000, Readers: 40, ReadSeconds: 20, output, only);
     }
 
     public int DispatchTotal => DispatchRequests * DispatchRequestSize;
@@ -87,9 +89,11 @@ public sealed class Bench(Settings s)
         {
             await Step(["4"], "4 template renders", TemplateRenders);
             await Step(["1"], "1 bulk accept", BulkAcceptAsync);
+            await Step(["1"], "1d accept while dispatching", AcceptWhileDispatchingAsync);
             await Step(DispatchGroups, "2+5 dispatch throughput and memory", DispatchAsync);
             await Step(["3"], "3 log queries", LogQueriesAsync);
             await Step(["6"], "6 mixed load", LoadAsync);
+            await Step(["7"], "7 readers while big sends arrive", ReadersWhileSendingAsync);
         }
         finally
         {
@@ -245,6 +249,80 @@ public sealed class Bench(Settings s)
             ratio <= 2 ? "met" : $"**MISSED**: {ratio:F1}×", ""));
     }
 
+    // ---------------------------------------------------------------- 1d. bulk accept while a dispatch runs
+
+    /// <summary>
+    /// Figure 1d: figure 1a's request on one fresh app, first on an idle server, then while figure 2's load is being
+    /// dispatched. A busy request counts only when rows of other batches are still pending or sending once its answer is
+    /// read (they only decrease meanwhile, so they were there throughout); otherwise another load is sent and it is repeated.
+    /// </summary>
+    private async Task AcceptWhileDispatchingAsync()
+    {
+        await using var app = await AppServer.StartAsync("busy", Path.Combine(_tmp, "busy.db"));
+        using var ro = Db.OpenReadOnly(app.DbPath);
+        long rows = 0;
+
+        var warm = Phones(Math.Min(1_000, s.BulkSize));
+        await AcceptAsync(app, warm); // warm-up, not counted
+        rows += warm.Count;
+        await DrainAsync(ro, TimeSpan.FromMinutes(5));
+
+        var idle = new List<double>();
+        for (var rep = 0; rep < s.BulkReps; rep++)
+        {
+            var r = await AcceptAsync(app, Phones(s.BulkSize));
+            rows += s.BulkSize;
+            idle.Add(r.Elapsed.TotalMilliseconds);
+            Log($"   idle run {rep + 1}: {idle[^1]:F0} ms");
+            await DrainAsync(ro, TimeSpan.FromMinutes(5));
+        }
+
+        var busy = new List<double>();
+        var backlogs = new List<double>();
+        var loads = 0;
+        var drainedDuring = 0;
+        while (busy.Count < s.BusyReps)
+        {
+            if (Backlog(ro) == 0)
+            {
+                if (loads > s.BusyReps) throw new InvalidOperationException($"the dispatch drained during the timed requests {drainedDuring} times; {busy.Count} measured while busy");
+                await SendLoadAsync(app, LoadPayloads());
+                rows += s.DispatchTotal;
+                loads++;
+            }
+            var before = Backlog(ro);
+            var r = await AcceptAsync(app, Phones(s.BulkSize));
+            rows += s.BulkSize;
+            var after = Backlog(ro, exceptBatch: r.BatchId);
+            if (after == 0)
+            {
+                drainedDuring++;
+                Log($"   busy request of {r.Elapsed.TotalMilliseconds:F0} ms not counted: the dispatch drained during it ({before:N0} rows waiting before); sending another load");
+                continue;
+            }
+            busy.Add(r.Elapsed.TotalMilliseconds);
+            backlogs.Add(before);
+            Log($"   busy run {busy.Count}: {busy[^1]:F0} ms ({before:N0} rows pending or sending before it, {after:N0} of other batches after it)");
+        }
+        await DrainAsync(ro, TimeSpan.FromMinutes(10), poll: 50);
+        var unsent = Unsent(ro, rows);
+
+        var idleP50 = Stats.Median(idle);
+        var busyP50 = Stats.Median(busy);
+        var ratio = busyP50 / idleP50;
+        var what = $"`POST /communication/bulk`, {s.BulkSize:N0} sms recipients as 1a, while figure 2's load ({s.DispatchRequests} × {s.DispatchRequestSize:N0}) is dispatched";
+        _figures.Add(new Figure("1d", what + " (rows durable)",
+            $"{busyP50:F0} ms", Stats.Spread(busy, "F0") + " ms", $"{busy.Count} (after {loads} load{(loads == 1 ? "" : "s")})", "p50 < 500 ms",
+            unsent is not null ? $"**MISSED**: {unsent}" : busyP50 < 500 ? "met" : $"**MISSED**: p50 {busyP50:F0} ms",
+            $"{Stats.Spread(backlogs, "N0")} rows pending or sending at the start of the timed requests, some of other batches still at their end" +
+            (drainedDuring > 0 ? $"; {drainedDuring} request(s) not counted because the dispatch drained during them" : "") +
+            $"; afterwards all {rows:N0} rows drained to {(unsent is null ? "sent" : "sent but " + unsent)}"));
+        _figures.Add(new Figure("1d idle", "the same request on the same app, idle (every request waits for the dispatch of the one before)",
+            $"{idleP50:F0} ms", Stats.Spread(idle, "F0") + " ms", $"{idle.Count} (+1 warm-up)", "baseline", "–", ""));
+        _figures.Add(new Figure("1d ratio", "ratio busy ÷ idle (median ÷ median)",
+            $"{ratio:F2}×", "–", $"{busy.Count} ÷ {idle.Count}", "≤ 2×", ratio <= 2 ? "met" : $"**MISSED**: {ratio:F1}×", ""));
+    }
+
     // ---------------------------------------------------------------- 6. mixed load from concurrent clients
 
     /// <summary>
@@ -296,6 +374,104 @@ public sealed class Bench(Settings s)
             $"logs p50 {Stats.Percentile(logs.ToList(), 50):F1} ms, p99 {Stats.Percentile(logs.ToList(), 99):F1} ms; bulk p50 {Stats.Percentile(bulks.ToList(), 50):F1} ms, p99 {Stats.Percentile(bulks.ToList(), 99):F1} ms",
             "–", $"{total:N0} requests", "no error", failures.Count == 0 ? "met" : $"**MISSED**: {failures.Count} errors",
             $"{total / (double)s.LoadSeconds:N0} requests/s"));
+    }
+
+    // ---------------------------------------------------------------- 7. log readers while big sends arrive
+
+    private const int BigSendEverySeconds = 2;
+
+    /// <summary>
+    /// Figure 7: on an app with history, readers page the logs without pause while one client starts a bulk send of
+    /// figure 1's size every 2 s, on schedule even when the one before has not been answered yet (overlaps are counted).
+    /// </summary>
+    private async Task ReadersWhileSendingAsync()
+    {
+        await using var app = await StartWithHistoryAsync("readers", s.HistoryRows);
+        using var ro = Db.OpenReadOnly(app.DbPath);
+        var historyTop = Db.Scalar(ro, """SELECT COALESCE(MAX("Id"), 0) FROM "Messages" """);
+        for (var i = 0; i < 2; i++) await GetLogsAsync(app, "/communication/logs?page=1&page_size=20"); // warm-up
+
+        var logs = new ConcurrentBag<double>();
+        var sends = new ConcurrentBag<double>();
+        var failures = new Failures();
+        int inFlight = 0, mostAtOnce = 0, overlapping = 0;
+        var window = TimeSpan.FromSeconds(s.ReadSeconds);
+        var clock = Stopwatch.StartNew();
+
+        var readers = Enumerable.Range(0, s.Readers).Select(async c =>
+        {
+            var random = new Random(c);
+            while (clock.Elapsed < window)
+            {
+                var sw = Stopwatch.StartNew();
+                try
+                {
+                    await GetLogsAsync(app, RandomLogsUrl(random));
+                    logs.Add(sw.Elapsed.TotalMilliseconds);
+                }
+                catch (Exception ex) when (Failures.IsRequestFailure(ex))
+                {
+                    failures.Add(ex);
+                }
+            }
+        }).ToList();
+
+        async Task SendAsync()
+        {
+            var now = Interlocked.Increment(ref inFlight);
+            if (now > 1) Interlocked.Increment(ref overlapping);
+            for (var most = mostAtOnce; now > most; most = mostAtOnce)
+                if (Interlocked.CompareExchange(ref mostAtOnce, now, most) == most) break;
+            try
+            {
+                var r = await AcceptAsync(app, Phones(s.BulkSize));
+                sends.Add(r.Elapsed.TotalMilliseconds);
+            }
+            catch (Exception ex) when (Failures.IsRequestFailure(ex))
+            {
+                failures.Add("bulk: " + ex.Message);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref inFlight);
+            }
+        }
+
+        var senders = new List<Task>();
+        for (var due = TimeSpan.Zero; due < window; due += TimeSpan.FromSeconds(BigSendEverySeconds))
+        {
+            var wait = due - clock.Elapsed;
+            if (wait > TimeSpan.Zero) await Task.Delay(wait);
+            senders.Add(SendAsync());
+        }
+        await Task.WhenAll(readers);
+        var readSeconds = clock.Elapsed.TotalSeconds;
+        await Task.WhenAll(senders);
+        await DrainAsync(ro, TimeSpan.FromMinutes(10), poll: 50);
+        var unsent = Unsent(ro, (long)sends.Count * s.BulkSize, historyTop);
+
+        var logsP50 = Stats.Percentile(logs.ToList(), 50);
+        var logsP99 = Stats.Percentile(logs.ToList(), 99);
+        var sendP50 = Stats.Median(sends.ToList());
+        var sendMax = sends.IsEmpty ? double.NaN : sends.Max();
+        var readRate = logs.Count / readSeconds;
+        Log($"   {s.Readers} readers for {s.ReadSeconds} s: {logs.Count:N0} log queries ({readRate:N0}/s), p50 {logsP50:F1} ms, p99 {logsP99:F1} ms; " +
+            $"{sends.Count} of {senders.Count} bulk sends answered, p50 {sendP50:F0} ms, max {sendMax:F0} ms, {overlapping} started while another ran (at most {mostAtOnce} at once); {failures.Count} errors");
+        foreach (var sample in failures.Samples) Log($"   error: {sample}");
+        if (failures.Count > 0) _errors.Add($"readers while sending: {failures.Count} failed requests, e.g. {failures.Samples.FirstOrDefault()}");
+
+        var missed = new List<string>();
+        if (!(logsP99 < 100)) missed.Add($"logs p99 {logsP99:F0} ms");
+        if (!(sendP50 < 500)) missed.Add($"bulk p50 {sendP50:F0} ms");
+        if (failures.Count > 0) missed.Add($"{failures.Count} errors");
+        if (unsent is not null) missed.Add(unsent);
+        _figures.Add(new Figure("7", $"{s.Readers} clients reading `GET /communication/logs` for {s.ReadSeconds} s over {s.HistoryRows:N0} finished messages " +
+                $"while a `POST /communication/bulk` of {s.BulkSize:N0} sms recipients starts every {BigSendEverySeconds} s (one app, dispatching meanwhile)",
+            $"logs p50 {logsP50:F1} ms, p99 {logsP99:F1} ms; bulk p50 {sendP50:F0} ms, max {sendMax:F0} ms",
+            "–", $"{logs.Count:N0} log queries, {senders.Count} bulk sends", "logs p99 < 100 ms, bulk p50 < 500 ms, no error",
+            missed.Count == 0 ? "met" : "**MISSED**: " + string.Join(", ", missed),
+            $"readers {readRate:N0} requests/s; {overlapping} of {senders.Count} sends started while an earlier one was unanswered (at most {mostAtOnce} at once); " +
+            $"all {(long)sends.Count * s.BulkSize:N0} sent rows durable on answer and drained to {(unsent is null ? "sent" : "sent but " + unsent)}"));
     }
 
     // ---------------------------------------------------------------- 2 + 5. dispatch throughput, peak memory
@@ -633,6 +809,10 @@ public sealed class Bench(Settings s)
         }
     }
 
+    /// <summary>Rows not yet sent or sending, other than those of one batch (the request being timed).</summary>
+    private static long Backlog(SqliteConnection ro, long exceptBatch = 0) =>
+        Db.Scalar(ro, """SELECT COUNT(*) FROM "Messages" WHERE "Status" IN (0,1) AND "BatchId" <> @b""", ("@b", exceptBatch));
+
     /// <summary>
     /// After a drain: the file must hold exactly <paramref name="expected"/> rows above id <paramref name="afterId"/> (the ones
     /// this benchmark sent); returns how many of them did not end sent (sent or delivered), or null when all did.
@@ -698,7 +878,7 @@ public sealed class Bench(Settings s)
     private IEnumerable<(string[] Groups, string Text)> Methods()
     {
         yield return (Settings.Groups.ToArray(), $"""
-            - `dotnet run --project CommsConsole.Benchmarks -c Release` (`--quick` for the CI-sized run, `--only 1,6` to measure only some figure groups,
+            - `dotnet run --project CommsConsole.Benchmarks -c Release` (`--quick` for the CI-sized run, `--only 1,7` to measure only some figure groups,
               `--out <file>` to choose the report path).
               Every HTTP figure runs against the real app started as its own process (`dotnet CommsConsole/bin/{Paths.Configuration}/net10.0/CommsConsole.dll
               --urls http://127.0.0.1:<free port>`, `ASPNETCORE_ENVIRONMENT=Development`, `Logging__LogLevel__Default=Warning`, no quiet hours
@@ -713,6 +893,12 @@ public sealed class Bench(Settings s)
               file holding a `Messages` table and indexes copied from the app's own file (created by its migration), WAL like the app's: one
               transaction, one prepared `INSERT` with the columns `MessageLedger.InsertBatchAsync` writes, on an open connection; the baseline file grows
               by the same rows as the app's.
+            - **1d**: one fresh app; after the warm-up, 1's request (timed and checked as in 1) {s.BulkReps} times on the idle server, each waiting for the dispatch
+              of the one before ("1d idle"); then figure 2's load ({s.DispatchRequests} requests of {s.DispatchRequestSize:N0}, one after another) and, while
+              it is dispatched, the same request {s.BusyReps} times one after another. Before each timed request the read-only connection must see pending or
+              sending rows (otherwise another load is sent first), and after it rows of other batches still pending or sending; a request after which
+              there are none is not counted and is repeated after another load. "1d ratio" is busy p50 ÷ idle p50. At the end every row of every
+              request must be in the file and, once drained, sent.
             """.TrimEnd());
         yield return (DispatchGroups, $"""
             - **2/5**: per run a fresh app and file; {s.DispatchRequests} bulk requests of {s.DispatchRequestSize:N0} are sent one after another while the app dispatches;
@@ -744,6 +930,15 @@ public sealed class Bench(Settings s)
               `GET /communication/logs` (random page 1–19, random status/channel filter) for every `POST /communication/bulk` of 100
               recipients, over one shared HTTP connection pool; latency is per request to the end of the body; any non-2xx or
               exception counts as an error. The app dispatches the sends meanwhile.
+            """.TrimEnd());
+        yield return (["7"], $"""
+            - **7**: one app whose file holds {s.HistoryRows:N0} finished messages written as in 3; after 2 warm-up queries, {s.Readers} clients in this
+              process loop for {s.ReadSeconds} s on `GET /communication/logs` (random page 1–19, random status/channel filter, as 6; every answer must
+              hold 20 items) while one more client starts a `POST /communication/bulk` of {s.BulkSize:N0} sms recipients (as 1) every {BigSendEverySeconds} s,
+              on schedule even when the one before is still unanswered (such overlaps are counted); one shared HTTP connection pool; latency per
+              request to the end of the body; each send's rows must be in the file once it is answered; any non-2xx or exception counts as an
+              error. Readers' requests/s is their count over the {s.ReadSeconds} s; the app dispatches the sends meanwhile, and afterwards every sent
+              row must drain to sent.
             """.TrimEnd());
     }
 
