@@ -1,4 +1,5 @@
 using CommsConsole.Data;
+using CommsConsole.Data.Configurations;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Query;
 using Microsoft.EntityFrameworkCore.Storage;
@@ -128,21 +129,23 @@ public sealed class MessageLedger(AppDbContext db)
     /// a materialized CTE: written as <c>WHERE "Id" IN (SELECT … LIMIT … FOR UPDATE SKIP LOCKED)</c> the planner may run
     /// the locking subquery once per row of the table, which takes seconds at a few thousand rows.
     /// </summary>
+    private static readonly string ClaimPostgresSql = $"""
+        WITH due AS MATERIALIZED (
+            SELECT "Id" FROM "Messages"
+            WHERE {MessageConfiguration.PendingOnly} AND "NextAttemptAt" <= @now
+            ORDER BY "NextAttemptAt", "Id"
+            LIMIT @max
+            FOR UPDATE SKIP LOCKED)
+        UPDATE "Messages" m SET "Status" = @sending, "LeaseId" = @lease, "LeaseUntil" = @until
+        FROM due
+        WHERE m."Id" = due."Id" AND m."Status" = @pending
+        RETURNING m.*
+        """;
+
     private async Task<List<Message>> ClaimPostgresAsync(string leaseId, DateTimeOffset now, DateTimeOffset leaseUntil, int max, CancellationToken ct)
     {
         await using var tx = await WriteTransaction.BeginAsync(db.Database, ct);
-        var rows = await db.Messages.FromSqlRaw("""
-                WITH due AS MATERIALIZED (
-                    SELECT "Id" FROM "Messages"
-                    WHERE "Status" = @pending AND "NextAttemptAt" <= @now
-                    ORDER BY "NextAttemptAt", "Id"
-                    LIMIT @max
-                    FOR UPDATE SKIP LOCKED)
-                UPDATE "Messages" m SET "Status" = @sending, "LeaseId" = @lease, "LeaseUntil" = @until
-                FROM due
-                WHERE m."Id" = due."Id" AND m."Status" = @pending
-                RETURNING m.*
-                """,
+        var rows = await db.Messages.FromSqlRaw(ClaimPostgresSql,
                 new NpgsqlParameter<int>("sending", (int)MessageStatus.Sending),
                 new NpgsqlParameter<int>("pending", (int)MessageStatus.Pending),
                 new NpgsqlParameter<string>("lease", leaseId),
@@ -194,6 +197,12 @@ public sealed class MessageLedger(AppDbContext db)
         return written.Count;
     }
 
+    private static readonly string ReclaimPostgresSql = $"""
+        UPDATE "Messages" SET "Status" = @pending, "LeaseId" = NULL, "LeaseUntil" = NULL, "UpdatedAt" = @now
+        WHERE {MessageConfiguration.SendingOnly} AND "LeaseUntil" < @now
+        RETURNING "BatchId" AS "Value"
+        """;
+
     /// <summary>Returns rows whose lease ran out to pending, so that another worker sends them. Returns how many.</summary>
     public async Task<int> ReclaimExpiredAsync(DateTimeOffset now, CancellationToken ct)
     {
@@ -202,13 +211,8 @@ public sealed class MessageLedger(AppDbContext db)
         {
             // One statement returns what it reclaimed: another node's sweeper running at the same moment waits on the
             // row locks, re-checks, and finds the rows already pending.
-            var reclaimed = await db.Database.SqlQueryRaw<long>("""
-                UPDATE "Messages" SET "Status" = @pending, "LeaseId" = NULL, "LeaseUntil" = NULL, "UpdatedAt" = @now
-                WHERE "Status" = @sending AND "LeaseUntil" < @now
-                RETURNING "BatchId" AS "Value"
-                """,
+            var reclaimed = await db.Database.SqlQueryRaw<long>(ReclaimPostgresSql,
                 new NpgsqlParameter<int>("pending", (int)MessageStatus.Pending),
-                new NpgsqlParameter<int>("sending", (int)MessageStatus.Sending),
                 new NpgsqlParameter<long>("now", now.UtcTicks)).ToListAsync(ct);
             if (reclaimed.Count > 0) await RecountAsync(reclaimed.Distinct().ToList(), ct);
             await tx.CommitAsync(ct);

@@ -1,0 +1,99 @@
+using System.Data.Common;
+using CommsConsole.Data;
+using CommsConsole.Features.Messaging;
+using CommsConsole.Tests.Infrastructure;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Npgsql;
+
+namespace CommsConsole.Tests.Data;
+
+/// <summary>
+/// Dispatch's indexes hold only the rows they are for (partial indexes), and a planner uses one only when the query
+/// names the same condition. A claim or a reclaim that stopped doing so would scan the whole table under the write
+/// lock, which no functional test notices: these read the plans of the statements the ledger really sends.
+/// </summary>
+[Collection(AppCollection.Name)]
+public sealed class MessageIndexPlanTests(SharedApp app)
+{
+    // Long before any row: the statements run, and change nothing in the shared app.
+    private static readonly DateTimeOffset Past = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public async Task AClaim_PicksDueRowsFromThePendingIndex()
+    {
+        var commands = await CaptureAsync(ledger => ledger.ClaimAsync("plan-test", Past, Past.AddMinutes(5), 500, CancellationToken.None));
+        var pick = Assert.Single(commands, c => c.CommandText.Contains("\"NextAttemptAt\" <="));
+        Assert.Contains("IX_Messages_Status_NextAttemptAt", await PlanAsync(pick));
+    }
+
+    [Fact]
+    public async Task AReclaim_FindsExpiredLeasesFromTheLeaseIndex()
+    {
+        var commands = await CaptureAsync(ledger => ledger.ReclaimExpiredAsync(Past, CancellationToken.None));
+        var find = commands.First(c => c.CommandText.Contains("\"LeaseUntil\" <"));
+        Assert.Contains("IX_Messages_Status_LeaseUntil", await PlanAsync(find));
+    }
+
+    private sealed record Captured(string CommandText, IReadOnlyList<(string Name, object? Value)> Parameters);
+
+    private sealed class Capture : DbCommandInterceptor
+    {
+        public List<Captured> Commands { get; } = [];
+
+        public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData,
+            InterceptionResult<DbDataReader> result, CancellationToken ct = default)
+        {
+            Record(command);
+            return ValueTask.FromResult(result);
+        }
+
+        public override ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(DbCommand command, CommandEventData eventData,
+            InterceptionResult<int> result, CancellationToken ct = default)
+        {
+            Record(command);
+            return ValueTask.FromResult(result);
+        }
+
+        private void Record(DbCommand command) => Commands.Add(new(command.CommandText,
+            command.Parameters.Cast<DbParameter>().Select(p => (p.ParameterName, (object?)p.Value)).ToList()));
+    }
+
+    private async Task<List<Captured>> CaptureAsync(Func<MessageLedger, Task> work)
+    {
+        var capture = new Capture();
+        await using var db = AppFactory.OnPostgres
+            ? new PostgresAppDbContext(new DbContextOptionsBuilder<PostgresAppDbContext>().UseNpgsql(app.ConnectionString).AddInterceptors(capture).Options)
+            : new AppDbContext(new DbContextOptionsBuilder<AppDbContext>().UseSqlite(app.ConnectionString).AddInterceptors(capture).Options);
+        await work(new MessageLedger(db));
+        return capture.Commands;
+    }
+
+    /// <summary>The plan of one captured statement, with its own parameters; on PostgreSQL with sequential scans priced out, so that a small table still shows whether the index can be used.</summary>
+    private async Task<string> PlanAsync(Captured command)
+    {
+        DbConnection connection = AppFactory.OnPostgres ? new NpgsqlConnection(app.ConnectionString) : new SqliteConnection(app.ConnectionString);
+        await using var _ = connection;
+        await connection.OpenAsync();
+        if (AppFactory.OnPostgres)
+        {
+            await using var off = connection.CreateCommand();
+            off.CommandText = "SET enable_seqscan = off";
+            await off.ExecuteNonQueryAsync();
+        }
+        await using var explain = connection.CreateCommand();
+        explain.CommandText = (AppFactory.OnPostgres ? "EXPLAIN " : "EXPLAIN QUERY PLAN ") + command.CommandText;
+        foreach (var (name, value) in command.Parameters)
+        {
+            var p = explain.CreateParameter();
+            p.ParameterName = name;
+            p.Value = value ?? DBNull.Value;
+            explain.Parameters.Add(p);
+        }
+        var lines = new List<string>();
+        await using var reader = await explain.ExecuteReaderAsync();
+        while (await reader.ReadAsync()) lines.Add(reader.GetValue(reader.FieldCount - 1)?.ToString() ?? "");
+        return string.Join("\n", lines);
+    }
+}
