@@ -54,6 +54,55 @@ public sealed class WriteTransactionTests : IDisposable
     }
 
     [Fact]
+    public async Task ARequestsWriter_GoesBeforeABackgroundWriterThatWaitedLonger()
+    {
+        var order = await GrantOrderAsync(["background", "request"]);
+        Assert.Equal(["request", "background"], order);
+    }
+
+    [Fact]
+    public async Task ABackgroundWriter_WaitsForAtMostFourRequestsInARow()
+    {
+        var order = await GrantOrderAsync(["background", "r1", "r2", "r3", "r4", "r5", "r6"]);
+        Assert.Equal(["r1", "r2", "r3", "r4", "background", "r5", "r6"], order);
+    }
+
+    [Fact]
+    public async Task BackgroundWriters_KeepTheirOrder_WhenNoRequestWaits()
+    {
+        var order = await GrantOrderAsync(["background 1", "background 2", "background 3"]);
+        Assert.Equal(["background 1", "background 2", "background 3"], order);
+    }
+
+    /// <summary>
+    /// While one writer holds the turn, the named writers queue in the given order (a name starting "background" asks as
+    /// background work); then the holder commits. Returns the order in which they were given the turn.
+    /// </summary>
+    private async Task<List<string>> GrantOrderAsync(string[] writers)
+    {
+        await using var holderDb = Context();
+        var holder = await WriteTransaction.BeginAsync(holderDb.Database, CancellationToken.None);
+        var order = new List<string>();
+        var contexts = writers.Select(_ => Context()).ToList();
+        // Each queues before its call returns: the wait begins synchronously.
+        var waiting = writers.Select((name, i) => Granted(name, name.StartsWith("background")
+            ? WriteTransaction.BeginBackgroundAsync(contexts[i].Database, CancellationToken.None)
+            : WriteTransaction.BeginAsync(contexts[i].Database, CancellationToken.None))).ToList();
+        await holder.CommitAsync(CancellationToken.None);
+        await holder.DisposeAsync();
+        await Task.WhenAll(waiting).WaitAsync(TimeSpan.FromSeconds(30));
+        foreach (var c in contexts) await c.DisposeAsync();
+        return order;
+
+        async Task Granted(string name, Task<WriteTransaction> turn)
+        {
+            await using var tx = await turn;
+            lock (order) order.Add(name);
+            await tx.CommitAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
     public async Task TwentyWritersAtOnce_EachCommits_OneAtATime()
     {
         await using (var setup = Context())
@@ -65,7 +114,9 @@ public sealed class WriteTransactionTests : IDisposable
         await Task.WhenAll(Enumerable.Range(0, 20).Select(async i =>
         {
             await using var db = Context();
-            await using var tx = await WriteTransaction.BeginAsync(db.Database, CancellationToken.None);
+            await using var tx = i % 2 == 0
+                ? await WriteTransaction.BeginAsync(db.Database, CancellationToken.None)
+                : await WriteTransaction.BeginBackgroundAsync(db.Database, CancellationToken.None);
             var now = Interlocked.Increment(ref inside);
             InterlockedMax(ref most, now);
             await db.Database.ExecuteSqlRawAsync("INSERT INTO t VALUES ({0})", i);

@@ -105,7 +105,7 @@ public sealed class MessageLedger(AppDbContext db)
             .Select(m => m.Id)
             .Take(max);
 
-        await using var tx = await WriteTransaction.BeginAsync(db.Database, ct);
+        await using var tx = await WriteTransaction.BeginBackgroundAsync(db.Database, ct);
         var claimed = await db.Messages
             .Where(m => due.Contains(m.Id) && m.Status == MessageStatus.Pending)
             .ExecuteUpdateAsync(s => s
@@ -144,7 +144,7 @@ public sealed class MessageLedger(AppDbContext db)
 
     private async Task<List<Message>> ClaimPostgresAsync(string leaseId, DateTimeOffset now, DateTimeOffset leaseUntil, int max, CancellationToken ct)
     {
-        await using var tx = await WriteTransaction.BeginAsync(db.Database, ct);
+        await using var tx = await WriteTransaction.BeginBackgroundAsync(db.Database, ct);
         var rows = await db.Messages.FromSqlRaw(ClaimPostgresSql,
                 new NpgsqlParameter<int>("sending", (int)MessageStatus.Sending),
                 new NpgsqlParameter<int>("pending", (int)MessageStatus.Pending),
@@ -179,7 +179,7 @@ public sealed class MessageLedger(AppDbContext db)
     public async Task<int> CompleteAsync(string leaseId, IReadOnlyList<Outcome> outcomes, IReadOnlyDictionary<long, long> batchOf,
         DateTimeOffset now, CancellationToken ct)
     {
-        await using var tx = await WriteTransaction.BeginAsync(db.Database, ct);
+        await using var tx = await WriteTransaction.BeginBackgroundAsync(db.Database, ct);
         var conn = db.Database.GetDbConnection();
         var written = Postgres
             ? await MessageRowWriter.CompletePostgresAsync((NpgsqlConnection)conn, leaseId, outcomes, now, ct)
@@ -206,7 +206,7 @@ public sealed class MessageLedger(AppDbContext db)
     /// <summary>Returns rows whose lease ran out to pending, so that another worker sends them. Returns how many.</summary>
     public async Task<int> ReclaimExpiredAsync(DateTimeOffset now, CancellationToken ct)
     {
-        await using var tx = await WriteTransaction.BeginAsync(db.Database, ct);
+        await using var tx = await WriteTransaction.BeginBackgroundAsync(db.Database, ct);
         if (Postgres)
         {
             // One statement returns what it reclaimed: another node's sweeper running at the same moment waits on the
@@ -340,7 +340,7 @@ public sealed class MessageLedger(AppDbContext db)
     public async Task<int> PurgeAsync(string tenantId, DateTimeOffset cutoff, int max, CancellationToken ct)
     {
         var (pending, sending, before) = ((int)MessageStatus.Pending, (int)MessageStatus.Sending, cutoff.UtcTicks);
-        await using var tx = await WriteTransaction.BeginAsync(db.Database, ct);
+        await using var tx = await WriteTransaction.BeginBackgroundAsync(db.Database, ct);
         // The chunk's ids first, so that the counts, the attempts and the rows are exactly the same set.
         var ids = await db.Messages.Where(m => m.TenantId == tenantId && m.CreatedAt < cutoff
                 && m.Status != MessageStatus.Pending && m.Status != MessageStatus.Sending)
