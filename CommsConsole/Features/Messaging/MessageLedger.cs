@@ -55,7 +55,7 @@ public sealed class MessageLedger(AppDbContext db)
         }
         else
         {
-            await MessageRowWriter.InsertPerRowAsync(conn, tx.Transaction.GetDbTransaction(), batch.Id, prototype, rows, ct);
+            await MessageRowWriter.InsertSqliteAsync(conn, tx.Transaction.GetDbTransaction(), batch.Id, prototype, rows, ct);
         }
 
         // Ids come back in one query instead of a RETURNING round per row: within this transaction the batch's
@@ -183,7 +183,7 @@ public sealed class MessageLedger(AppDbContext db)
         var conn = db.Database.GetDbConnection();
         var written = Postgres
             ? await MessageRowWriter.CompletePostgresAsync((NpgsqlConnection)conn, leaseId, outcomes, now, ct)
-            : await MessageRowWriter.CompletePerRowAsync(conn, tx.Transaction.GetDbTransaction(), leaseId, outcomes, now, ct);
+            : await MessageRowWriter.CompleteSqliteAsync(conn, tx.Transaction.GetDbTransaction(), leaseId, outcomes, now, ct);
 
         var moves = new SortedDictionary<long, BatchCounts>();
         foreach (var o in outcomes)

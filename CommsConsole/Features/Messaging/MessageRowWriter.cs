@@ -1,4 +1,8 @@
+using System.Buffers;
 using System.Data.Common;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
 using CommsConsole.Data;
@@ -9,15 +13,18 @@ namespace CommsConsole.Features.Messaging;
 /// The row writers of <see cref="MessageLedger"/>'s hot paths, in plain parameterised SQL on the ledger's connection and
 /// transaction. Column names and value encodings follow the EF model (enums as integers, instants as UTC ticks).
 /// <para>
-/// SQLite (in-process, one writer at a time) runs one prepared command per row: a statement costs microseconds. PostgreSQL
-/// is a server shared by several nodes: rows go in with binary <c>COPY</c>, outcomes are written set-based in one
-/// statement per chunk.
+/// Both write set-based, a statement per chunk rather than per row: SQLite reads the rows from one JSON array parameter
+/// (<c>json_each</c>); PostgreSQL takes rows with binary <c>COPY</c> and outcomes as arrays (<c>unnest</c>).
 /// </para>
 /// </summary>
 internal static class MessageRowWriter
 {
-    /// <summary>SQLite: one prepared insert per row.</summary>
-    public static async Task InsertPerRowAsync(DbConnection conn, DbTransaction tx, long batchId, Message prototype, IReadOnlyList<MessageLedger.NewMessage> rows, CancellationToken ct)
+    /// <summary>
+    /// SQLite: every row in one statement. The rows travel as one JSON array parameter read by <c>json_each</c>: a
+    /// prepared insert per row spent as long binding its 24 named parameters (looked up by name on every run) as SQLite
+    /// spent writing the row.
+    /// </summary>
+    public static async Task InsertSqliteAsync(DbConnection conn, DbTransaction tx, long batchId, Message prototype, IReadOnlyList<MessageLedger.NewMessage> rows, CancellationToken ct)
     {
         await using var cmd = conn.CreateCommand();
         cmd.Transaction = tx;
@@ -25,8 +32,10 @@ internal static class MessageRowWriter
             INSERT INTO "Messages" ("TenantId","UserId","BatchId","Channel","Purpose","Status","Recipient","Subject","Content","IsHtml","TemplateId",
               "ReceiverName","ReceiverId","CampusId","BizType","BizId","Remark","RetryCount","Cost","Segments",
               "CreatedAt","UpdatedAt","NextAttemptAt","Error")
-            VALUES (@tenant,@user,@batch,@channel,@purpose,@status,@recipient,@subject,@content,@html,@template,
-              @rname,@rid,@campus,@biztype,@bizid,@remark,0,@cost,@segments,@now,@now,@due,@error)
+            SELECT @tenant,@user,@batch,@channel,@purpose,r.value->>0,r.value->>1,r.value->>2,r.value->>3,@html,@template,
+              @rname,@rid,@campus,@biztype,@bizid,@remark,0,@cost,r.value->>4,@now,@now,@due,r.value->>5
+            FROM json_each(@rows) AS r
+            ORDER BY r.key
             """;
         var p = new CommandParameters(cmd);
         p.Set("tenant", prototype.TenantId);
@@ -34,8 +43,6 @@ internal static class MessageRowWriter
         p.Set("batch", batchId);
         p.Set("channel", (int)prototype.Channel);
         p.Set("purpose", (int)prototype.Purpose);
-        var status = p.Set("status", (int)MessageStatus.Pending);
-        var error = p.Set("error", null);
         p.Set("html", prototype.IsHtml);
         p.Set("template", prototype.TemplateId);
         p.Set("rname", prototype.ReceiverName);
@@ -47,22 +54,46 @@ internal static class MessageRowWriter
         p.Set("cost", 0m);
         p.Set("now", prototype.CreatedAt.UtcTicks);
         p.Set("due", prototype.NextAttemptAt.UtcTicks);
-        var recipient = p.Set("recipient", "");
-        var content = p.Set("content", "");
-        var subject = p.Set("subject", "");
-        var segments = p.Set("segments", 0);
-        await cmd.PrepareAsync(ct);
-
-        foreach (var row in rows)
+        p.Set("rows", JsonRows(rows, (w, row) =>
         {
-            recipient.Value = row.Recipient;
-            content.Value = row.Content;
-            subject.Value = (object?)row.Subject ?? DBNull.Value;
-            segments.Value = row.Segments;
-            status.Value = (int)row.Status;
-            error.Value = (object?)row.SuppressedBecause ?? DBNull.Value;
-            await cmd.ExecuteNonQueryAsync(ct);
+            w.WriteNumberValue((int)row.Status);
+            w.WriteStringValue(row.Recipient);
+            WriteNullable(w, row.Subject);
+            w.WriteStringValue(row.Content);
+            w.WriteNumberValue(row.Segments);
+            WriteNullable(w, row.SuppressedBecause);
+        }));
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>A JSON array holding one array per item, written by <paramref name="write"/>; text, as SQLite's JSON functions read it.</summary>
+    private static string JsonRows<T>(IEnumerable<T> items, Action<Utf8JsonWriter, T> write)
+    {
+        var buffer = new ArrayBufferWriter<byte>(64 * 1024);
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartArray();
+            foreach (var item in items)
+            {
+                w.WriteStartArray();
+                write(w, item);
+                w.WriteEndArray();
+            }
+            w.WriteEndArray();
         }
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    private static void WriteNullable(Utf8JsonWriter w, string? value)
+    {
+        if (value is null) w.WriteNullValue();
+        else w.WriteStringValue(value);
+    }
+
+    private static void WriteNullable(Utf8JsonWriter w, long? value)
+    {
+        if (value is { } v) w.WriteNumberValue(v);
+        else w.WriteNullValue();
     }
 
     /// <summary>PostgreSQL: every row in one binary COPY stream (one round trip, no per-row statement).</summary>
@@ -112,66 +143,78 @@ internal static class MessageRowWriter
     private static Task WriteNullableAsync<T>(NpgsqlBinaryImporter copy, T? value, NpgsqlDbType type, CancellationToken ct) where T : struct =>
         value is { } v ? copy.WriteAsync(v, type, ct) : copy.WriteNullAsync(ct);
 
-    /// <summary>SQLite: one prepared update and attempt insert per row; returns the ids written.</summary>
-    public static async Task<HashSet<long>> CompletePerRowAsync(DbConnection conn, DbTransaction tx, string leaseId, IReadOnlyList<MessageLedger.Outcome> outcomes,
+    /// <summary>
+    /// The outcome update of <see cref="CompleteSqliteAsync"/>: each outcome finds its row by primary key. The unary
+    /// <c>+</c> keeps the lease and status checks off the indexes: offered them, SQLite walks every leased row and reads
+    /// the whole JSON array for each.
+    /// </summary>
+    internal const string CompleteSqliteSql = """
+        UPDATE "Messages" AS m SET "Status"=o.value->>1,"Provider"=o.value->>2,"ThirdPartyId"=o.value->>3,"ThirdPartyStatus"=o.value->>4,
+          "Response"=o.value->>5,"Error"=o.value->>6,"RetryCount"=o.value->>7,"Cost"=o.value->>8,"SentAt"=o.value->>9,
+          "NextAttemptAt"=o.value->>10,"UpdatedAt"=@now,"LeaseId"=NULL,"LeaseUntil"=NULL
+        FROM json_each(@outcomes) AS o
+        WHERE m."Id"=o.value->>0 AND +m."LeaseId"=@lease AND +m."Status"=@sending
+        RETURNING "Id"
+        """;
+
+    /// <summary>
+    /// SQLite: the chunk's outcomes travel as one JSON array and are written in two statements: the rows still leased to
+    /// us are updated (returning their ids), and an attempt is inserted for exactly those (but for rows held back or
+    /// suppressed before any provider saw them, which have no attempt). Returns the ids written.
+    /// </summary>
+    public static async Task<HashSet<long>> CompleteSqliteAsync(DbConnection conn, DbTransaction tx, string leaseId, IReadOnlyList<MessageLedger.Outcome> outcomes,
         DateTimeOffset now, CancellationToken ct)
     {
         await using var update = conn.CreateCommand();
         update.Transaction = tx;
-        update.CommandText = """
-            UPDATE "Messages" SET "Status"=@status,"Provider"=@provider,"ThirdPartyId"=@tpid,"ThirdPartyStatus"=@tpstatus,
-              "Response"=@response,"Error"=@error,"RetryCount"=@retry,"Cost"=@cost,"SentAt"=@sentat,"NextAttemptAt"=@next,
-              "UpdatedAt"=@now,"LeaseId"=NULL,"LeaseUntil"=NULL
-            WHERE "Id"=@id AND "LeaseId"=@lease AND "Status"=@sending
-            """;
+        update.CommandText = CompleteSqliteSql;
         var u = new CommandParameters(update);
         u.Set("now", now.UtcTicks);
         u.Set("lease", leaseId);
         u.Set("sending", (int)MessageStatus.Sending);
-        var (status, provider, tpid, tpstatus, response, error, retry, cost, sentAt, next, id) = (
-            u.Set("status", 0), u.Set("provider", ""), u.Set("tpid", null), u.Set("tpstatus", null), u.Set("response", null),
-            u.Set("error", null), u.Set("retry", 0), u.Set("cost", 0m), u.Set("sentat", null), u.Set("next", 0L), u.Set("id", 0L));
-        await update.PrepareAsync(ct);
-
-        await using var attempt = conn.CreateCommand();
-        attempt.Transaction = tx;
-        attempt.CommandText = """
-            INSERT INTO "MessageAttempts" ("MessageId","Number","At","Provider","Outcome","Error","Response")
-            VALUES (@id,@number,@at,@provider,@outcome,@error,@response)
-            """;
-        var a = new CommandParameters(attempt);
-        a.Set("at", now.UtcTicks);
-        var (aid, anumber, aprovider, aoutcome, aerror, aresponse) = (
-            a.Set("id", 0L), a.Set("number", 0), a.Set("provider", ""), a.Set("outcome", ""), a.Set("error", null), a.Set("response", null));
-        await attempt.PrepareAsync(ct);
-
-        var written = new HashSet<long>();
-        foreach (var o in outcomes)
+        u.Set("outcomes", JsonRows(outcomes, (w, o) =>
         {
-            status.Value = (int)o.Status;
-            provider.Value = (object?)o.Provider ?? DBNull.Value;
-            tpid.Value = (object?)o.ThirdPartyId ?? DBNull.Value;
-            tpstatus.Value = (object?)o.ThirdPartyStatus ?? DBNull.Value;
-            response.Value = (object?)o.Response ?? DBNull.Value;
-            error.Value = (object?)o.Error ?? DBNull.Value;
-            retry.Value = o.RetryCount;
-            cost.Value = o.Cost;
-            sentAt.Value = o.SentAt is { } s ? s.UtcTicks : DBNull.Value;
-            next.Value = o.NextAttemptAt.UtcTicks;
-            id.Value = o.MessageId;
-            if (await update.ExecuteNonQueryAsync(ct) != 1) continue;
-            written.Add(o.MessageId);
-            // Held back without an attempt (quiet hours) or refused before any provider saw it (an opt-out).
-            if (o.AttemptOutcome is null) continue;
-
-            aid.Value = o.MessageId;
-            anumber.Value = o.AttemptNumber;
-            aprovider.Value = o.Provider ?? "";
-            aoutcome.Value = o.AttemptOutcome;
-            aerror.Value = (object?)o.Error ?? DBNull.Value;
-            aresponse.Value = (object?)o.Response ?? DBNull.Value;
-            await attempt.ExecuteNonQueryAsync(ct);
+            w.WriteNumberValue(o.MessageId);
+            w.WriteNumberValue((int)o.Status);
+            WriteNullable(w, o.Provider);
+            WriteNullable(w, o.ThirdPartyId);
+            WriteNullable(w, o.ThirdPartyStatus);
+            WriteNullable(w, o.Response);
+            WriteNullable(w, o.Error);
+            w.WriteNumberValue(o.RetryCount);
+            // The text Microsoft.Data.Sqlite writes for a decimal parameter, as the rows' other costs hold.
+            w.WriteStringValue(o.Cost.ToString("0.0###########################", CultureInfo.InvariantCulture));
+            WriteNullable(w, o.SentAt?.UtcTicks);
+            w.WriteNumberValue(o.NextAttemptAt.UtcTicks);
+        }));
+        var written = new HashSet<long>();
+        await using (var reader = await update.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct)) written.Add(reader.GetInt64(0));
         }
+
+        var attempts = outcomes.Where(o => o.AttemptOutcome is not null && written.Contains(o.MessageId)).ToList();
+        if (attempts.Count == 0) return written;
+        await using var insert = conn.CreateCommand();
+        insert.Transaction = tx;
+        insert.CommandText = """
+            INSERT INTO "MessageAttempts" ("MessageId","Number","At","Provider","Outcome","Error","Response")
+            SELECT a.value->>0,a.value->>1,@at,a.value->>2,a.value->>3,a.value->>4,a.value->>5
+            FROM json_each(@attempts) AS a
+            ORDER BY a.key
+            """;
+        var a = new CommandParameters(insert);
+        a.Set("at", now.UtcTicks);
+        a.Set("attempts", JsonRows(attempts, (w, o) =>
+        {
+            w.WriteNumberValue(o.MessageId);
+            w.WriteNumberValue(o.AttemptNumber);
+            w.WriteStringValue(o.Provider ?? "");
+            w.WriteStringValue(o.AttemptOutcome);
+            WriteNullable(w, o.Error);
+            WriteNullable(w, o.Response);
+        }));
+        await insert.ExecuteNonQueryAsync(ct);
         return written;
     }
 
