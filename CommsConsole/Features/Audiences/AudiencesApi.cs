@@ -167,20 +167,20 @@ public static class AudiencesApi
                 "a contact with either is updated rather than duplicated: fields left out are kept, `attributes` are merged key by key (null removes a key) and `tags` are added. " +
                 "201 when created, 200 when updated; 409 when the phone and the email belong to two different contacts. Marketers, Admins and Integrators.")
             .Produces<SimpleResponse>(409);
-        group.MapGet("/contacts/{id:long}", GetContact).Errors().WithSummary("A contact with its tags and consent per channel");
-        group.MapPut("/contacts/{id:long}", UpdateContact).Errors().WithSummary("Replace a contact (fields left out are cleared)").Produces<SimpleResponse>(409);
-        group.MapDelete("/contacts/{id:long}", DeleteContact).Errors().WithSummary("Delete a contact (its opt-outs and consent history stay with its addresses)");
-        group.MapPost("/contacts/{id:long}/consent", SetConsent).Errors().WithSummary("Subscribe or unsubscribe a contact on a channel")
+        group.MapGet("/contacts/{id}", GetContact).Errors().WithSummary("A contact with its tags and consent per channel");
+        group.MapPut("/contacts/{id}", UpdateContact).Errors().WithSummary("Replace a contact (fields left out are cleared)").Produces<SimpleResponse>(409);
+        group.MapDelete("/contacts/{id}", DeleteContact).Errors().WithSummary("Delete a contact (its opt-outs and consent history stay with its addresses)");
+        group.MapPost("/contacts/{id}/consent", SetConsent).Errors().WithSummary("Subscribe or unsubscribe a contact on a channel")
             .WithDescription("Unsubscribing adds the contact's address to the tenant's opt-out list and subscribing lifts it (an Admin's decision when the person opted out): " +
                 "the opt-out list is the one record of consent, and every change is appended to the consent history.");
-        group.MapGet("/contacts/{id:long}/consent", ConsentHistory).Errors().WithSummary("The consent history of a contact's addresses, newest first");
+        group.MapGet("/contacts/{id}/consent", ConsentHistory).Errors().WithSummary("The consent history of a contact's addresses, newest first");
         group.MapGet("/lists", ListLists).Errors().WithSummary("The tenant's lists with their member counts");
         group.MapPost("/lists", CreateList).Errors().WithSummary("Create a list").Produces<SimpleResponse>(409);
-        group.MapGet("/lists/{id:long}", GetList).Errors().WithSummary("A list with its member count (its members: GET /communication/contacts?list_id=)");
-        group.MapPut("/lists/{id:long}", RenameList).Errors().WithSummary("Rename a list").Produces<SimpleResponse>(409);
-        group.MapDelete("/lists/{id:long}", DeleteList).Errors().WithSummary("Delete a list (its contacts stay)");
-        group.MapPost("/lists/{id:long}/members", AddMembers).Errors().WithSummary("Add contacts to a list (already members are kept once)");
-        group.MapDelete("/lists/{id:long}/members", RemoveMembers).Errors().WithSummary("Remove contacts from a list");
+        group.MapGet("/lists/{id}", GetList).Errors().WithSummary("A list with its member count (its members: GET /communication/contacts?list_id=)");
+        group.MapPut("/lists/{id}", RenameList).Errors().WithSummary("Rename a list").Produces<SimpleResponse>(409);
+        group.MapDelete("/lists/{id}", DeleteList).Errors().WithSummary("Delete a list (its contacts stay)");
+        group.MapPost("/lists/{id}/members", AddMembers).Errors().WithSummary("Add contacts to a list (already members are kept once)");
+        group.MapDelete("/lists/{id}/members", RemoveMembers).Errors().WithSummary("Remove contacts from a list");
     }
 
     private static RouteHandlerBuilder Errors(this RouteHandlerBuilder endpoint) =>
@@ -217,29 +217,33 @@ public static class AudiencesApi
         return created ? TypedResults.Created($"/communication/contacts/{response.Id}", response) : TypedResults.Ok(response);
     }
 
-    public static async Task<Results<Ok<ContactResponse>, SimpleError>> GetContact(long id, [AsParameters] AudienceServices services, CancellationToken ct)
+    public static async Task<Results<Ok<ContactResponse>, SimpleError>> GetContact(string id, [AsParameters] AudienceServices services, CancellationToken ct)
     {
-        var result = await services.Contacts.GetAsync(id, services.Caller, ct);
+        if (!AudienceIds.TryParse(id, "contact", out var key, out var missing)) return services.Error(missing!);
+        var result = await services.Contacts.GetAsync(key, services.Caller, ct);
         return result.IsOk ? TypedResults.Ok(ContactResponse.From(result.Value!)) : services.Error(result.Error!);
     }
 
     public static async Task<Results<Ok<ContactResponse>, SimpleError>> UpdateContact(
-        long id, [FromBody] ContactRequest body, [AsParameters] AudienceServices services, CancellationToken ct)
+        string id, [FromBody] ContactRequest body, [AsParameters] AudienceServices services, CancellationToken ct)
     {
+        if (!AudienceIds.TryParse(id, "contact", out var key, out var missing)) return services.Error(missing!);
         if (body is null) return services.Error(AppError.Validation("body: a JSON object is required"));
-        var result = await services.Contacts.UpdateAsync(id, body.ToInput(), services.Caller, ct);
+        var result = await services.Contacts.UpdateAsync(key, body.ToInput(), services.Caller, ct);
         return result.IsOk ? TypedResults.Ok(ContactResponse.From(result.Value!)) : services.Error(result.Error!);
     }
 
-    public static async Task<Results<Ok<SimpleResponse>, SimpleError>> DeleteContact(long id, [AsParameters] AudienceServices services, CancellationToken ct)
+    public static async Task<Results<Ok<SimpleResponse>, SimpleError>> DeleteContact(string id, [AsParameters] AudienceServices services, CancellationToken ct)
     {
-        var result = await services.Contacts.DeleteAsync(id, services.Caller, ct);
+        if (!AudienceIds.TryParse(id, "contact", out var key, out var missing)) return services.Error(missing!);
+        var result = await services.Contacts.DeleteAsync(key, services.Caller, ct);
         return result.IsOk ? TypedResults.Ok(new SimpleResponse(200, $"contact {id} deleted", services.Now)) : services.Error(result.Error!);
     }
 
     public static async Task<Results<Ok<ContactResponse>, SimpleError>> SetConsent(
-        long id, [FromBody] ConsentRequest body, [AsParameters] AudienceServices services, CancellationToken ct)
+        string id, [FromBody] ConsentRequest body, [AsParameters] AudienceServices services, CancellationToken ct)
     {
+        if (!AudienceIds.TryParse(id, "contact", out var key, out var missing)) return services.Error(missing!);
         if (body is null) return services.Error(AppError.Validation("body: a JSON object is required"));
         if (string.IsNullOrWhiteSpace(body.Channel)) return services.Error(AppError.Validation("channel: required (sms or email)"));
         if (!Wire.TryParseChannel(body.Channel, out var channel)) return services.Error(AppError.Validation($"channel: '{body.Channel}' is not one of sms, email"));
@@ -247,13 +251,14 @@ public static class AudiencesApi
         var method = ConsentMethod.Api;
         if (body.How is not null && !AudienceWire.TryParseMethod(body.How, out method))
             return services.Error(AppError.Validation($"how: '{Phones.Echo(body.How)}' is not one of {AudienceWire.MethodNames}"));
-        var result = await services.Contacts.SetConsentAsync(id, channel, subscribed, method, body.Note, services.Caller, ct);
+        var result = await services.Contacts.SetConsentAsync(key, channel, subscribed, method, body.Note, services.Caller, ct);
         return result.IsOk ? TypedResults.Ok(ContactResponse.From(result.Value!)) : services.Error(result.Error!);
     }
 
-    public static async Task<Results<Ok<ConsentHistoryResponse>, SimpleError>> ConsentHistory(long id, [AsParameters] AudienceServices services, CancellationToken ct)
+    public static async Task<Results<Ok<ConsentHistoryResponse>, SimpleError>> ConsentHistory(string id, [AsParameters] AudienceServices services, CancellationToken ct)
     {
-        var result = await services.Contacts.HistoryAsync(id, services.Caller, ct);
+        if (!AudienceIds.TryParse(id, "contact", out var key, out var missing)) return services.Error(missing!);
+        var result = await services.Contacts.HistoryAsync(key, services.Caller, ct);
         if (!result.IsOk) return services.Error(result.Error!);
         return TypedResults.Ok(new ConsentHistoryResponse(result.Value!.Select(ConsentEventResponse.From).ToList(), result.Value!.Count));
     }
@@ -273,32 +278,36 @@ public static class AudiencesApi
         return TypedResults.Created($"/communication/lists/{response.Id}", response);
     }
 
-    public static async Task<Results<Ok<ListResponse>, SimpleError>> GetList(long id, [AsParameters] AudienceServices services, CancellationToken ct)
+    public static async Task<Results<Ok<ListResponse>, SimpleError>> GetList(string id, [AsParameters] AudienceServices services, CancellationToken ct)
     {
-        var result = await services.Lists.GetAsync(id, services.Caller, ct);
+        if (!AudienceIds.TryParse(id, "list", out var key, out var missing)) return services.Error(missing!);
+        var result = await services.Lists.GetAsync(key, services.Caller, ct);
         return result.IsOk ? TypedResults.Ok(ListResponse.From(result.Value!)) : services.Error(result.Error!);
     }
 
-    public static async Task<Results<Ok<ListResponse>, SimpleError>> RenameList(long id, [FromBody] ListRequest body, [AsParameters] AudienceServices services, CancellationToken ct)
+    public static async Task<Results<Ok<ListResponse>, SimpleError>> RenameList(string id, [FromBody] ListRequest body, [AsParameters] AudienceServices services, CancellationToken ct)
     {
-        var result = await services.Lists.RenameAsync(id, body?.Name, services.Caller, ct);
+        if (!AudienceIds.TryParse(id, "list", out var key, out var missing)) return services.Error(missing!);
+        var result = await services.Lists.RenameAsync(key, body?.Name, services.Caller, ct);
         return result.IsOk ? TypedResults.Ok(ListResponse.From(result.Value!)) : services.Error(result.Error!);
     }
 
-    public static async Task<Results<Ok<SimpleResponse>, SimpleError>> DeleteList(long id, [AsParameters] AudienceServices services, CancellationToken ct)
+    public static async Task<Results<Ok<SimpleResponse>, SimpleError>> DeleteList(string id, [AsParameters] AudienceServices services, CancellationToken ct)
     {
-        var result = await services.Lists.DeleteAsync(id, services.Caller, ct);
+        if (!AudienceIds.TryParse(id, "list", out var key, out var missing)) return services.Error(missing!);
+        var result = await services.Lists.DeleteAsync(key, services.Caller, ct);
         return result.IsOk ? TypedResults.Ok(new SimpleResponse(200, $"list {id} deleted", services.Now)) : services.Error(result.Error!);
     }
 
-    public static Task<Results<Ok<MembersResponse>, SimpleError>> AddMembers(long id, [FromBody] MembersRequest body, [AsParameters] AudienceServices services, CancellationToken ct) =>
+    public static Task<Results<Ok<MembersResponse>, SimpleError>> AddMembers(string id, [FromBody] MembersRequest body, [AsParameters] AudienceServices services, CancellationToken ct) =>
         ChangeMembers(id, body, services, add: true, ct);
 
-    public static Task<Results<Ok<MembersResponse>, SimpleError>> RemoveMembers(long id, [FromBody] MembersRequest body, [AsParameters] AudienceServices services, CancellationToken ct) =>
+    public static Task<Results<Ok<MembersResponse>, SimpleError>> RemoveMembers(string id, [FromBody] MembersRequest body, [AsParameters] AudienceServices services, CancellationToken ct) =>
         ChangeMembers(id, body, services, add: false, ct);
 
-    private static async Task<Results<Ok<MembersResponse>, SimpleError>> ChangeMembers(long id, MembersRequest? body, AudienceServices services, bool add, CancellationToken ct)
+    private static async Task<Results<Ok<MembersResponse>, SimpleError>> ChangeMembers(string rawId, MembersRequest? body, AudienceServices services, bool add, CancellationToken ct)
     {
+        if (!AudienceIds.TryParse(rawId, "list", out var id, out var missing)) return services.Error(missing!);
         var ids = body?.ContactIds;
         var result = add ? await services.Lists.AddMembersAsync(id, ids, services.Caller, ct) : await services.Lists.RemoveMembersAsync(id, ids, services.Caller, ct);
         if (!result.IsOk) return services.Error(result.Error!);
