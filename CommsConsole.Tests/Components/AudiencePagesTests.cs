@@ -6,6 +6,7 @@ using CommsConsole.Tests.Features.Audiences;
 using CommsConsole.Tests.Features.Compliance;
 using CommsConsole.Tests.Infrastructure;
 using Microsoft.AspNetCore.Components;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace CommsConsole.Tests.Components;
@@ -59,5 +60,21 @@ public sealed class AudiencePagesTests(SharedApp app) : ConsoleComponentContext(
         var missing = Render<ContactDetail>(p => p.Add(c => c.Id, theirs));
         missing.WaitForAssertion(() => Assert.Contains("no contact with id", missing.Find("[data-testid=contact-missing]").TextContent));
         Assert.DoesNotContain("Not yours", missing.Markup);
+    }
+
+    [Fact]
+    public async Task UnsubscribingOnTheContactPage_PutsTheNumberOnTheOptOutList()
+    {
+        var (api, userId, tenant) = await SignInAsync(Roles.Marketer);
+        var id = await api.UpsertContactAsync(new { phone = "13800138804", email = "page@example.com" });
+
+        var cut = Render<ContactDetail>(p => p.Add(c => c.Id, id));
+        cut.WaitForAssertion(() => cut.Find("[data-testid=unsubscribe-sms]"));
+        cut.Find("[data-testid=unsubscribe-sms]").Click();
+
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=consent-sms] [data-testid=consent-unsubscribed]")));
+        // A Marketer may withdraw consent but not lift an opt-out: no button to subscribe again.
+        Assert.Empty(cut.FindAll("[data-testid=resubscribe-sms]"));
+        await App.WaitUntilAsync(db => db.Suppressions.AnyAsync(s => s.TenantId == tenant && s.Address == "13800138804" && s.RemovedAt == null && s.CreatedBy == userId));
     }
 }
