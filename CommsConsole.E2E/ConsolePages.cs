@@ -14,6 +14,8 @@ public static class ConsolePages
         new("campaign", "/batches/{batch}"),
         new("templates", "/templates"),
         new("logs", "/logs"),
+        new("contacts", "/contacts"),
+        new("lists", "/lists"),
         new("opt-outs", "/opt-outs"),
         new("compliance", "/settings/compliance"),
         new("providers", "/settings/providers"),

@@ -1,6 +1,7 @@
 using CommsConsole.Components;
 using CommsConsole.Data;
 using CommsConsole.Features.Api;
+using CommsConsole.Features.Audiences;
 using CommsConsole.Features.Batches;
 using CommsConsole.Features.Compliance;
 using CommsConsole.Features.Dashboard;
@@ -25,6 +26,7 @@ builder.AddDashboard();
 builder.AddReceipts();
 builder.AddDispatch();
 builder.AddCompliance();
+builder.AddAudiences();
 builder.AddApiDocs();
 builder.AddConsole();
 builder.Services.AddHealthChecks();
@@ -59,6 +61,7 @@ app.MapReceipts();
 app.MapProviders();
 app.MapDispatch();
 app.MapCompliance();
+app.MapAudiences();
 
 app.Run();
 

@@ -13,13 +13,16 @@ public sealed class ApiDocsTests(SharedApp app)
         var (status, doc) = await client.GetJsonAsync("/openapi/v1.json");
         Assert.Equal(HttpStatusCode.OK, status);
         var schemas = doc.GetProperty("components").GetProperty("schemas").EnumerateObject().Select(p => p.Name).ToList();
-        foreach (var name in new[] { "dto.BulkSendRequest", "dto.CommunicationLogListResponse", "dto.CommunicationLogResponse", "dto.PageInfo", "dto.SimpleResponse" })
+        foreach (var name in new[] { "dto.BulkSendRequest", "dto.CommunicationLogListResponse", "dto.CommunicationLogResponse", "dto.PageInfo", "dto.SimpleResponse",
+                     "dto.ContactRequest", "dto.ContactResponse", "dto.ContactPageResponse", "dto.ConsentRequest", "dto.ListResponse", "dto.MembersRequest" })
         {
             Assert.Contains(name, schemas);
         }
         var paths = doc.GetProperty("paths").EnumerateObject().Select(p => p.Name).ToList();
         Assert.Equal(
-            ["/admin/providers", "/admin/providers/{channel}/{role}", "/admin/tenants", "/admin/users", "/auth/token", "/communication/bulk", "/communication/logs", "/notification/sms/retry/{id}",
+            ["/admin/providers", "/admin/providers/{channel}/{role}", "/admin/tenants", "/admin/users", "/auth/token", "/communication/bulk", "/communication/contacts",
+             "/communication/contacts/{id}", "/communication/contacts/{id}/consent", "/communication/lists", "/communication/lists/{id}",
+             "/communication/lists/{id}/members", "/communication/logs", "/notification/sms/retry/{id}",
              "/notification/sms/send", "/notification/sms/send-batch", "/notification/sms/send-template", "/notification/sms/status/{id}",
              "/webhooks/submail", "/webhooks/submail/{tenantId}"],
             paths.Order(StringComparer.Ordinal));

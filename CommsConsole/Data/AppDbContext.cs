@@ -29,6 +29,11 @@ public class AppDbContext : IdentityDbContext<ApplicationUser>, IDataProtectionK
     public DbSet<Data.InboundReply> InboundReplies => Set<Data.InboundReply>();
     public DbSet<Data.MessageDailyCount> MessageDailyCounts => Set<Data.MessageDailyCount>();
     public DbSet<SeenWebhookToken> SeenWebhookTokens => Set<SeenWebhookToken>();
+    public DbSet<Contact> Contacts => Set<Contact>();
+    public DbSet<ContactTag> ContactTags => Set<ContactTag>();
+    public DbSet<ContactList> ContactLists => Set<ContactList>();
+    public DbSet<ContactListMember> ContactListMembers => Set<ContactListMember>();
+    public DbSet<ConsentEvent> ConsentEvents => Set<ConsentEvent>();
     /// <summary>ASP.NET Core data protection keys (cookies, stored provider secrets), shared by every node.</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 

@@ -1,3 +1,4 @@
 namespace CommsConsole.Data;
 
-public enum SuppressionReason { UnsubscribeLink, SmsReplyKeyword, Bounce, Admin, Import }
+// Stored as numbers: new reasons go at the end.
+public enum SuppressionReason { UnsubscribeLink, SmsReplyKeyword, Bounce, Admin, Import, Api, Form }

@@ -34,7 +34,7 @@ public sealed class UnknownApiPathTests(SharedApp app)
     [Theory]
     [InlineData("GET", "/communication/campaigns")]
     [InlineData("POST", "/communication/campaigns")]
-    [InlineData("POST", "/communication/contacts/import")]
+    [InlineData("POST", "/communication/contacts/1/import")]
     [InlineData("GET", "/communication")]
     [InlineData("GET", "/notification/sms/nothing")]
     [InlineData("POST", "/notification/sms/status/1/extra")]

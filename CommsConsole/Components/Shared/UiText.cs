@@ -73,6 +73,8 @@ public static class UiText
         SuppressionReason.SmsReplyKeyword => L["SMS reply keyword"],
         SuppressionReason.Bounce => L["bounce"],
         SuppressionReason.Admin => L["added by an admin"],
+        SuppressionReason.Api => L["API"],
+        SuppressionReason.Form => L["form"],
         _ => L["imported"],
     };
 
@@ -83,5 +85,28 @@ public static class UiText
         "unsubscribe link" => L["unsubscribe link"],
         "SMS reply" => L["SMS reply"],
         _ => emails.TryGetValue(by, out var email) ? email : by,
+    };
+
+    /// <summary>How consent was given or withdrawn, as a contact's page and its history say it.</summary>
+    public static string ConsentMethod(this IStringLocalizer<Ui> L, ConsentMethod? method) => method switch
+    {
+        Data.ConsentMethod.Import => L["import with stated consent"],
+        Data.ConsentMethod.Api => L["API"],
+        Data.ConsentMethod.Form => L["form"],
+        Data.ConsentMethod.DoubleOptIn => L["double opt-in"],
+        Data.ConsentMethod.ReplyKeyword => L["SMS reply keyword"],
+        Data.ConsentMethod.UnsubscribeLink => L["unsubscribe link"],
+        Data.ConsentMethod.Bounce => L["bounce"],
+        Data.ConsentMethod.Admin => L["by an admin"],
+        _ => L["not recorded"],
+    };
+
+    /// <summary>Where a contact came from.</summary>
+    public static string ContactSource(this IStringLocalizer<Ui> L, ContactSource source) => source switch
+    {
+        Data.ContactSource.Api => L["added through the API"],
+        Data.ContactSource.Import => L["imported"],
+        Data.ContactSource.UnsubscribePage => L["from the unsubscribe page"],
+        _ => L["added in the console"],
     };
 }

@@ -11,6 +11,7 @@ public sealed record Caller(string UserId, string TenantId, string Role)
     public bool IsAdmin => Role is Roles.Admin or Roles.SystemAdmin;
     public bool CanSend => Roles.CanSend(Role);
     public bool SeesWholeTenant => Roles.SeesWholeTenant(Role);
+    public bool ManagesAudience => Roles.ManagesAudience(Role);
     /// <summary>Whose messages and batches this caller may read (<see cref="OwnedRecords.VisibleTo{T}"/>).</summary>
     public Reach Reach => IsSystemAdmin ? Reach.All : SeesWholeTenant ? Reach.Tenant : Reach.Own;
 

@@ -9,4 +9,11 @@ public static class OwnedRecords
         q = q.Where(r => r.TenantId == caller.TenantId);
         return caller.Reach == Reach.Tenant ? q : q.Where(r => r.UserId == caller.UserId);
     }
+
+    /// <summary>
+    /// The tenant-wide records (contacts, lists) the caller may read: every role reads its own tenant's, a SystemAdmin
+    /// every tenant's (<see cref="Caller.Reach"/> <see cref="Reach.All"/>). Another tenant's record is simply not there.
+    /// </summary>
+    public static IQueryable<T> InReachOf<T>(this IQueryable<T> q, Caller caller) where T : class, ITenantRecord =>
+        caller.Reach == Reach.All ? q : q.Where(r => r.TenantId == caller.TenantId);
 }

@@ -23,4 +23,7 @@ public static class Roles
 
     /// <summary>Roles that see every message of their tenant rather than only their own.</summary>
     public static bool SeesWholeTenant(string role) => role is SystemAdmin or Admin or Auditor;
+
+    /// <summary>Roles that keep the tenant's audience (contacts, lists, consent): those that compose. Everyone else reads it.</summary>
+    public static bool ManagesAudience(string role) => role is SystemAdmin or Admin or Marketer;
 }

@@ -25,6 +25,8 @@ public sealed class SuppressionService(AppDbContext db, TimeProvider clock)
         SuppressionReason.SmsReplyKeyword => "SMS reply keyword",
         SuppressionReason.Bounce => "bounce",
         SuppressionReason.Admin => "added by an admin",
+        SuppressionReason.Api => "API",
+        SuppressionReason.Form => "form",
         _ => "imported",
     };
 
@@ -48,36 +50,112 @@ public sealed class SuppressionService(AppDbContext db, TimeProvider clock)
     }
 
     /// <summary>Suppresses an address (already normalised); returns false when it was suppressed already.</summary>
-    public async Task<bool> AddAsync(string tenantId, Channel channel, string address, SuppressionReason reason, string? note, string by, CancellationToken ct)
+    public Task<bool> AddAsync(string tenantId, Channel channel, string address, SuppressionReason reason, string? note, string by, CancellationToken ct) =>
+        SetConsentAsync(new ConsentChange(tenantId, channel, address, Subscribed: false, ToMethod(reason), note, by), ct);
+
+    /// <summary>
+    /// The one way consent changes, whoever changes it (a contact's page, the opt-out list, an unsubscribe link, an SMS
+    /// reply): withdrawing adds the address's opt-out, giving lifts it, and either appends the consent event in the same
+    /// save, so the list and the history never disagree. Returns false when nothing changed (already in that state).
+    /// </summary>
+    public async Task<bool> SetConsentAsync(ConsentChange change, CancellationToken ct)
     {
-        var key = address.ToLowerInvariant();
-        var row = await db.Set<Suppression>().FirstOrDefaultAsync(s => s.TenantId == tenantId && s.Channel == channel && s.Address == key, ct);
-        var now = clock.GetUtcNow();
+        var key = change.Address.ToLowerInvariant();
+        var row = await db.Set<Suppression>().FirstOrDefaultAsync(s => s.TenantId == change.TenantId && s.Channel == change.Channel && s.Address == key, ct);
+        if (change.Subscribed)
+        {
+            if (row is { RemovedAt: null }) return await LiftAsync(row, change, ct);
+            // Not opted out: the consent is still worth recording, once, unless the last word was already a yes.
+            var last = await db.ConsentEvents.AsNoTracking()
+                .Where(e => e.TenantId == change.TenantId && e.Channel == change.Channel && e.Address == key)
+                .OrderByDescending(e => e.At).ThenByDescending(e => e.Id).Select(e => (bool?)e.Subscribed).FirstOrDefaultAsync(ct);
+            if (last == true) return false;
+            db.ConsentEvents.Add(EventOf(change, key));
+            await db.SaveChangesAsync(ct);
+            return true;
+        }
         if (row is { RemovedAt: null }) return false;
+        var now = clock.GetUtcNow();
         if (row is null)
         {
-            row = new Suppression { TenantId = tenantId, Channel = channel, Address = key, CreatedBy = by };
+            row = new Suppression { TenantId = change.TenantId, Channel = change.Channel, Address = key, CreatedBy = change.By };
             db.Add(row);
         }
-        row.Reason = reason;
-        row.Note = note;
+        row.Reason = ToReason(change.Method);
+        row.Note = change.Note;
         row.CreatedAt = now;
-        row.CreatedBy = by;
+        row.CreatedBy = change.By;
         row.RemovedAt = null;
         row.RemovedBy = null;
         row.RemovalReason = null;
+        var recorded = EventOf(change, key);
+        db.ConsentEvents.Add(recorded);
         try
         {
             await db.SaveChangesAsync(ct);
         }
         catch (DbUpdateException) when (row.Id == 0)
         {
-            // Added at the same moment by another request (two clicks on one link): it is suppressed either way.
+            // Added at the same moment by another request (two clicks on one link): it is suppressed either way, and
+            // that request recorded the event.
             db.Entry(row).State = EntityState.Detached;
+            db.Entry(recorded).State = EntityState.Detached;
             return false;
         }
         return true;
     }
+
+    private async Task<bool> LiftAsync(Suppression row, ConsentChange change, CancellationToken ct)
+    {
+        row.RemovedAt = clock.GetUtcNow();
+        row.RemovedBy = change.By;
+        row.RemovalReason = change.Note ?? Describe(change.Method);
+        db.ConsentEvents.Add(EventOf(change, row.Address));
+        await db.SaveChangesAsync(ct);
+        return true;
+    }
+
+    private ConsentEvent EventOf(ConsentChange change, string key) => new()
+    {
+        TenantId = change.TenantId, Channel = change.Channel, Address = key, Subscribed = change.Subscribed, Method = change.Method,
+        Note = change.Note is { Length: > ConsentEvent.MaxNote } cut ? cut[..ConsentEvent.MaxNote] : change.Note,
+        At = clock.GetUtcNow(), By = change.By,
+    };
+
+    public static ConsentMethod ToMethod(SuppressionReason reason) => reason switch
+    {
+        SuppressionReason.UnsubscribeLink => ConsentMethod.UnsubscribeLink,
+        SuppressionReason.SmsReplyKeyword => ConsentMethod.ReplyKeyword,
+        SuppressionReason.Bounce => ConsentMethod.Bounce,
+        SuppressionReason.Admin => ConsentMethod.Admin,
+        SuppressionReason.Api => ConsentMethod.Api,
+        SuppressionReason.Form => ConsentMethod.Form,
+        _ => ConsentMethod.Import,
+    };
+
+    /// <summary>The opt-out reason a withdrawal made this way is listed with (a double opt-in only ever subscribes).</summary>
+    public static SuppressionReason ToReason(ConsentMethod method) => method switch
+    {
+        ConsentMethod.UnsubscribeLink => SuppressionReason.UnsubscribeLink,
+        ConsentMethod.ReplyKeyword => SuppressionReason.SmsReplyKeyword,
+        ConsentMethod.Bounce => SuppressionReason.Bounce,
+        ConsentMethod.Api => SuppressionReason.Api,
+        ConsentMethod.Form or ConsentMethod.DoubleOptIn => SuppressionReason.Form,
+        ConsentMethod.Import => SuppressionReason.Import,
+        _ => SuppressionReason.Admin,
+    };
+
+    public static string Describe(ConsentMethod method) => method switch
+    {
+        ConsentMethod.Import => "import with stated consent",
+        ConsentMethod.Api => "API",
+        ConsentMethod.Form => "form",
+        ConsentMethod.DoubleOptIn => "double opt-in",
+        ConsentMethod.ReplyKeyword => "SMS reply keyword",
+        ConsentMethod.UnsubscribeLink => "unsubscribe link",
+        ConsentMethod.Bounce => "bounce",
+        _ => "admin",
+    };
 
     public IQueryable<Suppression> Query(Caller caller, SuppressionFilter filter)
     {
@@ -120,11 +198,7 @@ public sealed class SuppressionService(AppDbContext db, TimeProvider clock)
         if (reason.Length > Suppression.MaxNote) return AppError.Validation($"reason: at most {Suppression.MaxNote} characters");
         var row = await db.Set<Suppression>().FirstOrDefaultAsync(s => s.Id == id && s.RemovedAt == null && (caller.IsSystemAdmin || s.TenantId == caller.TenantId), ct);
         if (row is null) return AppError.NotFound($"no opt-out with id {id}");
-        row.RemovedAt = clock.GetUtcNow();
-        row.RemovedBy = caller.UserId;
-        row.RemovalReason = reason.Trim();
-        await db.SaveChangesAsync(ct);
-        return true;
+        return await LiftAsync(row, new ConsentChange(row.TenantId, row.Channel, row.Address, Subscribed: true, ConsentMethod.Admin, reason.Trim(), caller.UserId), ct);
     }
 
     /// <summary>

@@ -142,8 +142,8 @@ public static class CommunicationApi
         [AsParameters] CommunicationServices services,
         CancellationToken ct)
     {
-        if (!TryParsePositive(page, 1, out var pageNumber)) return ApiEnvelope.Simple(AppError.Validation($"page: '{page}' is not a whole number of 1 or more"), services.Clock);
-        if (!TryParsePositive(pageSize, MessagingService.DefaultPageSize, out var size))
+        if (!QueryNumbers.TryParsePositive(page, 1, out var pageNumber)) return ApiEnvelope.Simple(AppError.Validation($"page: '{page}' is not a whole number of 1 or more"), services.Clock);
+        if (!QueryNumbers.TryParsePositive(pageSize, MessagingService.DefaultPageSize, out var size))
             return ApiEnvelope.Simple(AppError.Validation($"page_size: '{pageSize}' is not a whole number between 1 and {MessagingService.MaxPageSize}"), services.Clock);
         var filter = new LogFilter { UserId = userId, Channel = channel, Status = status, Purpose = purpose, Page = pageNumber, PageSize = size };
         var result = await services.Messaging.QueryAsync(filter, services.Caller, ct);
@@ -151,12 +151,6 @@ public static class CommunicationApi
         var p = result.Value!;
         return TypedResults.Ok(new CommunicationLogListResponse(200, "ok", p.Items.Select(CommunicationLogResponse.From).ToList(), p.Total,
             new PageInfo(p.PageNumber, p.PageSize, p.Total, p.TotalPages, p.HasNext, p.HasPrev), ApiEnvelope.Timestamp(services.Clock.GetUtcNow())));
-    }
-
-    private static bool TryParsePositive(string? raw, int fallback, out int value)
-    {
-        if (string.IsNullOrWhiteSpace(raw)) { value = fallback; return true; }
-        return int.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out value) && value >= 1;
     }
 
     internal static AppError? ToSendRequest(BulkSendRequest body, out SendRequest? request)

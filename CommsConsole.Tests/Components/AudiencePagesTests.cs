@@ -1,0 +1,80 @@
+using System.Net;
+using Bunit;
+using CommsConsole.Components.Pages.Audiences;
+using CommsConsole.Features.Tenancy;
+using CommsConsole.Tests.Features.Audiences;
+using CommsConsole.Tests.Features.Compliance;
+using CommsConsole.Tests.Infrastructure;
+using Microsoft.AspNetCore.Components;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CommsConsole.Tests.Components;
+
+[Collection(AppCollection.Name)]
+public sealed class AudiencePagesTests(SharedApp app) : ConsoleComponentContext(app)
+{
+    [Fact]
+    public async Task ContactsPage_ShowsTagsAndConsent_FromTheOptOutList_AndMarkupAsText()
+    {
+        var (api, _, tenant) = await SignInAsync(Roles.Marketer);
+        await api.UpsertContactAsync(new { phone = "13800138801", name = "<b>Bold</b>", tags = new[] { "vip" } });
+        await api.UpsertContactAsync(new { email = "other@example.com", name = "Other" });
+        await App.SuppressAsync(tenant, Channel.Sms, "13800138801");
+
+        var cut = Render<Contacts>();
+
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("[data-testid=contact-row-name]").Count));
+        var names = cut.FindAll("[data-testid=contact-row-name]");
+        Assert.Contains(names, n => n.TextContent == "<b>Bold</b>");
+        Assert.Empty(cut.FindAll("[data-testid=contact-grid] b"));
+        Assert.Equal("vip", Assert.Single(cut.FindAll("[data-testid=contact-row-tag]")).TextContent);
+        Assert.Single(cut.FindAll("[data-testid=consent-unsubscribed]"));
+        Assert.Single(cut.FindAll("[data-testid=consent-subscribed]"));
+
+        cut.Find("[data-testid=contact-search]").Change("+86 138 0013 8801");
+        cut.Find("[data-testid=contact-apply]").Click();
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=contact-row-name]")));
+    }
+
+    [Fact]
+    public async Task ContactPage_ShowsHistoryAndMessages_AndAnotherTenantsContactIsMissing()
+    {
+        var (api, _, _) = await SignInAsync(Roles.Marketer);
+        var id = await api.UpsertContactAsync(new { phone = "13800138802", name = "Zhang Wei", attributes = new { city = "Hangzhou" } });
+        var (sent, _) = await api.PostAsync("/communication/bulk", new { channel = "sms", purpose = "transactional", content = "【Shop】Order 1", recipients = new[] { "+86 13800138802" } });
+        Assert.Equal(HttpStatusCode.OK, sent);
+        await api.PostAsync($"/communication/contacts/{id}/consent", new { channel = "sms", subscribed = false, how = "reply_keyword" });
+
+        var cut = Render<ContactDetail>(p => p.Add(c => c.Id, id));
+
+        cut.WaitForAssertion(() => Assert.Equal("Zhang Wei", cut.Find("[data-testid=contact-title]").TextContent));
+        Assert.Equal("Hangzhou", cut.Find("[data-testid=contact-attribute]").TextContent);
+        Assert.Single(cut.FindAll("[data-testid=consent-sms] [data-testid=consent-unsubscribed]"));
+        Assert.Contains("SMS reply keyword", cut.Find("[data-testid=consent-history]").TextContent);
+        cut.WaitForAssertion(() => Assert.Equal("【Shop】Order 1", cut.Find("[data-testid=contact-message-content]").TextContent));
+
+        var other = await App.CreateTenantAsync();
+        var (them, _) = await App.UserAsync(Roles.Marketer, other);
+        var theirs = await them.UpsertContactAsync(new { phone = "13800138803", name = "Not yours" });
+        var missing = Render<ContactDetail>(p => p.Add(c => c.Id, theirs));
+        missing.WaitForAssertion(() => Assert.Contains("no contact with id", missing.Find("[data-testid=contact-missing]").TextContent));
+        Assert.DoesNotContain("Not yours", missing.Markup);
+    }
+
+    [Fact]
+    public async Task UnsubscribingOnTheContactPage_PutsTheNumberOnTheOptOutList()
+    {
+        var (api, userId, tenant) = await SignInAsync(Roles.Marketer);
+        var id = await api.UpsertContactAsync(new { phone = "13800138804", email = "page@example.com" });
+
+        var cut = Render<ContactDetail>(p => p.Add(c => c.Id, id));
+        cut.WaitForAssertion(() => cut.Find("[data-testid=unsubscribe-sms]"));
+        cut.Find("[data-testid=unsubscribe-sms]").Click();
+
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=consent-sms] [data-testid=consent-unsubscribed]")));
+        // A Marketer may withdraw consent but not lift an opt-out: no button to subscribe again.
+        Assert.Empty(cut.FindAll("[data-testid=resubscribe-sms]"));
+        await App.WaitUntilAsync(db => db.Suppressions.AnyAsync(s => s.TenantId == tenant && s.Address == "13800138804" && s.RemovedAt == null && s.CreatedBy == userId));
+    }
+}

@@ -1,0 +1,319 @@
+using System.Security.Claims;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using CommsConsole.Data;
+using CommsConsole.Features.Api;
+using CommsConsole.Features.Compliance;
+using CommsConsole.Features.Messaging;
+using CommsConsole.Features.Tenancy;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace CommsConsole.Features.Audiences;
+
+/// <summary>dto.ContactRequest: a contact as written (upsert and update).</summary>
+[DocumentName("dto.ContactRequest")]
+public sealed class ContactRequest
+{
+    [JsonPropertyName("phone")] public string? Phone { get; set; }
+    [JsonPropertyName("email")] public string? Email { get; set; }
+    [JsonPropertyName("name")] public string? Name { get; set; }
+    /// <summary>A flat JSON object of strings, numbers, booleans and dates (ISO 8601 strings); on an upsert a null value removes the key.</summary>
+    [JsonPropertyName("attributes")] public JsonElement? Attributes { get; set; }
+    [JsonPropertyName("tags")] public List<string?>? Tags { get; set; }
+
+    internal ContactInput ToInput() => new(Phone, Email, Name, Attributes, Tags);
+}
+
+/// <summary>dto.ConsentResponse: whether the contact may receive marketing on a channel, since when and how.</summary>
+[DocumentName("dto.ConsentResponse")]
+public sealed record ConsentResponse(
+    [property: JsonPropertyName("subscribed")] bool Subscribed,
+    [property: JsonPropertyName("since")] string? Since,
+    [property: JsonPropertyName("how")] string? How)
+{
+    public static ConsentResponse? From(ContactConsent? c) =>
+        c is null ? null : new(c.Subscribed, c.Since is { } s ? ApiEnvelope.Timestamp(s) : null, c.Method is { } m ? AudienceWire.ToWire(m) : null);
+}
+
+/// <summary>dto.ContactConsents: consent per channel; null for a channel the contact has no address for.</summary>
+[DocumentName("dto.ContactConsents")]
+public sealed record ContactConsents(
+    [property: JsonPropertyName("sms")] ConsentResponse? Sms,
+    [property: JsonPropertyName("email")] ConsentResponse? Email);
+
+/// <summary>dto.ContactResponse.</summary>
+[DocumentName("dto.ContactResponse")]
+public sealed record ContactResponse(
+    [property: JsonPropertyName("id")] long Id,
+    [property: JsonPropertyName("phone")] string? Phone,
+    [property: JsonPropertyName("email")] string? Email,
+    [property: JsonPropertyName("name")] string? Name,
+    [property: JsonPropertyName("attributes")] JsonElement Attributes,
+    [property: JsonPropertyName("tags")] IReadOnlyList<string> Tags,
+    [property: JsonPropertyName("source")] string Source,
+    [property: JsonPropertyName("consent")] ContactConsents Consent,
+    [property: JsonPropertyName("tenant_id")] string TenantId,
+    [property: JsonPropertyName("created_at")] string CreatedAt,
+    [property: JsonPropertyName("updated_at")] string UpdatedAt)
+{
+    public static ContactResponse From(ContactView v)
+    {
+        var c = v.Contact;
+        using var attributes = JsonDocument.Parse(c.Attributes);
+        return new(c.Id, c.Phone, c.Email, c.Name, attributes.RootElement.Clone(), v.Tags, AudienceWire.ToWire(c.Source),
+            new ContactConsents(ConsentResponse.From(v.Sms), ConsentResponse.From(v.Email)), c.TenantId,
+            ApiEnvelope.Timestamp(c.CreatedAt), ApiEnvelope.Timestamp(c.UpdatedAt));
+    }
+}
+
+/// <summary>dto.ContactListResponse: a page of contacts.</summary>
+[DocumentName("dto.ContactPageResponse")]
+public sealed record ContactPageResponse(
+    [property: JsonPropertyName("code")] int Code,
+    [property: JsonPropertyName("message")] string Message,
+    [property: JsonPropertyName("items")] IReadOnlyList<ContactResponse> Items,
+    [property: JsonPropertyName("total")] int Total,
+    [property: JsonPropertyName("pagination")] PageInfo Pagination,
+    [property: JsonPropertyName("timestamp")] string Timestamp);
+
+/// <summary>dto.ConsentRequest.</summary>
+[DocumentName("dto.ConsentRequest")]
+public sealed class ConsentRequest
+{
+    /// <summary>sms or email.</summary>
+    [JsonPropertyName("channel")] public string? Channel { get; set; }
+    [JsonPropertyName("subscribed")] public bool? Subscribed { get; set; }
+    /// <summary>import, api (the default), form, double_opt_in, reply_keyword, unsubscribe_link, admin or bounce.</summary>
+    [JsonPropertyName("how")] public string? How { get; set; }
+    [JsonPropertyName("note")] public string? Note { get; set; }
+}
+
+/// <summary>dto.ConsentEventResponse: one change in a contact's consent history.</summary>
+[DocumentName("dto.ConsentEventResponse")]
+public sealed record ConsentEventResponse(
+    [property: JsonPropertyName("channel")] string Channel,
+    [property: JsonPropertyName("address")] string Address,
+    [property: JsonPropertyName("subscribed")] bool Subscribed,
+    [property: JsonPropertyName("how")] string How,
+    [property: JsonPropertyName("note")] string? Note,
+    [property: JsonPropertyName("at")] string At,
+    [property: JsonPropertyName("by")] string By)
+{
+    public static ConsentEventResponse From(ConsentEvent e) =>
+        new(e.Channel.ToWire(), e.Address, e.Subscribed, AudienceWire.ToWire(e.Method), e.Note, ApiEnvelope.Timestamp(e.At), e.By);
+}
+
+/// <summary>dto.ConsentHistoryResponse.</summary>
+[DocumentName("dto.ConsentHistoryResponse")]
+public sealed record ConsentHistoryResponse(
+    [property: JsonPropertyName("items")] IReadOnlyList<ConsentEventResponse> Items,
+    [property: JsonPropertyName("total")] int Total);
+
+/// <summary>dto.ListRequest.</summary>
+[DocumentName("dto.ListRequest")]
+public sealed record ListRequest([property: JsonPropertyName("name")] string? Name);
+
+/// <summary>dto.ListResponse.</summary>
+[DocumentName("dto.ListResponse")]
+public sealed record ListResponse(
+    [property: JsonPropertyName("id")] long Id,
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("members")] int Members,
+    [property: JsonPropertyName("tenant_id")] string TenantId,
+    [property: JsonPropertyName("created_at")] string CreatedAt,
+    [property: JsonPropertyName("updated_at")] string UpdatedAt)
+{
+    public static ListResponse From(ContactListView v) =>
+        new(v.List.Id, v.List.Name, v.Members, v.List.TenantId, ApiEnvelope.Timestamp(v.List.CreatedAt), ApiEnvelope.Timestamp(v.List.UpdatedAt));
+}
+
+/// <summary>dto.ListListResponse.</summary>
+[DocumentName("dto.ListListResponse")]
+public sealed record ListListResponse(
+    [property: JsonPropertyName("items")] IReadOnlyList<ListResponse> Items,
+    [property: JsonPropertyName("total")] int Total);
+
+/// <summary>dto.MembersRequest.</summary>
+[DocumentName("dto.MembersRequest")]
+public sealed record MembersRequest([property: JsonPropertyName("contact_ids")] List<long>? ContactIds);
+
+/// <summary>dto.MembersResponse: how many memberships the request changed, and how many the list now has.</summary>
+[DocumentName("dto.MembersResponse")]
+public sealed record MembersResponse(
+    [property: JsonPropertyName("code")] int Code,
+    [property: JsonPropertyName("message")] string Message,
+    [property: JsonPropertyName("changed")] int Changed,
+    [property: JsonPropertyName("members")] int Members,
+    [property: JsonPropertyName("timestamp")] string Timestamp);
+
+/// <summary>What the audience handlers are given: the caller and the services they answer with.</summary>
+public sealed record AudienceServices(ContactService Contacts, ContactListService Lists, TimeProvider Clock, ClaimsPrincipal User)
+    : CallerServices(User)
+{
+    public SimpleError Error(AppError error) => ApiEnvelope.Simple(error, Clock);
+    public string Now => ApiEnvelope.Timestamp(Clock.GetUtcNow());
+}
+
+/// <summary>Contacts, their consent and static lists, in the /communication family's style (snake_case, its error envelope).</summary>
+public static class AudiencesApi
+{
+    public static void MapAudiencesApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/communication").WithTags("audiences").RequireAuthorization(Policies.Read);
+        group.MapGet("/contacts", ListContacts).Errors().WithSummary("Page through the tenant's contacts (search q over name, phone and email; tag; list_id)");
+        group.MapPost("/contacts", UpsertContact).Errors().WithSummary("Add a contact, or update the one with the same phone or email")
+            .WithDescription("The phone number and email address are normalised first (`+86 138-0013-8000`, `13800138000` and full-width digits are one number), and " +
+                "a contact with either is updated rather than duplicated: fields left out are kept, `attributes` are merged key by key (null removes a key) and `tags` are added. " +
+                "201 when created, 200 when updated; 409 when the phone and the email belong to two different contacts. Marketers, Admins and Integrators.")
+            .Produces<SimpleResponse>(409);
+        group.MapGet("/contacts/{id}", GetContact).Errors().WithSummary("A contact with its tags and consent per channel");
+        group.MapPut("/contacts/{id}", UpdateContact).Errors().WithSummary("Replace a contact (fields left out are cleared)").Produces<SimpleResponse>(409);
+        group.MapDelete("/contacts/{id}", DeleteContact).Errors().WithSummary("Delete a contact (its opt-outs and consent history stay with its addresses)");
+        group.MapPost("/contacts/{id}/consent", SetConsent).Errors().WithSummary("Subscribe or unsubscribe a contact on a channel")
+            .WithDescription("Unsubscribing adds the contact's address to the tenant's opt-out list and subscribing lifts it (an Admin's decision when the person opted out): " +
+                "the opt-out list is the one record of consent, and every change is appended to the consent history.");
+        group.MapGet("/contacts/{id}/consent", ConsentHistory).Errors().WithSummary("The consent history of a contact's addresses, newest first");
+        group.MapGet("/lists", ListLists).Errors().WithSummary("The tenant's lists with their member counts");
+        group.MapPost("/lists", CreateList).Errors().WithSummary("Create a list").Produces<SimpleResponse>(409);
+        group.MapGet("/lists/{id}", GetList).Errors().WithSummary("A list with its member count (its members: GET /communication/contacts?list_id=)");
+        group.MapPut("/lists/{id}", RenameList).Errors().WithSummary("Rename a list").Produces<SimpleResponse>(409);
+        group.MapDelete("/lists/{id}", DeleteList).Errors().WithSummary("Delete a list (its contacts stay)");
+        group.MapPost("/lists/{id}/members", AddMembers).Errors().WithSummary("Add contacts to a list (already members are kept once)");
+        group.MapDelete("/lists/{id}/members", RemoveMembers).Errors().WithSummary("Remove contacts from a list");
+    }
+
+    private static RouteHandlerBuilder Errors(this RouteHandlerBuilder endpoint) =>
+        endpoint.Produces<SimpleResponse>(400).Produces<SimpleResponse>(401).Produces<SimpleResponse>(403).Produces<SimpleResponse>(404);
+
+    public static async Task<Results<Ok<ContactPageResponse>, SimpleError>> ListContacts(
+        [FromQuery(Name = "q")] string? q,
+        [FromQuery(Name = "tag")] string? tag,
+        [FromQuery(Name = "list_id")] string? listId,
+        [FromQuery(Name = "page")] string? page,
+        [FromQuery(Name = "page_size")] string? pageSize,
+        [AsParameters] AudienceServices services,
+        CancellationToken ct)
+    {
+        if (!QueryNumbers.TryParsePositive(page, 1, out var pageNumber)) return services.Error(AppError.Validation($"page: '{page}' is not a whole number of 1 or more"));
+        if (!QueryNumbers.TryParsePositive(pageSize, PageSizes.Default, out var size) || size > PageSizes.Max)
+            return services.Error(AppError.Validation($"page_size: '{pageSize}' is not a whole number between 1 and {PageSizes.Max}"));
+        if (!QueryNumbers.TryParseId(listId, out var list)) return services.Error(AppError.Validation($"list_id: '{listId}' is not a list id"));
+        var result = await services.Contacts.ListAsync(new ContactFilter(q, tag, list, pageNumber, size), services.Caller, ct);
+        if (!result.IsOk) return services.Error(result.Error!);
+        var p = result.Value!;
+        return TypedResults.Ok(new ContactPageResponse(200, "ok", p.Items.Select(ContactResponse.From).ToList(), p.Total,
+            new PageInfo(p.PageNumber, p.PageSize, p.Total, p.TotalPages, p.HasNext, p.HasPrev), services.Now));
+    }
+
+    public static async Task<Results<Created<ContactResponse>, Ok<ContactResponse>, SimpleError>> UpsertContact(
+        [FromBody] ContactRequest body, [AsParameters] AudienceServices services, CancellationToken ct)
+    {
+        if (body is null) return services.Error(AppError.Validation("body: a JSON object is required"));
+        var result = await services.Contacts.UpsertAsync(body.ToInput(), ContactSource.Api, services.Caller, ct);
+        if (!result.IsOk) return services.Error(result.Error!);
+        var (contact, created) = result.Value;
+        var response = ContactResponse.From(contact);
+        return created ? TypedResults.Created($"/communication/contacts/{response.Id}", response) : TypedResults.Ok(response);
+    }
+
+    public static async Task<Results<Ok<ContactResponse>, SimpleError>> GetContact(string id, [AsParameters] AudienceServices services, CancellationToken ct)
+    {
+        if (!AudienceIds.TryParse(id, "contact", out var key, out var missing)) return services.Error(missing!);
+        var result = await services.Contacts.GetAsync(key, services.Caller, ct);
+        return result.IsOk ? TypedResults.Ok(ContactResponse.From(result.Value!)) : services.Error(result.Error!);
+    }
+
+    public static async Task<Results<Ok<ContactResponse>, SimpleError>> UpdateContact(
+        string id, [FromBody] ContactRequest body, [AsParameters] AudienceServices services, CancellationToken ct)
+    {
+        if (!AudienceIds.TryParse(id, "contact", out var key, out var missing)) return services.Error(missing!);
+        if (body is null) return services.Error(AppError.Validation("body: a JSON object is required"));
+        var result = await services.Contacts.UpdateAsync(key, body.ToInput(), services.Caller, ct);
+        return result.IsOk ? TypedResults.Ok(ContactResponse.From(result.Value!)) : services.Error(result.Error!);
+    }
+
+    public static async Task<Results<Ok<SimpleResponse>, SimpleError>> DeleteContact(string id, [AsParameters] AudienceServices services, CancellationToken ct)
+    {
+        if (!AudienceIds.TryParse(id, "contact", out var key, out var missing)) return services.Error(missing!);
+        var result = await services.Contacts.DeleteAsync(key, services.Caller, ct);
+        return result.IsOk ? TypedResults.Ok(new SimpleResponse(200, $"contact {id} deleted", services.Now)) : services.Error(result.Error!);
+    }
+
+    public static async Task<Results<Ok<ContactResponse>, SimpleError>> SetConsent(
+        string id, [FromBody] ConsentRequest body, [AsParameters] AudienceServices services, CancellationToken ct)
+    {
+        if (!AudienceIds.TryParse(id, "contact", out var key, out var missing)) return services.Error(missing!);
+        if (body is null) return services.Error(AppError.Validation("body: a JSON object is required"));
+        if (string.IsNullOrWhiteSpace(body.Channel)) return services.Error(AppError.Validation("channel: required (sms or email)"));
+        if (!Wire.TryParseChannel(body.Channel, out var channel)) return services.Error(AppError.Validation($"channel: '{body.Channel}' is not one of sms, email"));
+        if (body.Subscribed is not { } subscribed) return services.Error(AppError.Validation("subscribed: required (true or false)"));
+        var method = ConsentMethod.Api;
+        if (body.How is not null && !AudienceWire.TryParseMethod(body.How, out method))
+            return services.Error(AppError.Validation($"how: '{Phones.Echo(body.How)}' is not one of {AudienceWire.MethodNames}"));
+        var result = await services.Contacts.SetConsentAsync(key, channel, subscribed, method, body.Note, services.Caller, ct);
+        return result.IsOk ? TypedResults.Ok(ContactResponse.From(result.Value!)) : services.Error(result.Error!);
+    }
+
+    public static async Task<Results<Ok<ConsentHistoryResponse>, SimpleError>> ConsentHistory(string id, [AsParameters] AudienceServices services, CancellationToken ct)
+    {
+        if (!AudienceIds.TryParse(id, "contact", out var key, out var missing)) return services.Error(missing!);
+        var result = await services.Contacts.HistoryAsync(key, services.Caller, ct);
+        if (!result.IsOk) return services.Error(result.Error!);
+        return TypedResults.Ok(new ConsentHistoryResponse(result.Value!.Select(ConsentEventResponse.From).ToList(), result.Value!.Count));
+    }
+
+    public static async Task<Results<Ok<ListListResponse>, SimpleError>> ListLists([AsParameters] AudienceServices services, CancellationToken ct)
+    {
+        var result = await services.Lists.ListAsync(services.Caller, ct);
+        if (!result.IsOk) return services.Error(result.Error!);
+        return TypedResults.Ok(new ListListResponse(result.Value!.Select(ListResponse.From).ToList(), result.Value!.Count));
+    }
+
+    public static async Task<Results<Created<ListResponse>, SimpleError>> CreateList([FromBody] ListRequest body, [AsParameters] AudienceServices services, CancellationToken ct)
+    {
+        var result = await services.Lists.CreateAsync(body?.Name, services.Caller, ct);
+        if (!result.IsOk) return services.Error(result.Error!);
+        var response = ListResponse.From(result.Value!);
+        return TypedResults.Created($"/communication/lists/{response.Id}", response);
+    }
+
+    public static async Task<Results<Ok<ListResponse>, SimpleError>> GetList(string id, [AsParameters] AudienceServices services, CancellationToken ct)
+    {
+        if (!AudienceIds.TryParse(id, "list", out var key, out var missing)) return services.Error(missing!);
+        var result = await services.Lists.GetAsync(key, services.Caller, ct);
+        return result.IsOk ? TypedResults.Ok(ListResponse.From(result.Value!)) : services.Error(result.Error!);
+    }
+
+    public static async Task<Results<Ok<ListResponse>, SimpleError>> RenameList(string id, [FromBody] ListRequest body, [AsParameters] AudienceServices services, CancellationToken ct)
+    {
+        if (!AudienceIds.TryParse(id, "list", out var key, out var missing)) return services.Error(missing!);
+        var result = await services.Lists.RenameAsync(key, body?.Name, services.Caller, ct);
+        return result.IsOk ? TypedResults.Ok(ListResponse.From(result.Value!)) : services.Error(result.Error!);
+    }
+
+    public static async Task<Results<Ok<SimpleResponse>, SimpleError>> DeleteList(string id, [AsParameters] AudienceServices services, CancellationToken ct)
+    {
+        if (!AudienceIds.TryParse(id, "list", out var key, out var missing)) return services.Error(missing!);
+        var result = await services.Lists.DeleteAsync(key, services.Caller, ct);
+        return result.IsOk ? TypedResults.Ok(new SimpleResponse(200, $"list {id} deleted", services.Now)) : services.Error(result.Error!);
+    }
+
+    public static Task<Results<Ok<MembersResponse>, SimpleError>> AddMembers(string id, [FromBody] MembersRequest body, [AsParameters] AudienceServices services, CancellationToken ct) =>
+        ChangeMembers(id, body, services, add: true, ct);
+
+    public static Task<Results<Ok<MembersResponse>, SimpleError>> RemoveMembers(string id, [FromBody] MembersRequest body, [AsParameters] AudienceServices services, CancellationToken ct) =>
+        ChangeMembers(id, body, services, add: false, ct);
+
+    private static async Task<Results<Ok<MembersResponse>, SimpleError>> ChangeMembers(string rawId, MembersRequest? body, AudienceServices services, bool add, CancellationToken ct)
+    {
+        if (!AudienceIds.TryParse(rawId, "list", out var id, out var missing)) return services.Error(missing!);
+        var ids = body?.ContactIds;
+        var result = add ? await services.Lists.AddMembersAsync(id, ids, services.Caller, ct) : await services.Lists.RemoveMembersAsync(id, ids, services.Caller, ct);
+        if (!result.IsOk) return services.Error(result.Error!);
+        var list = await services.Lists.GetAsync(id, services.Caller, ct);
+        if (!list.IsOk) return services.Error(list.Error!);
+        var message = add ? $"{result.Value} contacts added" : $"{result.Value} contacts removed";
+        return TypedResults.Ok(new MembersResponse(200, message, result.Value, list.Value!.Members, services.Now));
+    }
+}

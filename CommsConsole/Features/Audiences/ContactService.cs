@@ -1,0 +1,278 @@
+using System.Text;
+using CommsConsole.Data;
+using CommsConsole.Features.Compliance;
+using Microsoft.EntityFrameworkCore;
+
+namespace CommsConsole.Features.Audiences;
+
+/// <summary>
+/// A tenant's contacts: upserted by normalised phone and email (never duplicated, also when the same person is posted
+/// many times at once), read, searched, edited and deleted. Consent is not kept here: a contact is unsubscribed on a
+/// channel exactly while the opt-out list holds its address, and changing it goes through <see cref="SuppressionService"/>.
+/// </summary>
+public sealed class ContactService(AppDbContext db, SuppressionService suppressions, TimeProvider clock)
+{
+    /// <summary>How often an upsert that lost a race to a unique index reads again and retries.</summary>
+    private const int Attempts = 6;
+    public const int MaxHistory = 200;
+
+    /// <summary>
+    /// Creates the contact, or updates the one with the same phone or email (left-out fields kept, attributes merged,
+    /// tags added). Two existing contacts matching the phone and the email each are a conflict, not a merge.
+    /// </summary>
+    public async Task<Result<(ContactView Contact, bool Created)>> UpsertAsync(ContactInput input, ContactSource source, Caller caller, CancellationToken ct)
+    {
+        if (!caller.ManagesAudience && caller.Role != Roles.Integrator) return AppError.Forbidden("your role cannot add or change contacts");
+        var checkedInput = Check(input, requireAddress: true);
+        if (!checkedInput.IsOk) return checkedInput.Error!;
+        var (phone, email, tags) = checkedInput.Value;
+        for (var attempt = 0; attempt < Attempts; attempt++)
+        {
+            db.ChangeTracker.Clear();
+            var matches = await db.Contacts.Include(c => c.Tags)
+                .Where(c => c.TenantId == caller.TenantId && ((phone != null && c.Phone == phone) || (email != null && c.Email == email)))
+                .ToListAsync(ct);
+            if (matches.Count > 1)
+                return AppError.Conflict($"email: the phone number belongs to contact {matches.Single(c => c.Phone == phone).Id} and the email address to contact {matches.Single(c => c.Email == email).Id}");
+            var now = clock.GetUtcNow();
+            var contact = matches.SingleOrDefault();
+            var created = contact is null;
+            if (contact is null)
+            {
+                contact = new Contact { TenantId = caller.TenantId, Source = source, CreatedAt = now, CreatedBy = caller.UserId };
+                db.Contacts.Add(contact);
+            }
+            contact.Phone = phone ?? contact.Phone;
+            contact.Email = email ?? contact.Email;
+            if (input.Name is not null) contact.Name = Blank(input.Name);
+            if (input.Attributes is { } given)
+            {
+                var attributes = ContactAttributes.Apply(contact.Attributes, given);
+                if (!attributes.IsOk) return attributes.Error!;
+                contact.Attributes = attributes.Value!;
+            }
+            foreach (var tag in tags ?? [])
+            {
+                if (!contact.Tags.Any(t => t.Tag == tag)) contact.Tags.Add(new ContactTag { Tag = tag });
+            }
+            if (contact.Tags.Count > Contact.MaxTags) return AppError.Validation($"tags: at most {Contact.MaxTags} tags a contact");
+            contact.UpdatedAt = now;
+            try
+            {
+                await db.SaveChangesAsync(ct);
+            }
+            catch (DbUpdateException)
+            {
+                // Another request wrote the same person (or tag) a moment ago: read again and update theirs.
+                continue;
+            }
+            return ((await ViewsAsync([contact], ct))[0], created);
+        }
+        return AppError.Conflict("contact: changed by other requests at the same moment; try again");
+    }
+
+    public async Task<Result<ContactView>> GetAsync(long id, Caller caller, CancellationToken ct)
+    {
+        var contact = await db.Contacts.AsNoTracking().Include(c => c.Tags).InReachOf(caller).FirstOrDefaultAsync(c => c.Id == id, ct);
+        if (contact is null) return NotFound(id);
+        return (await ViewsAsync([contact], ct))[0];
+    }
+
+    public async Task<Result<Page<ContactView>>> ListAsync(ContactFilter filter, Caller caller, CancellationToken ct)
+    {
+        var page = Math.Max(1, filter.Page);
+        var size = Math.Clamp(filter.PageSize, 1, PageSizes.Max);
+        var q = db.Contacts.AsNoTracking().InReachOf(caller);
+        if (!string.IsNullOrWhiteSpace(filter.Search))
+        {
+            var term = filter.Search.Trim();
+            var lowered = term.ToLowerInvariant();
+            // A number written any way (+86 138-0013-8000, full-width digits) finds the contact stored as 13800138000.
+            var phone = Phones.TryNormalize(term, out var normalized, out _) ? normalized : null;
+            q = q.Where(c => (phone != null && c.Phone == phone) || (c.Phone != null && c.Phone.Contains(lowered))
+                || (c.Email != null && c.Email.Contains(lowered)) || (c.Name != null && c.Name.ToLower().Contains(lowered)));
+        }
+        if (!string.IsNullOrWhiteSpace(filter.Tag))
+        {
+            var tag = NormalizeTag(filter.Tag);
+            q = q.Where(c => c.Tags.Any(t => t.Tag == tag));
+        }
+        if (filter.ListId is { } listId)
+        {
+            if (!await db.ContactLists.InReachOf(caller).AnyAsync(l => l.Id == listId, ct)) return AppError.NotFound($"list_id: no list with id {listId}");
+            q = q.Where(c => db.ContactListMembers.Any(m => m.ListId == listId && m.ContactId == c.Id));
+        }
+        var total = await q.CountAsync(ct);
+        var items = await q.Include(c => c.Tags).OrderByDescending(c => c.CreatedAt).ThenByDescending(c => c.Id)
+            .Skip((page - 1) * size).Take(size).AsSplitQuery().ToListAsync(ct);
+        return new Page<ContactView>(await ViewsAsync(items, ct), page, size, total);
+    }
+
+    /// <summary>Replaces the contact with <paramref name="input"/> (what is left out is cleared; a phone or an email stays required).</summary>
+    public async Task<Result<ContactView>> UpdateAsync(long id, ContactInput input, Caller caller, CancellationToken ct)
+    {
+        if (!caller.ManagesAudience) return AppError.Forbidden("your role cannot add or change contacts");
+        var checkedInput = Check(input, requireAddress: true);
+        if (!checkedInput.IsOk) return checkedInput.Error!;
+        var (phone, email, tags) = checkedInput.Value;
+        var contact = await db.Contacts.Include(c => c.Tags).InReachOf(caller).FirstOrDefaultAsync(c => c.Id == id, ct);
+        if (contact is null) return NotFound(id);
+        var attributes = ContactAttributes.Apply(null, input.Attributes ?? EmptyObject);
+        if (!attributes.IsOk) return attributes.Error!;
+        if (phone is not null && await db.Contacts.AnyAsync(c => c.TenantId == contact.TenantId && c.Phone == phone && c.Id != id, ct))
+            return AppError.Conflict($"phone: another contact has the phone number {phone}");
+        if (email is not null && await db.Contacts.AnyAsync(c => c.TenantId == contact.TenantId && c.Email == email && c.Id != id, ct))
+            return AppError.Conflict($"email: another contact has the email address {email}");
+        contact.Phone = phone;
+        contact.Email = email;
+        contact.Name = Blank(input.Name);
+        contact.Attributes = attributes.Value!;
+        var wanted = tags ?? [];
+        contact.Tags.RemoveAll(t => !wanted.Contains(t.Tag));
+        foreach (var tag in wanted.Where(t => !contact.Tags.Any(x => x.Tag == t))) contact.Tags.Add(new ContactTag { Tag = tag });
+        contact.UpdatedAt = clock.GetUtcNow();
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException)
+        {
+            // The checks above passed, then another request took the address (or changed the tags) first.
+            return AppError.Conflict("contact: changed by another request at the same moment; try again");
+        }
+        return (await ViewsAsync([contact], ct))[0];
+    }
+
+    /// <summary>Deletes the contact with its tags and list memberships; its opt-outs and consent history stay with its addresses.</summary>
+    public async Task<Result<bool>> DeleteAsync(long id, Caller caller, CancellationToken ct)
+    {
+        if (!caller.ManagesAudience) return AppError.Forbidden("your role cannot add or change contacts");
+        // Members and tags by hand as well: SQLite enforces the cascades only with foreign keys switched on.
+        var contact = await db.Contacts.InReachOf(caller).Where(c => c.Id == id).Select(c => (long?)c.Id).FirstOrDefaultAsync(ct);
+        if (contact is null) return NotFound(id);
+        await using var tx = await WriteTransaction.BeginAsync(db.Database, ct);
+        await db.ContactListMembers.Where(m => m.ContactId == id).ExecuteDeleteAsync(ct);
+        await db.ContactTags.Where(t => t.ContactId == id).ExecuteDeleteAsync(ct);
+        var deleted = await db.Contacts.Where(c => c.Id == id).ExecuteDeleteAsync(ct);
+        await tx.CommitAsync(ct);
+        return deleted > 0 ? true : NotFound(id);
+    }
+
+    /// <summary>
+    /// Subscribes or unsubscribes the contact on a channel, through the opt-out list (the one truth of consent). Lifting
+    /// an opt-out the person asked for is an Admin's decision, as on the opt-out list itself.
+    /// </summary>
+    public async Task<Result<ContactView>> SetConsentAsync(long id, Channel channel, bool subscribed, ConsentMethod method, string? note, Caller caller, CancellationToken ct)
+    {
+        if (!caller.ManagesAudience) return AppError.Forbidden("your role cannot change consent");
+        if (note?.Length > ConsentEvent.MaxNote) return AppError.Validation($"note: at most {ConsentEvent.MaxNote} characters");
+        if (subscribed && method == ConsentMethod.Bounce) return AppError.Validation("how: a bounce never subscribes");
+        if (!subscribed && method == ConsentMethod.DoubleOptIn) return AppError.Validation("how: a double opt-in never unsubscribes");
+        var found = await GetAsync(id, caller, ct);
+        if (!found.IsOk) return found.Error!;
+        var contact = found.Value!.Contact;
+        var address = channel == Channel.Sms ? contact.Phone : contact.Email;
+        if (address is null) return AppError.Validation($"channel: the contact has no address for {ErrorText.Term(channel.ToWire())}");
+        if (subscribed && found.Value.ConsentFor(channel) is { Subscribed: false } && !caller.IsAdmin)
+            return AppError.Forbidden("only an Admin may lift an opt-out");
+        await suppressions.SetConsentAsync(new ConsentChange(contact.TenantId, channel, address, subscribed, method, Blank(note), caller.UserId), ct);
+        return await GetAsync(id, caller, ct);
+    }
+
+    /// <summary>The consent history of the contact's addresses, newest first (also changes made before it was a contact).</summary>
+    public async Task<Result<IReadOnlyList<ConsentEvent>>> HistoryAsync(long id, Caller caller, CancellationToken ct)
+    {
+        var contact = await db.Contacts.AsNoTracking().InReachOf(caller).FirstOrDefaultAsync(c => c.Id == id, ct);
+        if (contact is null) return NotFound(id);
+        var (phone, email) = (contact.Phone, contact.Email);
+        return await db.ConsentEvents.AsNoTracking()
+            .Where(e => e.TenantId == contact.TenantId && ((e.Channel == Channel.Sms && phone != null && e.Address == phone) || (e.Channel == Channel.Email && email != null && e.Address == email)))
+            .OrderByDescending(e => e.At).ThenByDescending(e => e.Id).Take(MaxHistory).ToListAsync(ct);
+    }
+
+    /// <summary>The messages sent to the contact's phone or email that the caller may read, newest first.</summary>
+    public async Task<Result<Page<Message>>> MessagesAsync(long id, int page, int pageSize, Caller caller, CancellationToken ct)
+    {
+        var contact = await db.Contacts.AsNoTracking().InReachOf(caller).FirstOrDefaultAsync(c => c.Id == id, ct);
+        if (contact is null) return NotFound(id);
+        page = Math.Max(1, page);
+        var size = Math.Clamp(pageSize, 1, PageSizes.Max);
+        var (tenant, phone, email) = (contact.TenantId, contact.Phone, contact.Email);
+        // Messages keep an email's local part as written; the contact keeps it lower-cased, as the opt-out list does.
+        var q = db.Messages.AsNoTracking().VisibleTo(caller).Where(m => m.TenantId == tenant
+            && ((m.Channel == Channel.Sms && phone != null && m.Recipient == phone) || (m.Channel == Channel.Email && email != null && m.Recipient.ToLower() == email)));
+        var total = await q.CountAsync(ct);
+        var items = await q.OrderByDescending(m => m.CreatedAt).ThenByDescending(m => m.Id).Skip((page - 1) * size).Take(size).ToListAsync(ct);
+        return new Page<Message>(items, page, size, total);
+    }
+
+    /// <summary>The contacts with their consent, read from the opt-out list and the consent history in one lookup per page.</summary>
+    private async Task<List<ContactView>> ViewsAsync(IReadOnlyList<Contact> contacts, CancellationToken ct)
+    {
+        var tenants = contacts.Select(c => c.TenantId).Distinct().ToList();
+        var phones = contacts.Select(c => c.Phone).OfType<string>().Distinct().ToList();
+        var emails = contacts.Select(c => c.Email).OfType<string>().Distinct().ToList();
+        var optOuts = await db.Suppressions.AsNoTracking()
+            .Where(s => s.RemovedAt == null && tenants.Contains(s.TenantId)
+                && ((s.Channel == Channel.Sms && phones.Contains(s.Address)) || (s.Channel == Channel.Email && emails.Contains(s.Address))))
+            .ToListAsync(ct);
+        var consents = await db.ConsentEvents.AsNoTracking()
+            .Where(e => e.Subscribed && tenants.Contains(e.TenantId)
+                && ((e.Channel == Channel.Sms && phones.Contains(e.Address)) || (e.Channel == Channel.Email && emails.Contains(e.Address))))
+            .ToListAsync(ct);
+        var optOutBy = optOuts.ToDictionary(s => (s.TenantId, s.Channel, s.Address));
+        var consentBy = consents.GroupBy(e => (e.TenantId, e.Channel, e.Address)).ToDictionary(g => g.Key, g => g.MaxBy(e => (e.At, e.Id))!);
+
+        ContactConsent? Consent(Contact c, Channel channel, string? address)
+        {
+            if (address is null) return null;
+            var key = (c.TenantId, channel, address);
+            if (optOutBy.TryGetValue(key, out var optOut)) return new ContactConsent(false, optOut.CreatedAt, SuppressionService.ToMethod(optOut.Reason));
+            return consentBy.TryGetValue(key, out var given) ? new ContactConsent(true, given.At, given.Method) : new ContactConsent(true, null, null);
+        }
+
+        return contacts.Select(c => new ContactView(c, c.Tags.Select(t => t.Tag).Order(StringComparer.Ordinal).ToList(),
+            Consent(c, Channel.Sms, c.Phone), Consent(c, Channel.Email, c.Email))).ToList();
+    }
+
+    private static Result<(string? Phone, string? Email, List<string>? Tags)> Check(ContactInput input, bool requireAddress)
+    {
+        string? phone = null, email = null;
+        if (!string.IsNullOrWhiteSpace(input.Phone))
+        {
+            if (!SuppressionService.Normalize(Channel.Sms, input.Phone, out var n, out var error)) return AppError.Validation($"phone: {error}");
+            phone = n;
+        }
+        if (!string.IsNullOrWhiteSpace(input.Email))
+        {
+            if (!SuppressionService.Normalize(Channel.Email, input.Email, out var n, out var error)) return AppError.Validation($"email: {error}");
+            email = n;
+        }
+        if (requireAddress && phone is null && email is null) return AppError.Validation("phone: a phone number or an email address is required");
+        if (input.Name is { } name && (name.Trim().Length > Contact.MaxName || name.Any(c => char.IsControl(c))))
+            return AppError.Validation($"name: at most {Contact.MaxName} characters, without control characters");
+        List<string>? tags = null;
+        if (input.Tags is { } given)
+        {
+            if (given.Count > Contact.MaxTags) return AppError.Validation($"tags: at most {Contact.MaxTags} tags a contact");
+            tags = [];
+            foreach (var raw in given)
+            {
+                var tag = raw is null ? "" : NormalizeTag(raw);
+                if (tag.Length is 0 or > Contact.MaxTag || tag.Any(char.IsControl))
+                    return AppError.Validation($"tags: '{Phones.Echo(raw ?? "")}' must be 1 to {Contact.MaxTag} characters without control characters");
+                if (!tags.Contains(tag)) tags.Add(tag);
+            }
+        }
+        return (phone, email, tags);
+    }
+
+    /// <summary>A tag in one form: width-folded (NFKC), trimmed and lower-cased, so that "VIP" and "ｖｉｐ" are one tag.</summary>
+    public static string NormalizeTag(string raw) => raw.Normalize(NormalizationForm.FormKC).Trim().ToLowerInvariant();
+
+    private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+
+    private static readonly System.Text.Json.JsonElement EmptyObject = System.Text.Json.JsonDocument.Parse("{}").RootElement.Clone();
+
+    private static AppError NotFound(long id) => AppError.NotFound($"id: no contact with id {id}");
+}
