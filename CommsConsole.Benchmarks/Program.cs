@@ -370,10 +370,17 @@ public sealed class Bench(Settings s)
             $"logs p50 {Stats.Percentile(logs.ToList(), 50):F1} ms p99 {Stats.Percentile(logs.ToList(), 99):F1} ms; bulk p50 {Stats.Percentile(bulks.ToList(), 50):F1} ms p99 {Stats.Percentile(bulks.ToList(), 99):F1} ms");
         foreach (var sample in failures.Samples) Log($"   error: {sample}");
         if (failures.Count > 0) _errors.Add($"mixed load: {failures.Count} failed requests, e.g. {failures.Samples.FirstOrDefault()}");
+        var rate = total / (double)s.LoadSeconds;
+        var missed = new List<string>();
+        if (!(rate >= 1_000)) missed.Add($"{rate:N0} requests/s");
+        if (!(Stats.Percentile(logs.ToList(), 99) < 100)) missed.Add($"logs p99 {Stats.Percentile(logs.ToList(), 99):F0} ms");
+        if (!(Stats.Percentile(bulks.ToList(), 99) < 300)) missed.Add($"bulk p99 {Stats.Percentile(bulks.ToList(), 99):F0} ms");
+        if (failures.Count > 0) missed.Add($"{failures.Count} errors");
         _figures.Add(new Figure("6", $"{s.LoadClients} concurrent clients for {s.LoadSeconds} s, 9 log queries per bulk send of 100 (one app, dispatching meanwhile)",
             $"logs p50 {Stats.Percentile(logs.ToList(), 50):F1} ms, p99 {Stats.Percentile(logs.ToList(), 99):F1} ms; bulk p50 {Stats.Percentile(bulks.ToList(), 50):F1} ms, p99 {Stats.Percentile(bulks.ToList(), 99):F1} ms",
-            "–", $"{total:N0} requests", "no error", failures.Count == 0 ? "met" : $"**MISSED**: {failures.Count} errors",
-            $"{total / (double)s.LoadSeconds:N0} requests/s"));
+            "–", $"{total:N0} requests", "≥ 1,000 requests/s, logs p99 < 100 ms, bulk p99 < 300 ms, no error",
+            missed.Count == 0 ? "met" : "**MISSED**: " + string.Join(", ", missed),
+            $"{rate:N0} requests/s"));
     }
 
     // ---------------------------------------------------------------- 7. log readers while big sends arrive
@@ -556,8 +563,8 @@ public sealed class Bench(Settings s)
         var peakMedian = Stats.Median(peaks);
         var n = $"{s.DispatchReps} (fresh app each)";
         _figures.Add(new Figure("2", $"dispatch {s.DispatchTotal:N0} messages ({s.DispatchRequests} bulk requests of {s.DispatchRequestSize:N0}) through the simulated provider, no latency: first request → last status written",
-            $"{median:N0} msg/s", Stats.Spread(rates, "N0") + " msg/s", n, "≥ 5,000 msg/s",
-            median >= 5_000 ? "met" : $"**MISSED**: {median:N0} msg/s",
+            $"{median:N0} msg/s", Stats.Spread(rates, "N0") + " msg/s", n, "≥ 15,000 msg/s",
+            median >= 15_000 ? "met" : $"**MISSED**: {median:N0} msg/s",
             $"total {Stats.Median(totalSeconds):F1} s, of which the {s.DispatchRequests} requests took {Stats.Median(acceptSeconds):F1} s (medians; dispatch runs alongside)"
             + (notes.Count > 0 ? "; " + string.Join("; ", notes) : "")));
         _figures.Add(new Figure("5", $"peak RSS of the server process (VmHWM) during figure 2's {s.DispatchTotal:N0}-message run",

@@ -14,8 +14,8 @@ namespace CommsConsole.Features.Messaging;
 /// change is allowed (roles, rate limits, "only failed can be retried"); the ledger writes it.
 /// <para>
 /// The hot paths are plain parameterised SQL (<see cref="MessageRowWriter"/>): change tracking costs several times more
-/// than the insert itself for 10,000 rows. SQLite (in-process, one writer at a time) runs one prepared command per row and
-/// its write lock makes every claim exclusive. PostgreSQL is a server shared by several nodes: rows go in with binary
+/// than the insert itself for 10,000 rows. SQLite (in-process, one writer at a time) writes a batch's rows and a chunk's
+/// outcomes each in one statement from a JSON parameter, and its write lock makes every claim exclusive. PostgreSQL is a server shared by several nodes: rows go in with binary
 /// <c>COPY</c>, outcomes are written set-based in one statement per chunk, and claims take due rows with
 /// <c>FOR UPDATE SKIP LOCKED</c>, so that two nodes claiming at once get disjoint rows without waiting on each other.
 /// </para>
