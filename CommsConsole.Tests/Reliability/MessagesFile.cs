@@ -28,11 +28,16 @@ internal static class MessagesFile
     public static string Describe(Dictionary<int, int> counts) =>
         string.Join(", ", StatusNames.Select((name, i) => $"{counts.GetValueOrDefault(i)} {name}"));
 
-    public static HashSet<long> MessageIds(string database)
+    public static HashSet<long> MessageIds(string database) => Ids(database, "SELECT Id FROM Messages");
+
+    /// <summary>The messages leased to a worker at this moment (sending).</summary>
+    public static HashSet<long> Sending(string database) => Ids(database, "SELECT Id FROM Messages WHERE Status = 1");
+
+    private static HashSet<long> Ids(string database, string sql)
     {
         using var connection = Open(database);
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT Id FROM Messages";
+        command.CommandText = sql;
         using var reader = command.ExecuteReader();
         var ids = new HashSet<long>();
         while (reader.Read()) ids.Add(reader.GetInt64(0));
