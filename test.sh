@@ -63,6 +63,10 @@ if ((${#shots[@]})); then
   printf '  %s\n' "${shots[@]}"
 fi
 
+if ((failed > 0)); then
+  echo "Failed tests:"
+  python3 scripts/failed-tests.py "$results"/*.trx || true
+fi
 echo "$passed passed, $failed failed"
 if ((bench_rc != 0)); then
   echo "The benchmark program (--quick) failed with exit code $bench_rc"
