@@ -42,6 +42,8 @@ public sealed class AppServer : IAsyncDisposable
             ["Bootstrap:AdminEmail"] = AdminEmail,
             ["Bootstrap:AdminPassword"] = AdminPassword,
             ["Logging:LogLevel:Default"] = "Warning",
+            // Times in the kept logs, so that a stall in a run can be placed.
+            ["Logging:Console:TimestampFormat"] = "HH:mm:ss.fff ",
             // The tenant's SUBMAIL account of figure 2b points at the fake SUBMAIL server on 127.0.0.1.
             ["Security:AllowPrivateNetworkTargets"] = "true",
             // Marketing SMS (the bulk default) would wait for the end of the quiet hours when the benchmark runs at night.

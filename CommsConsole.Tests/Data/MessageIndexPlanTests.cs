@@ -29,6 +29,18 @@ public sealed class MessageIndexPlanTests(SharedApp app)
     }
 
     [Fact]
+    public async Task AClaimsRows_AreReadBackFromTheLeaseIndex()
+    {
+        await using var db = AppFactory.OnPostgres
+            ? new PostgresAppDbContext(new DbContextOptionsBuilder<PostgresAppDbContext>().UseNpgsql(app.ConnectionString).Options)
+            : new AppDbContext(new DbContextOptionsBuilder<AppDbContext>().UseSqlite(app.ConnectionString).Options);
+        await using var command = MessageLedger.LeasedRows(db.Messages.AsNoTracking(), "plan-test", Past.AddMinutes(5)).CreateDbCommand();
+        var plan = await PlanAsync(new Captured(command.CommandText,
+            command.Parameters.Cast<DbParameter>().Select(p => (p.ParameterName, (object?)p.Value)).ToList()));
+        Assert.Contains("IX_Messages_Status_LeaseUntil", plan);
+    }
+
+    [Fact]
     public async Task AReclaim_FindsExpiredLeasesFromTheLeaseIndex()
     {
         var commands = await CaptureAsync(ledger => ledger.ReclaimExpiredAsync(Past, CancellationToken.None));

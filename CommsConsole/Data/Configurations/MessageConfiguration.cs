@@ -35,14 +35,15 @@ public sealed class MessageConfiguration : IEntityTypeConfiguration<Message>
         // The same for a SystemAdmin, who reads across tenants.
         b.HasIndex(m => new { m.CreatedAt, m.Id });
         b.HasIndex(m => new { m.Status, m.CreatedAt, m.Id, m.Channel });
-        // Dispatch: due pending work, expired leases, a claim's rows, receipts by the provider's id. Each holds only the
+        // Dispatch: due pending work, expired leases (and a claim's rows, by the lease's end), receipts by the provider's id. Each holds only the
         // rows it is for (partial indexes), so an accepted row enters one of them, and a finished one leaves them all.
         // Queries must name the status as a literal for the planner to use them (MessageLedger); the status also leads
         // the key, or SQLite (which has no statistics to go on) prefers a log index that starts with it.
         b.HasIndex(m => new { m.Status, m.NextAttemptAt }).HasFilter(PendingOnly);
         b.HasIndex(m => new { m.Status, m.LeaseUntil }).HasFilter(SendingOnly);
-        b.HasIndex(m => m.LeaseId).HasFilter("\"LeaseId\" IS NOT NULL");
-        b.HasIndex(m => new { m.BatchId, m.Status });
+        // A batch's rows in log order (a campaign's page, cancel, resend): without the status, which would make every claim
+        // and every outcome write this index too.
+        b.HasIndex(m => new { m.BatchId, m.CreatedAt, m.Id });
         b.HasIndex(m => m.ThirdPartyId).HasFilter("\"ThirdPartyId\" IS NOT NULL");
         // Frequency caps on verification codes, and the tenant that last wrote to a number that replies.
         b.HasIndex(m => new { m.Recipient, m.CreatedAt });

@@ -521,13 +521,8 @@ namespace CommsConsole.Data.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("LeaseId")
-                        .HasFilter("\"LeaseId\" IS NOT NULL");
-
                     b.HasIndex("ThirdPartyId")
                         .HasFilter("\"ThirdPartyId\" IS NOT NULL");
-
-                    b.HasIndex("BatchId", "Status");
 
                     b.HasIndex("CreatedAt", "Id");
 
@@ -538,6 +533,8 @@ namespace CommsConsole.Data.Migrations
 
                     b.HasIndex("Status", "NextAttemptAt")
                         .HasFilter("\"Status\" = 0");
+
+                    b.HasIndex("BatchId", "CreatedAt", "Id");
 
                     b.HasIndex("TenantId", "CreatedAt", "Id");
 

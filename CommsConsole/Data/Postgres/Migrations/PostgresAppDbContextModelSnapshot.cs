@@ -538,13 +538,8 @@ namespace CommsConsole.Data.Postgres.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("LeaseId")
-                        .HasFilter("\"LeaseId\" IS NOT NULL");
-
                     b.HasIndex("ThirdPartyId")
                         .HasFilter("\"ThirdPartyId\" IS NOT NULL");
-
-                    b.HasIndex("BatchId", "Status");
 
                     b.HasIndex("CreatedAt", "Id");
 
@@ -555,6 +550,8 @@ namespace CommsConsole.Data.Postgres.Migrations
 
                     b.HasIndex("Status", "NextAttemptAt")
                         .HasFilter("\"Status\" = 0");
+
+                    b.HasIndex("BatchId", "CreatedAt", "Id");
 
                     b.HasIndex("TenantId", "CreatedAt", "Id");
 
