@@ -151,6 +151,12 @@ public sealed class SegmentApiTests(SharedApp app)
             await client.PostAsync("/communication/segments", new { name = "  ", filter = "has phone" }),
             await client.PostAsync("/communication/segments", new { name = "No filter" }),
         };
+        answers = [.. answers,
+            await client.PostRawAsync("/communication/segments/count", """{"filter":12}"""),
+            await client.PostRawAsync("/communication/segments", """{"name":"x","filter":["has phone"]}"""),
+            await client.PostRawAsync("/communication/segments/count", "null"),
+            await client.PostRawAsync("/communication/segments/count", "{"),
+        ];
         Assert.All(answers, a => Assert.Equal(HttpStatusCode.BadRequest, a.Status));
         Assert.Contains("at most 2000 characters", answers[0].Body.Str("message"));
         Assert.Contains("nested deeper than 20 levels", answers[2].Body.Str("message"));
