@@ -51,6 +51,7 @@ public sealed class SegmentFilterTests
     [InlineData("attributes.\"城市\" = \"上海\"")]
     [InlineData("城市 contains \"海\"")]
     [InlineData("attributes.signup = 2026-01-01")]
+    [InlineData("attributesofme = 1")]
     public void GoodFilters_Parse(string filter) => Parse(filter);
 
     [Fact]
@@ -105,6 +106,7 @@ public sealed class SegmentFilterTests
     [InlineData("list ١٢", 6, "expected a number (digits 0-9) or a date (YYYY-MM-DD), found '١'")]
     [InlineData("attributes.age > 3٠", 19, "expected a number (digits 0-9)")]
     [InlineData("tag \"a\u0000\"", 7, "expected a closing quote")]
+    [InlineData("attributes = 1", 1, "expected attributes.NAME or attributes.\"NAME\", found 'attributes'")]
     public void BadFilters_AreRefused_NamingTheColumnAndWhatWasExpected(string filter, int column, string expected)
     {
         var error = Error(filter);

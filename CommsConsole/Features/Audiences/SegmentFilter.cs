@@ -296,7 +296,7 @@ public sealed class SegmentFilter
                 Next();
                 return new ReceivedNode(purpose, channel, Days());
             default:
-                if (word.StartsWith("attributes", StringComparison.Ordinal)) return ParseAttribute(AttributeKey());
+                if (word == "attributes" || word.StartsWith("attributes.", StringComparison.Ordinal)) return ParseAttribute(AttributeKey());
                 if (Keywords.Contains(word)) throw Expected(ErrorText.Of("a condition"));
                 // A bare name is an attribute: city = "Shanghai".
                 Next();
