@@ -87,8 +87,12 @@ public sealed class SegmentPagesTests(SharedApp app) : ConsoleComponentContext(a
         navigation.NavigateTo(navigation.GetUriWithQueryParameter("segment", segment.Long("id")));
         var cut = Render<Contacts>();
 
-        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=contact-row-name]")));
-        Assert.Equal("Contacts in segment VIP", cut.Find("h5").TextContent);
+        // The grid and the title load apart: wait for both.
+        cut.WaitForAssertion(() =>
+        {
+            Assert.Single(cut.FindAll("[data-testid=contact-row-name]"));
+            Assert.Equal("Contacts in segment VIP", cut.Find("h5").TextContent);
+        });
     }
 
     [Fact]
