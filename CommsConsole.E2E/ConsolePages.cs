@@ -16,6 +16,7 @@ public static class ConsolePages
         new("logs", "/logs"),
         new("contacts", "/contacts"),
         new("lists", "/lists"),
+        new("segments", "/segments"),
         new("opt-outs", "/opt-outs"),
         new("compliance", "/settings/compliance"),
         new("providers", "/settings/providers"),

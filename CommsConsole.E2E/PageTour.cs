@@ -42,6 +42,7 @@ public static partial class PageTour
         ["templates"] = "[data-testid=template-code]",
         ["logs"] = "[data-testid=log-recipient]",
         ["opt-outs"] = "[data-testid=optout-row-address]",
+        ["segments"] = "[data-testid=segment-table]",
         ["compliance"] = "[data-testid=policy-save]",
         ["providers"] = "[data-testid=save-provider], [data-testid=provider-kind]",
         ["developers"] = "[data-testid=get-token]",

@@ -36,6 +36,8 @@ public static class ErrorTexts
         ["id"] = "ID",
         ["kind"] = "Provider",
         ["list_id"] = "List",
+        ["filter"] = "Filter",
+        ["segment_id"] = "Segment",
         ["max_concurrency"] = "Requests at once (0: no limit)",
         ["messages_per_second"] = "Messages per second (0: no limit)",
         ["name"] = "Name",

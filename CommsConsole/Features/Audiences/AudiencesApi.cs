@@ -161,7 +161,7 @@ public static class AudiencesApi
     public static void MapAudiencesApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/communication").WithTags("audiences").RequireAuthorization(Policies.Read);
-        group.MapGet("/contacts", ListContacts).Errors().WithSummary("Page through the tenant's contacts (search q over name, phone and email; tag; list_id)");
+        group.MapGet("/contacts", ListContacts).Errors().WithSummary("Page through the tenant's contacts (search q over name, phone and email; tag; list_id; segment_id)");
         group.MapPost("/contacts", UpsertContact).Errors().WithSummary("Add a contact, or update the one with the same phone or email")
             .WithDescription("The phone number and email address are normalised first (`+86 138-0013-8000`, `13800138000` and full-width digits are one number), and " +
                 "a contact with either is updated rather than duplicated: fields left out are kept, `attributes` are merged key by key (null removes a key) and `tags` are added. " +
@@ -190,6 +190,7 @@ public static class AudiencesApi
         [FromQuery(Name = "q")] string? q,
         [FromQuery(Name = "tag")] string? tag,
         [FromQuery(Name = "list_id")] string? listId,
+        [FromQuery(Name = "segment_id")] string? segmentId,
         [FromQuery(Name = "page")] string? page,
         [FromQuery(Name = "page_size")] string? pageSize,
         [AsParameters] AudienceServices services,
@@ -199,7 +200,8 @@ public static class AudiencesApi
         if (!QueryNumbers.TryParsePositive(pageSize, PageSizes.Default, out var size) || size > PageSizes.Max)
             return services.Error(AppError.Validation($"page_size: '{pageSize}' is not a whole number between 1 and {PageSizes.Max}"));
         if (!QueryNumbers.TryParseId(listId, out var list)) return services.Error(AppError.Validation($"list_id: '{listId}' is not a list id"));
-        var result = await services.Contacts.ListAsync(new ContactFilter(q, tag, list, pageNumber, size), services.Caller, ct);
+        if (!QueryNumbers.TryParseId(segmentId, out var segment)) return services.Error(AppError.Validation($"segment_id: '{Phones.Echo(segmentId!)}' is not a segment id"));
+        var result = await services.Contacts.ListAsync(new ContactFilter(q, tag, list, pageNumber, size, segment), services.Caller, ct);
         if (!result.IsOk) return services.Error(result.Error!);
         var p = result.Value!;
         return TypedResults.Ok(new ContactPageResponse(200, "ok", p.Items.Select(ContactResponse.From).ToList(), p.Total,

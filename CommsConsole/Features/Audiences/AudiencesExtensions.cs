@@ -7,7 +7,12 @@ public static class AudiencesExtensions
     {
         builder.Services.AddScoped<ContactService>();
         builder.Services.AddScoped<ContactListService>();
+        builder.Services.AddScoped<SegmentService>();
     }
 
-    public static void MapAudiences(this WebApplication app) => app.MapAudiencesApi();
+    public static void MapAudiences(this WebApplication app)
+    {
+        app.MapAudiencesApi();
+        app.MapSegmentsApi();
+    }
 }

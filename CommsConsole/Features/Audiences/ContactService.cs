@@ -102,6 +102,13 @@ public sealed class ContactService(AppDbContext db, SuppressionService suppressi
             if (!await db.ContactLists.InReachOf(caller).AnyAsync(l => l.Id == listId, ct)) return AppError.NotFound($"list_id: no list with id {listId}");
             q = q.Where(c => db.ContactListMembers.Any(m => m.ListId == listId && m.ContactId == c.Id));
         }
+        if (filter.SegmentId is { } segmentId)
+        {
+            var segment = await db.Segments.AsNoTracking().InReachOf(caller).FirstOrDefaultAsync(s => s.Id == segmentId, ct);
+            if (segment is null) return AppError.NotFound($"segment_id: no segment with id {segmentId}");
+            var members = SegmentService.Members(db, segment.TenantId, segment, clock.GetUtcNow()).Select(m => m.Id);
+            q = q.Where(c => members.Contains(c.Id));
+        }
         var total = await q.CountAsync(ct);
         var items = await q.Include(c => c.Tags).OrderByDescending(c => c.CreatedAt).ThenByDescending(c => c.Id)
             .Skip((page - 1) * size).Take(size).AsSplitQuery().ToListAsync(ct);

@@ -11,5 +11,7 @@ public readonly struct Result<T>
     public bool IsOk => Error is null;
 
     public static implicit operator Result<T>(T value) => new(value, null);
+    /// <summary>A success holding <paramref name="value"/>, for a T that is an interface (which no implicit conversion accepts).</summary>
+    public static Result<T> Ok(T value) => new(value, null);
     public static implicit operator Result<T>(AppError error) => new(default, error);
 }
