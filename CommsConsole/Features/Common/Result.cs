@@ -10,6 +10,9 @@ public readonly struct Result<T>
     public AppError? Error { get; }
     public bool IsOk => Error is null;
 
+    /// <summary>A success, for values an implicit conversion cannot take (interfaces such as a query).</summary>
+    public static Result<T> Ok(T value) => new(value, null);
+
     public static implicit operator Result<T>(T value) => new(value, null);
     public static implicit operator Result<T>(AppError error) => new(default, error);
 }
