@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.IO.Pipelines;
 using System.Text.Json;
 using CommsConsole.Data;
 using CommsConsole.Features.Audit;
@@ -42,8 +43,12 @@ public sealed class ContactCsvExport(ContactService contacts, AuditService audit
         return begun.IsOk ? await begun.Value!(output, ct) : begun.Error!;
     }
 
-    private static async Task<int> WriteAsync(IQueryable<Contact> query, Stream output, CancellationToken ct)
+    private static async Task<int> WriteAsync(IQueryable<Contact> query, Stream response, CancellationToken ct)
     {
+        // Through a pipe: whatever the CSV writer writes synchronously lands in memory (a response body refuses
+        // synchronous writes), and reaches the response at the asynchronous flushes every few hundred rows.
+        var pipe = PipeWriter.Create(response, new StreamPipeWriterOptions(leaveOpen: true));
+        await using var output = pipe.AsStream(leaveOpen: true);
         var keys = new SortedSet<string>(StringComparer.Ordinal);
         await foreach (var attributes in query.Select(c => c.Attributes).AsAsyncEnumerable().WithCancellation(ct))
         {
@@ -56,37 +61,45 @@ public sealed class ContactCsvExport(ContactService contacts, AuditService audit
         }
         var columns = keys.ToList();
 
-        await using var csv = SafeCsv.Create(output);
-        csv.WriteHeader([.. Fixed, .. columns]);
         var count = 0;
-        var rows = query.OrderBy(c => c.Id).Select(c => new { Contact = c, Tags = c.Tags.Select(t => t.Tag).ToList() });
-        var values = new string[columns.Count];
-        await foreach (var row in rows.AsAsyncEnumerable().WithCancellation(ct))
+        await using (var csv = SafeCsv.Create(output))
         {
-            var c = row.Contact;
-            csv.WriteField(c.Id.ToString(CultureInfo.InvariantCulture));
-            csv.WriteField(c.Phone ?? "");
-            csv.WriteField(c.Email ?? "");
-            csv.WriteField(c.Name ?? "");
-            csv.WriteField(string.Join(";", row.Tags.Order(StringComparer.Ordinal)));
-            csv.WriteField(AudienceWire.ToWire(c.Source));
-            csv.WriteField(c.CreatedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture));
-            csv.WriteField(c.UpdatedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture));
-            Array.Fill(values, "");
-            if (c.Attributes.Length > 2)
+            csv.WriteHeader([.. Fixed, .. columns]);
+            var rows = query.OrderBy(c => c.Id).Select(c => new { Contact = c, Tags = c.Tags.Select(t => t.Tag).ToList() });
+            var values = new string[columns.Count];
+            await foreach (var row in rows.AsAsyncEnumerable().WithCancellation(ct))
             {
-                using var doc = JsonDocument.Parse(c.Attributes);
-                foreach (var p in doc.RootElement.EnumerateObject())
+                var c = row.Contact;
+                csv.WriteField(c.Id.ToString(CultureInfo.InvariantCulture));
+                csv.WriteField(c.Phone ?? "");
+                csv.WriteField(c.Email ?? "");
+                csv.WriteField(c.Name ?? "");
+                csv.WriteField(string.Join(";", row.Tags.Order(StringComparer.Ordinal)));
+                csv.WriteField(AudienceWire.ToWire(c.Source));
+                csv.WriteField(c.CreatedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture));
+                csv.WriteField(c.UpdatedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture));
+                Array.Fill(values, "");
+                if (c.Attributes.Length > 2)
                 {
-                    var i = columns.BinarySearch(p.Name, StringComparer.Ordinal);
-                    if (i >= 0) values[i] = Cell(p.Value);
+                    using var doc = JsonDocument.Parse(c.Attributes);
+                    foreach (var p in doc.RootElement.EnumerateObject())
+                    {
+                        var i = columns.BinarySearch(p.Name, StringComparer.Ordinal);
+                        if (i >= 0) values[i] = Cell(p.Value);
+                    }
+                }
+                foreach (var v in values) csv.WriteField(v);
+                await csv.EndRecordAsync(ct);
+                if (++count % 500 == 0)
+                {
+                    await csv.FlushAsync(ct);
+                    await pipe.FlushAsync(ct);
                 }
             }
-            foreach (var v in values) csv.WriteField(v);
-            await csv.EndRecordAsync(ct);
-            count++;
+            await csv.FlushAsync(ct);
         }
-        await csv.FlushAsync(ct);
+        await pipe.FlushAsync(ct);
+        await pipe.CompleteAsync();
         return count;
     }
 

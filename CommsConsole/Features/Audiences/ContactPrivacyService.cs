@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.IO.Pipelines;
 using System.Text.Json;
 using CommsConsole.Data;
 using CommsConsole.Features.Audit;
@@ -114,7 +115,19 @@ public sealed class ContactExport(ContactView contact, IReadOnlyList<ContactList
     /// <summary>Writes the document to <paramref name="output"/>, flushing every few hundred messages.</summary>
     public async Task WriteAsync(Stream output, CancellationToken ct)
     {
-        await using var json = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = true });
+        // Through a pipe: the serializer flushes its writer synchronously, which a response body refuses; flushed to the
+        // pipe, the bytes reach the stream only at the asynchronous flushes below.
+        var pipe = PipeWriter.Create(output, new StreamPipeWriterOptions(leaveOpen: true));
+        await using (var json = new Utf8JsonWriter(pipe, new JsonWriterOptions { Indented = true }))
+        {
+            await WriteDocumentAsync(json, pipe, ct);
+        }
+        await pipe.FlushAsync(ct);
+        await pipe.CompleteAsync();
+    }
+
+    private async Task WriteDocumentAsync(Utf8JsonWriter json, PipeWriter pipe, CancellationToken ct)
+    {
         json.WriteStartObject();
         json.WriteString("exported_at", Time(at));
         json.WritePropertyName("contact");
@@ -153,7 +166,11 @@ public sealed class ContactExport(ContactView contact, IReadOnlyList<ContactList
             json.WriteNumber("segments", m.Segments);
             json.WriteNumber("cost", m.Cost);
             json.WriteEndObject();
-            if (++count % 500 == 0) await json.FlushAsync(ct);
+            if (++count % 500 == 0)
+            {
+                await json.FlushAsync(ct);
+                await pipe.FlushAsync(ct);
+            }
         }
         json.WriteEndArray();
         json.WriteNumber("message_count", count);
