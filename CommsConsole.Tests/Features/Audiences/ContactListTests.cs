@@ -91,6 +91,8 @@ public sealed class ContactListTests(SharedApp app)
         Assert.Equal(HttpStatusCode.BadRequest, (await client.PostAsync($"/communication/lists/{list}/contacts", new { contact_ids = Array.Empty<long>() })).Status);
         Assert.Equal(HttpStatusCode.BadRequest, (await client.PostAsync($"/communication/lists/{list}/contacts", new { contact_ids = Enumerable.Range(1, 1001).ToArray() })).Status);
         Assert.Equal(HttpStatusCode.BadRequest, (await client.PostRawAsync($"/communication/lists/{list}/contacts", """{"contact_ids":["x"]}""")).Status);
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.PostAsync($"/communication/lists/{list}/contacts", new { phones = Enumerable.Range(0, 600).Select(i => $"1380013{i:D4}").ToArray(), emails = Enumerable.Range(0, 401).Select(i => $"e{i}@example.com").ToArray() })).Status);
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.PostAsync($"/communication/lists/{list}/contacts", new { phones = Array.Empty<string>() })).Status);
         Assert.Equal(HttpStatusCode.NotFound, (await client.PostAsync($"/communication/lists/{list}/contacts", new { contact_ids = new[] { long.MaxValue } })).Status);
     }
 }
