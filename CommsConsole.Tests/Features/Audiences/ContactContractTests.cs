@@ -150,6 +150,29 @@ public sealed class ContactContractTests(SharedApp app)
     }
 
     [Fact]
+    public async Task CsvExport_OfThousandsOfContacts_StreamsEveryRow()
+    {
+        var tenant = await app.CreateTenantAsync();
+        var (client, userId) = await app.UserAsync(Roles.Marketer, tenant);
+        await using (var db = app.Db())
+        {
+            var now = DateTimeOffset.UtcNow;
+            db.Contacts.AddRange(Enumerable.Range(0, 1_234).Select(i => new CommsConsole.Data.Contact
+            {
+                TenantId = tenant, Phone = $"1390000{i:D4}", Name = $"名字 {i}", Attributes = $$"""{"n":{{i}}}""", CreatedAt = now, UpdatedAt = now, CreatedBy = userId,
+            }));
+            await db.SaveChangesAsync();
+        }
+
+        var text = await client.GetStringAsync("/communication/contacts/export");
+
+        var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(1_235, lines.Length);
+        Assert.EndsWith(",n", lines[0].TrimEnd('\r'));
+        Assert.Contains(lines, l => l.Contains(",13900001233,,名字 1233,") && l.TrimEnd('\r').EndsWith(",1233"));
+    }
+
+    [Fact]
     public async Task CsvExport_OfAList_HoldsItsMembers_AndAnotherTenantsListIs404()
     {
         var (tenant, otherTenant) = (await app.CreateTenantAsync(), await app.CreateTenantAsync());

@@ -50,6 +50,23 @@ public sealed class ContactPrivacyTests(SharedApp app)
     }
 
     [Fact]
+    public async Task Export_OfThousandsOfMessages_StreamsEveryOne_InOrder()
+    {
+        var tenant = await app.CreateTenantAsync();
+        var (client, userId) = await app.UserAsync(Roles.Admin, tenant);
+        var id = await client.UpsertContactAsync(new { phone = "13800139005" });
+        var batch = await PendingBatchAsync(tenant, userId, Enumerable.Repeat("13800139005", 2_345).Append("13800139006").ToArray());
+
+        var (status, export) = await client.GetJsonAsync($"/communication/contacts/{id}/export");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        var messages = export.GetProperty("messages").EnumerateArray().ToList();
+        Assert.Equal((2_345, 2_345), (export.Int("message_count"), messages.Count));
+        Assert.All(messages, m => Assert.Equal((batch, "13800139005", "pending"), (m.Long("batch_id"), m.Str("recipient"), m.Str("status"))));
+        Assert.Equal(messages.Select(m => m.Long("id")).Order(), messages.Select(m => m.Long("id")));
+    }
+
+    [Fact]
     public async Task TwentyExportsAtOnce_AllAnswer_AndEachIsAudited()
     {
         var tenant = await app.CreateTenantAsync();
