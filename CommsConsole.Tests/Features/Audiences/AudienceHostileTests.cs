@@ -159,6 +159,18 @@ public sealed class AudienceHostileTests(SharedApp app)
 
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetJsonAsync($"/communication/contacts/{wide}")).Status);
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetJsonAsync("/communication/contacts/abc")).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetJsonAsync($"/communication/contacts/{wide}/export")).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.DeleteJsonAsync($"/communication/contacts/{wide}")).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.SendJsonAsync(HttpMethod.Patch, $"/communication/contacts/{wide}", new { name = "x" })).Status);
+        var list = await client.CreateListAsync("Scripts");
+        await client.PostAsync($"/communication/lists/{list}/contacts", new { contact_ids = new[] { id } });
+        Assert.Equal(HttpStatusCode.NotFound, (await client.DeleteJsonAsync($"/communication/lists/{list}/contacts/{wide}")).Status);
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.GetJsonAsync("/communication/contacts/export?list_id=%EF%BC%91")).Status);
+        using (var db = app.Db())
+        {
+            Assert.True(await db.Contacts.AnyAsync(c => c.Id == id));
+            Assert.True(await db.ContactListMembers.AnyAsync(m => m.ListId == list && m.ContactId == id));
+        }
         var (size, body) = await client.GetJsonAsync("/communication/contacts?page_size=101");
         Assert.Equal(HttpStatusCode.BadRequest, size);
         Assert.StartsWith("page_size:", body.Str("message"));

@@ -101,6 +101,12 @@ public sealed class ContactPrivacyTests(SharedApp app)
             && (m.Status == MessageStatus.Pending || m.Status == MessageStatus.Sending)), because: "the sends finish");
         // A message still waiting to go out (due in a day) to the person, beside one to someone else in the same batch.
         var pendingBatch = await PendingBatchAsync(tenant, userId, Phone, "13800139023");
+        await using (var seed = app.Db())
+        {
+            // A reply the person sent, as the SUBHOOK mo event records it.
+            seed.InboundReplies.Add(new InboundReply { TenantId = tenant, Phone = Phone, Content = "Thanks, Li Si here", ReceivedAt = DateTimeOffset.UtcNow, Raw = $$"""{"address":"{{Phone}}"}""" });
+            await seed.SaveChangesAsync();
+        }
 
         var (status, body) = await client.DeleteJsonAsync($"/communication/contacts/{id}");
 
@@ -119,6 +125,9 @@ public sealed class ContactPrivacyTests(SharedApp app)
         Assert.Contains(mine, m => m.Recipient == "13800139022" && m.Content == "Hello Wang");
         Assert.False(await db.ConsentEvents.AnyAsync(e => e.TenantId == tenant && (e.Address == Phone || e.Address == Email || (e.Note ?? "").Contains("Li Si"))));
         Assert.True(await db.ConsentEvents.AnyAsync(e => e.TenantId == tenant && e.Address == Erased));
+        Assert.False(await db.InboundReplies.AnyAsync(r => r.TenantId == tenant && (r.Phone == Phone || r.Content.Contains("Li Si") || r.Raw.Contains(Phone))));
+        var mineIds = mine.Select(m => m.Id).ToList();
+        Assert.False(await db.MessageAttempts.AnyAsync(a => mineIds.Contains(a.MessageId) && a.Response != null && a.Response.Contains(Phone)));
         foreach (var batch in await db.Batches.Where(b => b.TenantId == tenant).ToListAsync())
         {
             var rows = mine.Where(m => m.BatchId == batch.Id).ToList();
