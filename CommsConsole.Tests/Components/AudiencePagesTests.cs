@@ -127,4 +127,28 @@ public sealed class AudiencePagesTests(SharedApp app) : ConsoleComponentContext(
         audit.WaitForAssertion(() => Assert.Equal($"contact:{id}", audit.Find("[data-testid=audit-target]").TextContent));
         Assert.Equal("Contact exported", audit.Find("[data-testid=audit-action]").TextContent);
     }
+
+    [Fact]
+    public async Task ExportButtons_OnContactsAndLists_DownloadCsv_AndAreAudited()
+    {
+        var (api, _, tenant) = await SignInAsync(Roles.Marketer);
+        var id = await api.UpsertContactAsync(new { phone = "13800138821", name = "=cmd" });
+        var list = await api.CreateListAsync("Export list");
+        await api.PostAsync($"/communication/lists/{list}/contacts", new { contact_ids = new[] { id } });
+        JSInterop.SetupVoid("commsConsole.downloadFile", _ => true).SetVoidResult();
+
+        var contacts = Render<Contacts>();
+        contacts.WaitForAssertion(() => Assert.Single(contacts.FindAll("[data-testid=contact-row-name]")));
+        await contacts.InvokeAsync(() => contacts.Find("[data-testid=contact-export-csv]").Click());
+        var lists = Render<Lists>();
+        lists.WaitForAssertion(() => lists.Find("[data-testid=list-export]"));
+        await lists.InvokeAsync(() => lists.Find("[data-testid=list-export]").Click());
+
+        contacts.WaitForAssertion(() => Assert.Equal(2, JSInterop.Invocations.Count(i => i.Identifier == "commsConsole.downloadFile")));
+        var names = JSInterop.Invocations.Where(i => i.Identifier == "commsConsole.downloadFile").Select(i => (string)i.Arguments[0]!).ToList();
+        Assert.StartsWith("contacts-", names[0]);
+        Assert.StartsWith($"list-{list}-", names[1]);
+        await using var db = App.Db();
+        Assert.Equal(2, await db.AuditEvents.CountAsync(e => e.TenantId == tenant && e.Action == "contacts.export"));
+    }
 }
