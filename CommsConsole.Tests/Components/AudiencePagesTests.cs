@@ -140,11 +140,13 @@ public sealed class AudiencePagesTests(SharedApp app) : ConsoleComponentContext(
         var contacts = Render<Contacts>();
         contacts.WaitForAssertion(() => Assert.Single(contacts.FindAll("[data-testid=contact-row-name]")));
         await contacts.InvokeAsync(() => contacts.Find("[data-testid=contact-export-csv]").Click());
+        // Each page is waited on for its own download: a wait re-checks when the component it is on renders.
+        contacts.WaitForAssertion(() => Assert.Equal(1, JSInterop.Invocations.Count(i => i.Identifier == "commsConsole.downloadFile")));
         var lists = Render<Lists>();
         lists.WaitForAssertion(() => lists.Find("[data-testid=list-export]"));
         await lists.InvokeAsync(() => lists.Find("[data-testid=list-export]").Click());
 
-        contacts.WaitForAssertion(() => Assert.Equal(2, JSInterop.Invocations.Count(i => i.Identifier == "commsConsole.downloadFile")));
+        lists.WaitForAssertion(() => Assert.Equal(2, JSInterop.Invocations.Count(i => i.Identifier == "commsConsole.downloadFile")));
         var names = JSInterop.Invocations.Where(i => i.Identifier == "commsConsole.downloadFile").Select(i => (string)i.Arguments[0]!).ToList();
         Assert.StartsWith("contacts-", names[0]);
         Assert.StartsWith($"list-{list}-", names[1]);
