@@ -2,6 +2,7 @@ using CommsConsole.Components;
 using CommsConsole.Data;
 using CommsConsole.Features.Api;
 using CommsConsole.Features.Audiences;
+using CommsConsole.Features.Audit;
 using CommsConsole.Features.Batches;
 using CommsConsole.Features.Compliance;
 using CommsConsole.Features.Dashboard;
@@ -27,6 +28,7 @@ builder.AddReceipts();
 builder.AddDispatch();
 builder.AddCompliance();
 builder.AddAudiences();
+builder.AddAudit();
 builder.AddApiDocs();
 builder.AddConsole();
 builder.Services.AddHealthChecks();
@@ -62,6 +64,7 @@ app.MapProviders();
 app.MapDispatch();
 app.MapCompliance();
 app.MapAudiences();
+app.MapAudit();
 
 app.Run();
 

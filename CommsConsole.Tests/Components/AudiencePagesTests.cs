@@ -77,4 +77,80 @@ public sealed class AudiencePagesTests(SharedApp app) : ConsoleComponentContext(
         Assert.Empty(cut.FindAll("[data-testid=resubscribe-sms]"));
         await App.WaitUntilAsync(db => db.Suppressions.AnyAsync(s => s.TenantId == tenant && s.Address == "13800138804" && s.RemovedAt == null && s.CreatedBy == userId));
     }
+
+    [Fact]
+    public async Task ErasingOnTheContactPage_NamesTheContact_AndErasesOnlyWhenConfirmed()
+    {
+        var (api, _, tenant) = await SignInAsync(Roles.Marketer);
+        var id = await api.UpsertContactAsync(new { phone = "13800138811", name = "<i>Wang Fang</i>" });
+        await api.PostAsync("/communication/bulk", new { channel = "sms", purpose = "transactional", content = "For Wang Fang", recipients = new[] { "13800138811" } });
+        var dialogs = Render<MudBlazor.MudDialogProvider>();
+        var cut = Render<ContactDetail>(p => p.Add(c => c.Id, id));
+        cut.WaitForAssertion(() => cut.Find("[data-testid=contact-erase]"));
+
+        await cut.InvokeAsync(() => cut.Find("[data-testid=contact-erase]").Click());
+        dialogs.WaitForAssertion(() => Assert.Contains("Erase <i>Wang Fang</i>?", dialogs.Find(".mud-dialog").TextContent));
+        Assert.Empty(dialogs.FindAll(".mud-dialog i"));
+        await dialogs.InvokeAsync(() => dialogs.FindAll(".mud-dialog button").Single(b => b.TextContent.Trim() == "Cancel").Click());
+        await using (var db = App.Db())
+        {
+            Assert.True(await db.Contacts.AnyAsync(c => c.Id == id));
+        }
+
+        await cut.InvokeAsync(() => cut.Find("[data-testid=contact-erase]").Click());
+        dialogs.WaitForAssertion(() => Assert.Contains("Wang Fang", dialogs.Markup));
+        await dialogs.InvokeAsync(() => dialogs.FindAll(".mud-dialog button").Single(b => b.TextContent.Trim() == "Erase").Click());
+        await App.WaitUntilAsync(async db => !await db.Contacts.AnyAsync(c => c.Id == id));
+        await using (var db = App.Db())
+        {
+            Assert.False(await db.Messages.AnyAsync(m => m.TenantId == tenant && m.Content.Contains("Wang Fang")));
+            Assert.Equal(1, await db.AuditEvents.CountAsync(e => e.TenantId == tenant && e.Action == "contact.erase"));
+        }
+    }
+
+    [Fact]
+    public async Task ExportOnTheContactPage_DownloadsTheJson_AndAnAuditorSeesItOnTheAuditPage_ButNoEraseButton()
+    {
+        var (api, _, tenant) = await SignInAsync(Roles.Auditor);
+        var (marketer, _) = await App.UserAsync(Roles.Marketer, tenant);
+        var id = await marketer.UpsertContactAsync(new { phone = "13800138812", name = "Zhao Lei" });
+        api.Dispose();
+        JSInterop.SetupVoid("commsConsole.downloadFile", _ => true).SetVoidResult();
+        var cut = Render<ContactDetail>(p => p.Add(c => c.Id, id));
+        cut.WaitForAssertion(() => cut.Find("[data-testid=contact-export]"));
+        Assert.Empty(cut.FindAll("[data-testid=contact-erase]"));
+
+        await cut.InvokeAsync(() => cut.Find("[data-testid=contact-export]").Click());
+
+        cut.WaitForAssertion(() => Assert.Contains(JSInterop.Invocations, i => i.Identifier == "commsConsole.downloadFile" && Equals(i.Arguments[0], $"contact-{id}.json")));
+        var audit = Render<CommsConsole.Components.Pages.Audit.AuditTrail>();
+        audit.WaitForAssertion(() => Assert.Equal($"contact:{id}", audit.Find("[data-testid=audit-target]").TextContent));
+        Assert.Equal("Contact exported", audit.Find("[data-testid=audit-action]").TextContent);
+    }
+
+    [Fact]
+    public async Task ExportButtons_OnContactsAndLists_DownloadCsv_AndAreAudited()
+    {
+        var (api, _, tenant) = await SignInAsync(Roles.Marketer);
+        var id = await api.UpsertContactAsync(new { phone = "13800138821", name = "=cmd" });
+        var list = await api.CreateListAsync("Export list");
+        await api.PostAsync($"/communication/lists/{list}/contacts", new { contact_ids = new[] { id } });
+        JSInterop.SetupVoid("commsConsole.downloadFile", _ => true).SetVoidResult();
+
+        var contacts = Render<Contacts>();
+        contacts.WaitForAssertion(() => Assert.Single(contacts.FindAll("[data-testid=contact-row-name]")));
+        await contacts.InvokeAsync(() => contacts.Find("[data-testid=contact-export-csv]").Click());
+        // Each page is waited on for its own download: a wait re-checks when the component it is on renders.
+        contacts.WaitForAssertion(() => Assert.Equal(1, JSInterop.Invocations.Count(i => i.Identifier == "commsConsole.downloadFile")));
+        var lists = Render<Lists>();
+        lists.WaitForAssertion(() => lists.Find("[data-testid=list-export]"));
+        await lists.InvokeAsync(() => lists.Find("[data-testid=list-export]").Click());
+
+        lists.WaitForAssertion(() => Assert.Equal(2, JSInterop.Invocations.Count(i => i.Identifier == "commsConsole.downloadFile")));
+        var names = JSInterop.Invocations.Where(i => i.Identifier == "commsConsole.downloadFile").Select(i => (string)i.Arguments[0]!).ToList();
+        Assert.StartsWith("contacts-", names[0]);
+        Assert.StartsWith($"list-{list}-", names[1]);
+        await using var db = App.Db();
+        Assert.Equal(2, await db.AuditEvents.CountAsync(e => e.TenantId == tenant && e.Action == "contacts.export"));
+    }
 }

@@ -30,9 +30,12 @@ public sealed class AudienceHostileTests(SharedApp app)
             await me.GetJsonAsync($"/communication/lists/{list}"),
             await me.PutAsync($"/communication/lists/{list}", new { name = "Mine now" }),
             await me.DeleteJsonAsync($"/communication/lists/{list}"),
-            await me.PostAsync($"/communication/lists/{list}/members", new { contact_ids = new[] { myContact } }),
+            await me.PostAsync($"/communication/lists/{list}/contacts", new { contact_ids = new[] { myContact } }),
+            await me.SendJsonAsync(HttpMethod.Patch, $"/communication/contacts/{contact}", new { name = "Mine now" }),
+            await me.GetJsonAsync($"/communication/contacts/{contact}/export"),
+            await me.DeleteJsonAsync($"/communication/lists/{list}/contacts/{contact}"),
             // Their contact into my list: refused as missing, and my contact stays out too.
-            await me.PostAsync($"/communication/lists/{myList}/members", new { contact_ids = new[] { myContact, contact } }),
+            await me.PostAsync($"/communication/lists/{myList}/contacts", new { contact_ids = new[] { myContact, contact } }),
             await me.GetJsonAsync($"/communication/contacts?list_id={list}"),
         };
 
@@ -137,7 +140,8 @@ public sealed class AudienceHostileTests(SharedApp app)
             await auditor.DeleteJsonAsync($"/communication/contacts/{id}"),
             await auditor.PostAsync($"/communication/contacts/{id}/consent", new { channel = "sms", subscribed = false }),
             await auditor.PostAsync("/communication/lists", new { name = "Mine" }),
-            await auditor.PostAsync($"/communication/lists/{list}/members", new { contact_ids = new[] { id } }),
+            await auditor.PostAsync($"/communication/lists/{list}/contacts", new { contact_ids = new[] { id } }),
+            await auditor.SendJsonAsync(HttpMethod.Patch, $"/communication/contacts/{id}", new { name = "x" }),
             await integrator.DeleteJsonAsync($"/communication/contacts/{id}"),
             await integrator.PostAsync("/communication/lists", new { name = "Mine" }),
         };
@@ -155,6 +159,18 @@ public sealed class AudienceHostileTests(SharedApp app)
 
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetJsonAsync($"/communication/contacts/{wide}")).Status);
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetJsonAsync("/communication/contacts/abc")).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetJsonAsync($"/communication/contacts/{wide}/export")).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.DeleteJsonAsync($"/communication/contacts/{wide}")).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.SendJsonAsync(HttpMethod.Patch, $"/communication/contacts/{wide}", new { name = "x" })).Status);
+        var list = await client.CreateListAsync("Scripts");
+        await client.PostAsync($"/communication/lists/{list}/contacts", new { contact_ids = new[] { id } });
+        Assert.Equal(HttpStatusCode.NotFound, (await client.DeleteJsonAsync($"/communication/lists/{list}/contacts/{wide}")).Status);
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.GetJsonAsync("/communication/contacts/export?list_id=%EF%BC%91")).Status);
+        using (var db = app.Db())
+        {
+            Assert.True(await db.Contacts.AnyAsync(c => c.Id == id));
+            Assert.True(await db.ContactListMembers.AnyAsync(m => m.ListId == list && m.ContactId == id));
+        }
         var (size, body) = await client.GetJsonAsync("/communication/contacts?page_size=101");
         Assert.Equal(HttpStatusCode.BadRequest, size);
         Assert.StartsWith("page_size:", body.Str("message"));

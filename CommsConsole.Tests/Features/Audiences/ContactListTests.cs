@@ -21,14 +21,14 @@ public sealed class ContactListTests(SharedApp app)
 
         var (dup, _) = await client.PostAsync("/communication/lists", new { name = " Newsletter " });
         Assert.Equal(HttpStatusCode.Conflict, dup);
-        var (added, addBody) = await client.PostAsync($"/communication/lists/{list}/members", new { contact_ids = new[] { a, b, c, a } });
+        var (added, addBody) = await client.PostAsync($"/communication/lists/{list}/contacts", new { contact_ids = new[] { a, b, c, a } });
         Assert.Equal(HttpStatusCode.OK, added);
         Assert.Equal((3, 3), (addBody.Int("changed"), addBody.Int("members")));
-        var (_, again) = await client.PostAsync($"/communication/lists/{list}/members", new { contact_ids = new[] { a } });
+        var (_, again) = await client.PostAsync($"/communication/lists/{list}/contacts", new { contact_ids = new[] { a } });
         Assert.Equal((0, 3), (again.Int("changed"), again.Int("members")));
-        await client.PostAsync($"/communication/lists/{other}/members", new { contact_ids = new[] { a } });
+        await client.PostAsync($"/communication/lists/{other}/contacts", new { contact_ids = new[] { a } });
 
-        var (removed, removeBody) = await client.SendJsonAsync(HttpMethod.Delete, $"/communication/lists/{list}/members", new { contact_ids = new[] { b } });
+        var (removed, removeBody) = await client.DeleteJsonAsync($"/communication/lists/{list}/contacts/{b}");
         Assert.Equal(HttpStatusCode.OK, removed);
         Assert.Equal((1, 2), (removeBody.Int("changed"), removeBody.Int("members")));
         var (_, members) = await client.GetJsonAsync($"/communication/contacts?list_id={list}");
@@ -59,7 +59,7 @@ public sealed class ContactListTests(SharedApp app)
         var list = await client.CreateListAsync("Race");
 
         var answers = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ =>
-            client.PostAsync($"/communication/lists/{list}/members", new { contact_ids = new[] { contact } })));
+            client.PostAsync($"/communication/lists/{list}/contacts", new { contact_ids = new[] { contact } })));
 
         Assert.All(answers, a => Assert.Equal(HttpStatusCode.OK, a.Status));
         Assert.Equal(1, answers.Sum(a => a.Body.Int("changed")));
@@ -88,9 +88,11 @@ public sealed class ContactListTests(SharedApp app)
         var (client, _) = await app.UserAsync(Roles.Marketer, tenant);
         var list = await client.CreateListAsync("Limits");
 
-        Assert.Equal(HttpStatusCode.BadRequest, (await client.PostAsync($"/communication/lists/{list}/members", new { contact_ids = Array.Empty<long>() })).Status);
-        Assert.Equal(HttpStatusCode.BadRequest, (await client.PostAsync($"/communication/lists/{list}/members", new { contact_ids = Enumerable.Range(1, 1001).ToArray() })).Status);
-        Assert.Equal(HttpStatusCode.BadRequest, (await client.PostRawAsync($"/communication/lists/{list}/members", """{"contact_ids":["x"]}""")).Status);
-        Assert.Equal(HttpStatusCode.NotFound, (await client.PostAsync($"/communication/lists/{list}/members", new { contact_ids = new[] { long.MaxValue } })).Status);
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.PostAsync($"/communication/lists/{list}/contacts", new { contact_ids = Array.Empty<long>() })).Status);
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.PostAsync($"/communication/lists/{list}/contacts", new { contact_ids = Enumerable.Range(1, 1001).ToArray() })).Status);
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.PostRawAsync($"/communication/lists/{list}/contacts", """{"contact_ids":["x"]}""")).Status);
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.PostAsync($"/communication/lists/{list}/contacts", new { phones = Enumerable.Range(0, 600).Select(i => $"1380013{i:D4}").ToArray(), emails = Enumerable.Range(0, 401).Select(i => $"e{i}@example.com").ToArray() })).Status);
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.PostAsync($"/communication/lists/{list}/contacts", new { phones = Array.Empty<string>() })).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.PostAsync($"/communication/lists/{list}/contacts", new { contact_ids = new[] { long.MaxValue } })).Status);
     }
 }

@@ -25,6 +25,7 @@ public static class ErrorTexts
         ["code"] = "Code",
         ["contact"] = "Contact",
         ["contact_ids"] = "Contacts",
+        ["contact_id"] = "Contact",
         ["content"] = "Content",
         ["currency"] = "Currency of provider prices and costs",
         ["email"] = "Email",

@@ -134,21 +134,37 @@ public sealed record ListListResponse(
     [property: JsonPropertyName("items")] IReadOnlyList<ListResponse> Items,
     [property: JsonPropertyName("total")] int Total);
 
-/// <summary>dto.MembersRequest.</summary>
-[DocumentName("dto.MembersRequest")]
-public sealed record MembersRequest([property: JsonPropertyName("contact_ids")] List<long>? ContactIds);
+/// <summary>dto.ListContactsRequest: the contacts to add, by id, phone or email (any of the three; at most 1,000 in all).</summary>
+[DocumentName("dto.ListContactsRequest")]
+public sealed record ListContactsRequest(
+    [property: JsonPropertyName("contact_ids")] List<long>? ContactIds,
+    [property: JsonPropertyName("phones")] List<string?>? Phones = null,
+    [property: JsonPropertyName("emails")] List<string?>? Emails = null);
 
-/// <summary>dto.MembersResponse: how many memberships the request changed, and how many the list now has.</summary>
+/// <summary>dto.MembersResponse: how many memberships the request changed, how many the list now has, and the phones or emails given that matched no contact.</summary>
 [DocumentName("dto.MembersResponse")]
 public sealed record MembersResponse(
     [property: JsonPropertyName("code")] int Code,
     [property: JsonPropertyName("message")] string Message,
     [property: JsonPropertyName("changed")] int Changed,
     [property: JsonPropertyName("members")] int Members,
+    [property: JsonPropertyName("unknown")] IReadOnlyList<string> Unknown,
+    [property: JsonPropertyName("timestamp")] string Timestamp);
+
+/// <summary>dto.ErasureResponse: what erasing a contact did.</summary>
+[DocumentName("dto.ErasureResponse")]
+public sealed record ErasureResponse(
+    [property: JsonPropertyName("code")] int Code,
+    [property: JsonPropertyName("message")] string Message,
+    [property: JsonPropertyName("messages_anonymised")] int MessagesAnonymised,
+    [property: JsonPropertyName("pending_cancelled")] int PendingCancelled,
+    [property: JsonPropertyName("consent_events_anonymised")] int ConsentEventsAnonymised,
+    [property: JsonPropertyName("opt_outs_kept")] int OptOutsKept,
     [property: JsonPropertyName("timestamp")] string Timestamp);
 
 /// <summary>What the audience handlers are given: the caller and the services they answer with.</summary>
-public sealed record AudienceServices(ContactService Contacts, ContactListService Lists, TimeProvider Clock, ClaimsPrincipal User)
+public sealed record AudienceServices(ContactService Contacts, ContactListService Lists, ContactPrivacyService Privacy, ContactCsvExport Csv,
+    TimeProvider Clock, ClaimsPrincipal User)
     : CallerServices(User)
 {
     public SimpleError Error(AppError error) => ApiEnvelope.Simple(error, Clock);
@@ -167,9 +183,28 @@ public static class AudiencesApi
                 "a contact with either is updated rather than duplicated: fields left out are kept, `attributes` are merged key by key (null removes a key) and `tags` are added. " +
                 "201 when created, 200 when updated; 409 when the phone and the email belong to two different contacts. Marketers, Admins and Integrators.")
             .Produces<SimpleResponse>(409);
+        group.MapGet("/contacts/export", ExportContacts).Errors().WithSummary("The contacts of a list, a segment, a tag or a search as CSV (attributes as columns)")
+            .WithDescription("The same filters as `GET /communication/contacts` (`list_id`, `segment_id`, `tag`, `q`), every matching contact, streamed as `text/csv`: " +
+                "the fixed columns, then one column per attribute key. A cell a spreadsheet would run as a formula (starting with =, +, -, @, tab or CR) " +
+                "is written with a leading apostrophe. Recorded in the audit trail.")
+            .Produces(200, contentType: "text/csv");
         group.MapGet("/contacts/{id}", GetContact).Errors().WithSummary("A contact with its tags and consent per channel");
         group.MapPut("/contacts/{id}", UpdateContact).Errors().WithSummary("Replace a contact (fields left out are cleared)").Produces<SimpleResponse>(409);
-        group.MapDelete("/contacts/{id}", DeleteContact).Errors().WithSummary("Delete a contact (its opt-outs and consent history stay with its addresses)");
+        group.MapPatch("/contacts/{id}", PatchContact).Errors().WithSummary("Change some fields of a contact (fields left out are kept)")
+            .WithDescription("An empty `phone`, `email` or `name` clears it (a phone or an email must remain); `attributes` are merged key by key " +
+                "(a null value removes the key); `tags`, when given, replace the tags. Validated as `PUT` is. Marketers and Admins.")
+            .Produces<SimpleResponse>(409);
+        group.MapDelete("/contacts/{id}", EraseContact).Errors().WithSummary("Erase a contact and anonymise the messages sent to it")
+            .WithDescription("The right to erasure: the contact, its tags and list memberships are deleted; every message to its phone or email keeps " +
+                "its status, times, segments and cost (so batch counts and reports add up) while its recipient, subject and content become `erased`; " +
+                "messages still pending are cancelled first and never sent; its consent history is anonymised. An opt-out in force is kept, " +
+                "address included, so that the person is not contacted again. Recorded in the audit trail (who, when; never the erased data). " +
+                "Marketers and Admins.")
+            .Produces<ErasureResponse>(200);
+        group.MapGet("/contacts/{id}/export", ExportContact).Errors().WithSummary("Everything kept on a contact, as one JSON document")
+            .WithDescription("The right of access: the contact, its lists, the consent history of its addresses and every message sent to them " +
+                "(that the caller may read), oldest first, streamed. Recorded in the audit trail.")
+            .Produces(200, contentType: "application/json");
         group.MapPost("/contacts/{id}/consent", SetConsent).Errors().WithSummary("Subscribe or unsubscribe a contact on a channel")
             .WithDescription("Unsubscribing adds the contact's address to the tenant's opt-out list and subscribing lifts it (an Admin's decision when the person opted out): " +
                 "the opt-out list is the one record of consent, and every change is appended to the consent history.");
@@ -179,8 +214,10 @@ public static class AudiencesApi
         group.MapGet("/lists/{id}", GetList).Errors().WithSummary("A list with its member count (its members: GET /communication/contacts?list_id=)");
         group.MapPut("/lists/{id}", RenameList).Errors().WithSummary("Rename a list").Produces<SimpleResponse>(409);
         group.MapDelete("/lists/{id}", DeleteList).Errors().WithSummary("Delete a list (its contacts stay)");
-        group.MapPost("/lists/{id}/members", AddMembers).Errors().WithSummary("Add contacts to a list (already members are kept once)");
-        group.MapDelete("/lists/{id}/members", RemoveMembers).Errors().WithSummary("Remove contacts from a list");
+        group.MapPost("/lists/{id}/contacts", AddListContacts).Errors().WithSummary("Add contacts to a list by id, phone or email (already members are kept once)")
+            .WithDescription("`contact_ids`, `phones` and/or `emails`, at most 1,000 in all. Phones and emails are normalised and matched to the tenant's " +
+                "contacts; those matching none are answered in `unknown` and the others added. An id that names no contact adds nothing (404).");
+        group.MapDelete("/lists/{id}/contacts/{contact_id}", RemoveListContact).Errors().WithSummary("Take a contact out of a list (the contact stays)");
     }
 
     private static RouteHandlerBuilder Errors(this RouteHandlerBuilder endpoint) =>
@@ -235,11 +272,47 @@ public static class AudiencesApi
         return result.IsOk ? TypedResults.Ok(ContactResponse.From(result.Value!)) : services.Error(result.Error!);
     }
 
-    public static async Task<Results<Ok<SimpleResponse>, SimpleError>> DeleteContact(string id, [AsParameters] AudienceServices services, CancellationToken ct)
+    public static async Task<Results<Ok<ContactResponse>, SimpleError>> PatchContact(
+        string id, [FromBody] ContactRequest body, [AsParameters] AudienceServices services, CancellationToken ct)
     {
         if (!AudienceIds.TryParse(id, "contact", out var key, out var missing)) return services.Error(missing!);
-        var result = await services.Contacts.DeleteAsync(key, services.Caller, ct);
-        return result.IsOk ? TypedResults.Ok(new SimpleResponse(200, $"contact {id} deleted", services.Now)) : services.Error(result.Error!);
+        if (body is null) return services.Error(AppError.Validation("body: a JSON object is required"));
+        var result = await services.Contacts.PatchAsync(key, body.ToInput(), services.Caller, ct);
+        return result.IsOk ? TypedResults.Ok(ContactResponse.From(result.Value!)) : services.Error(result.Error!);
+    }
+
+    public static async Task<Results<Ok<ErasureResponse>, SimpleError>> EraseContact(string id, [AsParameters] AudienceServices services, CancellationToken ct)
+    {
+        if (!AudienceIds.TryParse(id, "contact", out var key, out var missing)) return services.Error(missing!);
+        var result = await services.Privacy.EraseAsync(key, services.Caller, ct);
+        if (!result.IsOk) return services.Error(result.Error!);
+        var r = result.Value!;
+        return TypedResults.Ok(new ErasureResponse(200, $"contact {key} erased", r.MessagesAnonymised, r.PendingCancelled, r.ConsentEventsAnonymised, r.OptOutsKept, services.Now));
+    }
+
+    public static async Task<Results<PushStreamHttpResult, SimpleError>> ExportContact(string id, [AsParameters] AudienceServices services, CancellationToken ct)
+    {
+        if (!AudienceIds.TryParse(id, "contact", out var key, out var missing)) return services.Error(missing!);
+        var result = await services.Privacy.BeginExportAsync(key, services.Caller, ct);
+        if (!result.IsOk) return services.Error(result.Error!);
+        var export = result.Value!;
+        return TypedResults.Stream(stream => export.WriteAsync(stream, ct), "application/json; charset=utf-8", export.FileName);
+    }
+
+    public static async Task<Results<PushStreamHttpResult, SimpleError>> ExportContacts(
+        [FromQuery(Name = "q")] string? q,
+        [FromQuery(Name = "tag")] string? tag,
+        [FromQuery(Name = "list_id")] string? listId,
+        [FromQuery(Name = "segment_id")] string? segmentId,
+        [AsParameters] AudienceServices services,
+        CancellationToken ct)
+    {
+        if (!QueryNumbers.TryParseId(listId, out var list)) return services.Error(AppError.Validation($"list_id: '{Phones.Echo(listId!)}' is not a list id"));
+        if (!QueryNumbers.TryParseId(segmentId, out var segment)) return services.Error(AppError.Validation($"segment_id: '{Phones.Echo(segmentId!)}' is not a segment id"));
+        var result = await services.Csv.BeginAsync(new ContactFilter(q, tag, list, SegmentId: segment), services.Caller, ct);
+        if (!result.IsOk) return services.Error(result.Error!);
+        var write = result.Value!;
+        return TypedResults.Stream(stream => write(stream, ct), "text/csv; charset=utf-8", $"contacts-{services.Clock.GetUtcNow().UtcDateTime:yyyyMMdd-HHmmss}.csv");
     }
 
     public static async Task<Results<Ok<ContactResponse>, SimpleError>> SetConsent(
@@ -301,21 +374,28 @@ public static class AudiencesApi
         return result.IsOk ? TypedResults.Ok(new SimpleResponse(200, $"list {id} deleted", services.Now)) : services.Error(result.Error!);
     }
 
-    public static Task<Results<Ok<MembersResponse>, SimpleError>> AddMembers(string id, [FromBody] MembersRequest body, [AsParameters] AudienceServices services, CancellationToken ct) =>
-        ChangeMembers(id, body, services, add: true, ct);
-
-    public static Task<Results<Ok<MembersResponse>, SimpleError>> RemoveMembers(string id, [FromBody] MembersRequest body, [AsParameters] AudienceServices services, CancellationToken ct) =>
-        ChangeMembers(id, body, services, add: false, ct);
-
-    private static async Task<Results<Ok<MembersResponse>, SimpleError>> ChangeMembers(string rawId, MembersRequest? body, AudienceServices services, bool add, CancellationToken ct)
+    public static async Task<Results<Ok<MembersResponse>, SimpleError>> AddListContacts(
+        string id, [FromBody] ListContactsRequest body, [AsParameters] AudienceServices services, CancellationToken ct)
     {
-        if (!AudienceIds.TryParse(rawId, "list", out var id, out var missing)) return services.Error(missing!);
-        var ids = body?.ContactIds;
-        var result = add ? await services.Lists.AddMembersAsync(id, ids, services.Caller, ct) : await services.Lists.RemoveMembersAsync(id, ids, services.Caller, ct);
+        if (!AudienceIds.TryParse(id, "list", out var key, out var missing)) return services.Error(missing!);
+        if (body is null) return services.Error(AppError.Validation("body: a JSON object is required"));
+        var result = await services.Lists.AddMembersAsync(key, new MemberSelection(body.ContactIds, body.Phones, body.Emails), services.Caller, ct);
         if (!result.IsOk) return services.Error(result.Error!);
-        var list = await services.Lists.GetAsync(id, services.Caller, ct);
+        var list = await services.Lists.GetAsync(key, services.Caller, ct);
         if (!list.IsOk) return services.Error(list.Error!);
-        var message = add ? $"{result.Value} contacts added" : $"{result.Value} contacts removed";
-        return TypedResults.Ok(new MembersResponse(200, message, result.Value, list.Value!.Members, services.Now));
+        var added = result.Value!;
+        return TypedResults.Ok(new MembersResponse(200, $"{added.Added} contacts added", added.Added, list.Value!.Members, added.Unknown, services.Now));
+    }
+
+    public static async Task<Results<Ok<MembersResponse>, SimpleError>> RemoveListContact(
+        string id, [FromRoute(Name = "contact_id")] string contactId, [AsParameters] AudienceServices services, CancellationToken ct)
+    {
+        if (!AudienceIds.TryParse(id, "list", out var key, out var missing)) return services.Error(missing!);
+        if (!AudienceIds.TryParse(contactId, "contact", out var contact, out missing)) return services.Error(missing!);
+        var result = await services.Lists.RemoveMemberAsync(key, contact, services.Caller, ct);
+        if (!result.IsOk) return services.Error(result.Error!);
+        var list = await services.Lists.GetAsync(key, services.Caller, ct);
+        if (!list.IsOk) return services.Error(list.Error!);
+        return TypedResults.Ok(new MembersResponse(200, "1 contact removed", 1, list.Value!.Members, [], services.Now));
     }
 }

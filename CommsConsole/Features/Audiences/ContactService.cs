@@ -82,6 +82,21 @@ public sealed class ContactService(AppDbContext db, SuppressionService suppressi
     {
         var page = Math.Max(1, filter.Page);
         var size = Math.Clamp(filter.PageSize, 1, PageSizes.Max);
+        var filtered = await FilteredAsync(filter, caller, ct);
+        if (!filtered.IsOk) return filtered.Error!;
+        var q = filtered.Value!;
+        var total = await q.CountAsync(ct);
+        var items = await q.Include(c => c.Tags).OrderByDescending(c => c.CreatedAt).ThenByDescending(c => c.Id)
+            .Skip((page - 1) * size).Take(size).AsSplitQuery().ToListAsync(ct);
+        return new Page<ContactView>(await ViewsAsync(items, ct), page, size, total);
+    }
+
+    /// <summary>
+    /// The caller's contacts that <paramref name="filter"/> selects (its page ignored), untracked: the one definition of
+    /// the search, tag, list and segment filters, for the pages and the exports alike.
+    /// </summary>
+    public async Task<Result<IQueryable<Contact>>> FilteredAsync(ContactFilter filter, Caller caller, CancellationToken ct)
+    {
         var q = db.Contacts.AsNoTracking().InReachOf(caller);
         if (!string.IsNullOrWhiteSpace(filter.Search))
         {
@@ -109,22 +124,34 @@ public sealed class ContactService(AppDbContext db, SuppressionService suppressi
             var members = SegmentService.Members(db, segment.TenantId, segment, clock.GetUtcNow()).Select(m => m.Id);
             q = q.Where(c => members.Contains(c.Id));
         }
-        var total = await q.CountAsync(ct);
-        var items = await q.Include(c => c.Tags).OrderByDescending(c => c.CreatedAt).ThenByDescending(c => c.Id)
-            .Skip((page - 1) * size).Take(size).AsSplitQuery().ToListAsync(ct);
-        return new Page<ContactView>(await ViewsAsync(items, ct), page, size, total);
+        return Result<IQueryable<Contact>>.Ok(q);
     }
 
     /// <summary>Replaces the contact with <paramref name="input"/> (what is left out is cleared; a phone or an email stays required).</summary>
-    public async Task<Result<ContactView>> UpdateAsync(long id, ContactInput input, Caller caller, CancellationToken ct)
+    public Task<Result<ContactView>> UpdateAsync(long id, ContactInput input, Caller caller, CancellationToken ct) =>
+        ChangeAsync(id, input, partial: false, caller, ct);
+
+    /// <summary>
+    /// Changes what <paramref name="input"/> gives and keeps what it leaves out (null): an empty phone, email or name
+    /// clears it, attributes are merged key by key (a null value removes the key), and given tags replace the tags. The
+    /// contact must keep a phone or an email.
+    /// </summary>
+    public Task<Result<ContactView>> PatchAsync(long id, ContactInput input, Caller caller, CancellationToken ct) =>
+        ChangeAsync(id, input, partial: true, caller, ct);
+
+    private async Task<Result<ContactView>> ChangeAsync(long id, ContactInput input, bool partial, Caller caller, CancellationToken ct)
     {
         if (!caller.ManagesAudience) return AppError.Forbidden("your role cannot add or change contacts");
-        var checkedInput = Check(input, requireAddress: true);
+        var checkedInput = Check(input, requireAddress: !partial);
         if (!checkedInput.IsOk) return checkedInput.Error!;
-        var (phone, email, tags) = checkedInput.Value;
+        var (givenPhone, givenEmail, tags) = checkedInput.Value;
         var contact = await db.Contacts.Include(c => c.Tags).InReachOf(caller).FirstOrDefaultAsync(c => c.Id == id, ct);
         if (contact is null) return NotFound(id);
-        var attributes = ContactAttributes.Apply(null, input.Attributes ?? EmptyObject);
+        var phone = partial && input.Phone is null ? contact.Phone : givenPhone;
+        var email = partial && input.Email is null ? contact.Email : givenEmail;
+        if (phone is null && email is null) return AppError.Validation("phone: a phone number or an email address is required");
+        Result<string> attributes = !partial ? ContactAttributes.Apply(null, input.Attributes ?? EmptyObject)
+            : input.Attributes is { } changes ? ContactAttributes.Apply(contact.Attributes, changes) : contact.Attributes;
         if (!attributes.IsOk) return attributes.Error!;
         if (phone is not null && await db.Contacts.AnyAsync(c => c.TenantId == contact.TenantId && c.Phone == phone && c.Id != id, ct))
             return AppError.Conflict($"phone: another contact has the phone number {phone}");
@@ -132,11 +159,14 @@ public sealed class ContactService(AppDbContext db, SuppressionService suppressi
             return AppError.Conflict($"email: another contact has the email address {email}");
         contact.Phone = phone;
         contact.Email = email;
-        contact.Name = Blank(input.Name);
+        if (!partial || input.Name is not null) contact.Name = Blank(input.Name);
         contact.Attributes = attributes.Value!;
-        var wanted = tags ?? [];
-        contact.Tags.RemoveAll(t => !wanted.Contains(t.Tag));
-        foreach (var tag in wanted.Where(t => !contact.Tags.Any(x => x.Tag == t))) contact.Tags.Add(new ContactTag { Tag = tag });
+        if (!partial || tags is not null)
+        {
+            var wanted = tags ?? [];
+            contact.Tags.RemoveAll(t => !wanted.Contains(t.Tag));
+            foreach (var tag in wanted.Where(t => !contact.Tags.Any(x => x.Tag == t))) contact.Tags.Add(new ContactTag { Tag = tag });
+        }
         contact.UpdatedAt = clock.GetUtcNow();
         try
         {
@@ -148,21 +178,6 @@ public sealed class ContactService(AppDbContext db, SuppressionService suppressi
             return AppError.Conflict("contact: changed by another request at the same moment; try again");
         }
         return (await ViewsAsync([contact], ct))[0];
-    }
-
-    /// <summary>Deletes the contact with its tags and list memberships; its opt-outs and consent history stay with its addresses.</summary>
-    public async Task<Result<bool>> DeleteAsync(long id, Caller caller, CancellationToken ct)
-    {
-        if (!caller.ManagesAudience) return AppError.Forbidden("your role cannot add or change contacts");
-        // Members and tags by hand as well: SQLite enforces the cascades only with foreign keys switched on.
-        var contact = await db.Contacts.InReachOf(caller).Where(c => c.Id == id).Select(c => (long?)c.Id).FirstOrDefaultAsync(ct);
-        if (contact is null) return NotFound(id);
-        await using var tx = await WriteTransaction.BeginAsync(db.Database, ct);
-        await db.ContactListMembers.Where(m => m.ContactId == id).ExecuteDeleteAsync(ct);
-        await db.ContactTags.Where(t => t.ContactId == id).ExecuteDeleteAsync(ct);
-        var deleted = await db.Contacts.Where(c => c.Id == id).ExecuteDeleteAsync(ct);
-        await tx.CommitAsync(ct);
-        return deleted > 0 ? true : NotFound(id);
     }
 
     /// <summary>

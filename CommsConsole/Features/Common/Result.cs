@@ -10,8 +10,9 @@ public readonly struct Result<T>
     public AppError? Error { get; }
     public bool IsOk => Error is null;
 
-    public static implicit operator Result<T>(T value) => new(value, null);
-    /// <summary>A success holding <paramref name="value"/>, for a T that is an interface (which no implicit conversion accepts).</summary>
+    /// <summary>A success, for values an implicit conversion cannot take (interfaces such as a query).</summary>
     public static Result<T> Ok(T value) => new(value, null);
+
+    public static implicit operator Result<T>(T value) => new(value, null);
     public static implicit operator Result<T>(AppError error) => new(default, error);
 }

@@ -280,7 +280,7 @@ public sealed class SuppressionService(AppDbContext db, TimeProvider clock)
     {
         if (PolicyService.Authorize(caller, filter.TenantId ?? caller.TenantId) is { } denied) return denied;
         var authors = await AuthorsAsync(await Query(caller, filter).Select(s => s.CreatedBy).Distinct().ToListAsync(ct), ct);
-        await using var csv = CsvWriter.Create(output, new CsvWriterOptions { Injection = CsvInjection.Escape }, leaveOpen: true);
+        await using var csv = SafeCsv.Create(output);
         csv.WriteHeader(["channel", "address", "reason", "note", "created_at", "created_by"]);
         var count = 0;
         await foreach (var s in Query(caller, filter).OrderBy(s => s.Id).AsAsyncEnumerable().WithCancellation(ct))

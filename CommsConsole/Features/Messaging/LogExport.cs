@@ -1,6 +1,5 @@
 using System.Globalization;
 using CommsConsole.Features.Tenancy;
-using CsvHelper;
 using Microsoft.EntityFrameworkCore;
 
 namespace CommsConsole.Features.Messaging;
@@ -16,8 +15,7 @@ public sealed class LogExport(MessagingService messaging)
         if (MessagingService.ValidateFilter(filter, caller) is { } error) return error;
         var query = MessagingService.Sorted(messaging.Filtered(filter, caller), filter);
 
-        // CsvHelper escapes cells that a spreadsheet would run as formulas (=, +, -, @, tab, CR): CSV injection.
-        await using var csv = CsvWriter.Create(output, new CsvWriterOptions { Injection = CsvInjection.Escape }, leaveOpen: true);
+        await using var csv = SafeCsv.Create(output);
         csv.WriteHeader(Columns);
         var showFull = caller.IsAdmin;
         var count = 0;

@@ -290,6 +290,48 @@ public sealed class MessageLedger(AppDbContext db)
         return cancelled;
     }
 
+    /// <summary>What replaces the recipient, content and other personal fields of an erased person's messages.</summary>
+    public const string ErasedMarker = "erased";
+
+    /// <summary>
+    /// Erases a person from the tenant's messages, set-based (one <c>UPDATE … WHERE</c> per table, on both providers), in the
+    /// caller's transaction when one is open: their pending messages are cancelled first (never sent after the erasure),
+    /// then every message to <paramref name="phone"/> (SMS) or <paramref name="email"/> (email) keeps its status, times,
+    /// segments and cost while recipient, content and subject become <see cref="ErasedMarker"/>, the provider's raw answers
+    /// are cleared and an error quoting the address is replaced. The cancelled rows' batches are recounted, so a batch's
+    /// counts still equal its rows by status. A message being sent at that moment goes out (the provider has it) and its
+    /// outcome lands on the anonymised row. Returns how many were cancelled and how many anonymised.
+    /// </summary>
+    public async Task<(int Cancelled, int Anonymised)> EraseRecipientAsync(string tenantId, string? phone, string? email, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var tx = await WriteTransaction.JoinOrBeginAsync(db.Database, ct);
+        // Messages keep an email's local part as written; the contact and the opt-out list keep it lower-cased.
+        var to = db.Messages.Where(m => m.TenantId == tenantId
+            && ((m.Channel == Channel.Sms && phone != null && m.Recipient == phone) || (m.Channel == Channel.Email && email != null && m.Recipient.ToLower() == email)));
+        var pending = to.Where(m => m.Status == MessageStatus.Pending);
+        var batchIds = await pending.Select(m => m.BatchId).Distinct().ToListAsync(ct);
+        var cancelled = batchIds.Count == 0 ? 0 : await pending.ExecuteUpdateAsync(s => s
+            .SetProperty(m => m.Status, MessageStatus.Cancelled)
+            .SetProperty(m => m.Error, "cancelled: the recipient was erased")
+            .SetProperty(m => m.UpdatedAt, now), ct);
+        await db.MessageAttempts.Where(a => to.Select(m => m.Id).Contains(a.MessageId)).ExecuteUpdateAsync(s => s
+            .SetProperty(a => a.Response, (string?)null)
+            .SetProperty(a => a.Error, (string?)null), ct);
+        // Every SET expression reads the row as it was, so the error is tested against the recipient before it is replaced.
+        var anonymised = await to.ExecuteUpdateAsync(s => s
+            .SetProperty(m => m.Error, m => m.Error != null && m.Error.Contains(m.Recipient) ? ErasedMarker : m.Error)
+            .SetProperty(m => m.Recipient, ErasedMarker)
+            .SetProperty(m => m.Content, ErasedMarker)
+            .SetProperty(m => m.Subject, m => m.Subject == null ? null : ErasedMarker)
+            .SetProperty(m => m.ReceiverName, (string?)null)
+            .SetProperty(m => m.Remark, (string?)null)
+            .SetProperty(m => m.Response, (string?)null)
+            .SetProperty(m => m.UpdatedAt, now), ct);
+        if (batchIds.Count > 0) await RecountAsync(batchIds, ct);
+        await tx.CommitAsync(ct);
+        return (cancelled, anonymised);
+    }
+
     /// <summary>
     /// A batch's failed messages go again now, each with fewer than <paramref name="maxRetries"/> retries (failed → pending);
     /// returns how many went and how many stay failed.
