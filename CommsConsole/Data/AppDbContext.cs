@@ -34,6 +34,8 @@ public class AppDbContext : IdentityDbContext<ApplicationUser>, IDataProtectionK
     public DbSet<ContactList> ContactLists => Set<ContactList>();
     public DbSet<ContactListMember> ContactListMembers => Set<ContactListMember>();
     public DbSet<ConsentEvent> ConsentEvents => Set<ConsentEvent>();
+    public DbSet<ContactImport> ContactImports => Set<ContactImport>();
+    public DbSet<ContactImportError> ContactImportErrors => Set<ContactImportError>();
     /// <summary>ASP.NET Core data protection keys (cookies, stored provider secrets), shared by every node.</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 

@@ -1,13 +1,35 @@
+using CommsConsole.Features.Audiences.Import;
+using Hangfire;
+
 namespace CommsConsole.Features.Audiences;
 
 public static class AudiencesExtensions
 {
-    /// <summary>Contacts, their consent (through the opt-out list) and static lists.</summary>
+    /// <summary>Contacts, their consent (through the opt-out list), static lists and CSV imports.</summary>
     public static void AddAudiences(this WebApplicationBuilder builder)
     {
         builder.Services.AddScoped<ContactService>();
         builder.Services.AddScoped<ContactListService>();
+        builder.Services.AddOptions<ContactImportOptions>().BindConfiguration("Imports");
+        builder.Services.AddSingleton<ContactImportFiles>();
+        builder.Services.AddScoped<ContactImportService>();
+        builder.Services.AddScoped<ContactImportWriter>();
+        builder.Services.AddTransient<ContactImportJob>();
+        builder.Services.AddHostedService<ContactImportRecovery>();
+        // Imports get a worker of their own on the queue of this node (which holds the files): a long import never takes
+        // a dispatch worker, and an import never waits behind dispatch.
+        builder.Services.AddHangfireServer((sp, options) =>
+        {
+            var files = sp.GetRequiredService<ContactImportFiles>();
+            options.Queues = [files.Queue];
+            options.WorkerCount = 1;
+            options.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}:imports";
+        });
     }
 
-    public static void MapAudiences(this WebApplication app) => app.MapAudiencesApi();
+    public static void MapAudiences(this WebApplication app)
+    {
+        app.MapAudiencesApi();
+        app.MapContactImportApi();
+    }
 }
