@@ -14,13 +14,15 @@ public sealed class ApiDocsTests(SharedApp app)
         Assert.Equal(HttpStatusCode.OK, status);
         var schemas = doc.GetProperty("components").GetProperty("schemas").EnumerateObject().Select(p => p.Name).ToList();
         foreach (var name in new[] { "dto.BulkSendRequest", "dto.CommunicationLogListResponse", "dto.CommunicationLogResponse", "dto.PageInfo", "dto.SimpleResponse",
-                     "dto.ContactRequest", "dto.ContactResponse", "dto.ContactPageResponse", "dto.ConsentRequest", "dto.ListResponse", "dto.MembersRequest" })
+                     "dto.ContactRequest", "dto.ContactResponse", "dto.ContactPageResponse", "dto.ConsentRequest", "dto.ListResponse", "dto.MembersRequest",
+                     "dto.ImportStartedResponse", "dto.ImportResponse" })
         {
             Assert.Contains(name, schemas);
         }
         var paths = doc.GetProperty("paths").EnumerateObject().Select(p => p.Name).ToList();
         Assert.Equal(
             ["/admin/providers", "/admin/providers/{channel}/{role}", "/admin/tenants", "/admin/users", "/auth/token", "/communication/bulk", "/communication/contacts",
+             "/communication/contacts/import", "/communication/contacts/import/{id}", "/communication/contacts/import/{id}/errors.csv",
              "/communication/contacts/{id}", "/communication/contacts/{id}/consent", "/communication/lists", "/communication/lists/{id}",
              "/communication/lists/{id}/members", "/communication/logs", "/notification/sms/retry/{id}",
              "/notification/sms/send", "/notification/sms/send-batch", "/notification/sms/send-template", "/notification/sms/status/{id}",
