@@ -1,7 +1,4 @@
-using System.Buffers.Binary;
 using System.ComponentModel;
-using System.Security.Cryptography;
-using System.Text;
 using CommsConsole.Data;
 using CsvHelper;
 using Hangfire;
@@ -86,7 +83,7 @@ public sealed class ContactImportJob(
     }
 
     /// <summary>Reads every row and writes them in batches; false when the lease was lost to another run.</summary>
-    private static async Task<bool> ReadAndWriteAsync(AppDbContext db, ContactImportWriter writer, ContactImportWriter.Job job, ContactImport import,
+    private async Task<bool> ReadAndWriteAsync(AppDbContext db, ContactImportWriter writer, ContactImportWriter.Job job, ContactImport import,
         string path, int batchSize, CancellationToken ct)
     {
         using var parser = ContactCsv.Open(path);
@@ -100,13 +97,17 @@ public sealed class ContactImportJob(
         var rows = new List<ImportRow>(batchSize);
         var bad = new List<BadRow>();
         var row = 0;
+        var writing = new System.Diagnostics.Stopwatch();
+        var total = System.Diagnostics.Stopwatch.StartNew();
 
         async Task<bool> FlushAsync()
         {
             if (rows.Count == 0 && bad.Count == 0) return true;
             var storeBad = stored < ContactImport.MaxStoredErrors;
+            writing.Start();
             var result = await writer.WriteAsync(job, rows, bad, storeBad, r => new ImportProgress(row, parser.ByteOffset,
                 imported + r.Imported, updated + r.Updated, skipped + r.Bad.Count, kept + r.KeptUnsubscribed), ct);
+            writing.Stop();
             if (result is null) return false;
             (rowsRead, imported, updated, skipped, kept) = (row, imported + result.Imported, updated + result.Updated, skipped + result.Bad.Count, kept + result.KeptUnsubscribed);
             if (storeBad) stored += result.Bad.Count;
@@ -141,15 +142,22 @@ public sealed class ContactImportJob(
             else bad.Add(why!);
             if ((rows.Count >= batchSize || bad.Count >= BadRowsPerBatch) && !await FlushAsync()) return false;
         }
-        return await FlushAsync();
+        var finished = await FlushAsync();
+        logger.LogInformation("Contact import {ImportId} read {Rows} rows in {Seconds:F1} s, {WriteSeconds:F1} s of it writing", import.Id, row,
+            total.Elapsed.TotalSeconds, writing.Elapsed.TotalSeconds);
+        return finished;
     }
 
+    /// <summary>
+    /// A 128-bit digest of an address: FNV-1a (64 bits) beside the runtime's randomised string hash, so that two
+    /// addresses that differ are taken for one (and reported as a duplicate) with a chance far below one in a billion.
+    /// </summary>
     private static UInt128 Key(char kind, string value)
     {
-        var bytes = Encoding.UTF8.GetBytes(kind + value);
-        Span<byte> hash = stackalloc byte[32];
-        SHA256.HashData(bytes, hash);
-        return BinaryPrimitives.ReadUInt128LittleEndian(hash);
+        var fnv = 14695981039346656037UL;
+        fnv = (fnv ^ kind) * 1099511628211UL;
+        foreach (var c in value) fnv = (fnv ^ c) * 1099511628211UL;
+        return new UInt128(fnv, (ulong)(uint)string.GetHashCode(value) << 8 | kind);
     }
 
     private async Task FinishAsync(AppDbContext db, ContactImport import, string lease, ContactImportStatus status, string? error, CancellationToken ct)
