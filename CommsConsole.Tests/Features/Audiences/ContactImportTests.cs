@@ -292,4 +292,29 @@ public sealed class ContactImportTests(SharedApp app)
         // One consent entry per address, however many files named it.
         Assert.Equal(460, await db.ConsentEvents.CountAsync(e => e.TenantId == tenant));
     }
+
+    [Fact]
+    public async Task AFileBeyondTheRowLimit_OrUnreadableHalfway_StopsThere_KeepingEveryRowBefore()
+    {
+        await using var limited = new AppFactory(null, new Dictionary<string, string?> { ["Imports:MaxRows"] = "5", ["Imports:BatchSize"] = "2" });
+        await ((IAsyncLifetime)limited).InitializeAsync();
+        var tenant = await limited.CreateTenantAsync();
+        var (client, _) = await limited.UserAsync(Roles.Marketer, tenant);
+        var rows = string.Concat(Enumerable.Range(1, 7).Select(i => $"1380013980{i}\n"));
+
+        var tooMany = await client.ImportAsync("Mobile\n" + rows, new { phone = "Mobile" });
+
+        Assert.Equal(("failed", 5, 5), (tooMany.Str("status"), tooMany.Int("rows_read"), tooMany.Int("imported")));
+        Assert.Contains("line 7: more than 5 rows", tooMany.Str("error"));
+
+        // An unclosed quote swallows the rest of the file, which outgrows the longest record the reader accepts.
+        var unreadable = "Mobile,Name\n13800139811,A\n13800139812,B\n13800139813,\"never closed\n" + new string('x', 200_000) + "\n";
+        var stopped = await client.ImportAsync(unreadable, new { phone = "Mobile", name = "Name" });
+
+        Assert.Equal(("failed", 2), (stopped.Str("status"), stopped.Int("imported")));
+        Assert.Contains("line 4", stopped.Str("error"));
+        using var db = limited.Db();
+        Assert.Equal(7, await db.Contacts.CountAsync(c => c.TenantId == tenant));
+        Assert.Empty(Directory.GetFiles(Path.Combine(limited.Directory, "imports")));
+    }
 }

@@ -21,6 +21,8 @@ public sealed class ContactImportJob(
     ILogger<ContactImportJob> logger)
 {
     private const int BadRowsPerBatch = 1_000;
+    /// <summary>Rows read before the table of the file's addresses is sized for the whole file.</summary>
+    private const int SizingRows = 1_000;
 
     [DisplayName("Import contacts {0}")]
     public async Task RunAsync(long importId, CancellationToken ct)
@@ -60,6 +62,11 @@ public sealed class ContactImportJob(
             if (!finished) return;
             await FinishAsync(db, import, lease, ContactImportStatus.Done, null, ct);
         }
+        catch (TooManyRowsException ex)
+        {
+            await FinishAsync(db, import, lease, ContactImportStatus.Failed,
+                $"file: line {ex.Line}: more than {ex.Max} rows; the rows before it were imported (split the file)", ct);
+        }
         catch (CsvFormatException ex)
         {
             // The rows before the unreadable part are in; the rest of the file cannot be read as CSV.
@@ -91,9 +98,11 @@ public sealed class ContactImportJob(
         var stored = await db.ContactImportErrors.CountAsync(e => e.ImportId == import.Id, ct);
         var (rowsRead, imported, updated, skipped, kept) = (import.RowsRead, import.Imported, import.Updated, import.Skipped, import.KeptUnsubscribed);
         var resumeAfter = import.RowsRead;
-        // Within one file a person is one row: a later row with the same phone or email is reported. Kept as 128-bit
-        // digests, not strings, so that a million rows' keys stay a few dozen megabytes.
-        var seen = new Dictionary<UInt128, int>();
+        var maxRows = options.Value.MaxRows;
+        // Within one file a person is one row: a later row with the same phone or email is reported. Kept as 64-bit
+        // digests, not strings, so that a million rows' keys stay a few dozen megabytes; sized once from the first rows
+        // and the file's size, as growing by doubling would hold the old and the new table at once.
+        var seen = new Dictionary<ulong, int>();
         var rows = new List<ImportRow>(batchSize);
         var bad = new List<BadRow>();
         var row = 0;
@@ -116,15 +125,37 @@ public sealed class ContactImportJob(
             return true;
         }
 
-        while (await parser.ReadAsync(ct))
+        while (true)
         {
+            bool more;
+            try
+            {
+                more = await parser.ReadAsync(ct);
+            }
+            catch (CsvFormatException)
+            {
+                // The rows read so far are written before the import stops at the unreadable part.
+                if (!await FlushAsync()) return false;
+                throw;
+            }
+            if (!more) break;
             ct.ThrowIfCancellationRequested();
+            if (row == maxRows)
+            {
+                if (!await FlushAsync()) return false;
+                throw new TooManyRowsException(parser.LineNumber, maxRows);
+            }
             row++;
+            if (row == SizingRows && parser.ByteOffset > 0)
+            {
+                var expected = (double)import.BytesTotal / parser.ByteOffset * seen.Count;
+                seen.EnsureCapacity((int)Math.Min(expected * 1.05, 2.0 * maxRows));
+            }
             var (good, why) = ContactCsv.Read(parser, job.Mapping);
             if (good is not null)
             {
-                var phoneKey = good.Phone is null ? (UInt128?)null : Key('p', good.Phone);
-                var emailKey = good.Email is null ? (UInt128?)null : Key('e', good.Email);
+                var phoneKey = good.Phone is null ? (ulong?)null : Key('p', good.Phone);
+                var emailKey = good.Email is null ? (ulong?)null : Key('e', good.Email);
                 var line = good.Line;
                 if (phoneKey is { } pk && seen.TryGetValue(pk, out var first))
                     (good, why) = (null, ContactCsv.Bad(parser, line, $"phone: the same phone number as line {first}"));
@@ -149,15 +180,22 @@ public sealed class ContactImportJob(
     }
 
     /// <summary>
-    /// A 128-bit digest of an address: FNV-1a (64 bits) beside the runtime's randomised string hash, so that two
-    /// addresses that differ are taken for one (and reported as a duplicate) with a chance far below one in a billion.
+    /// A 64-bit digest of an address: FNV-1a seeded with the runtime's randomised hash of the address, so that two
+    /// different addresses of one file are taken for one (and the later reported as a duplicate) with a chance of about
+    /// one in ten million at a million rows, and no file can be made to collide on purpose.
     /// </summary>
-    private static UInt128 Key(char kind, string value)
+    private static ulong Key(char kind, string value)
     {
-        var fnv = 14695981039346656037UL;
+        var fnv = 14695981039346656037UL ^ (ulong)(uint)string.GetHashCode(value) << 16;
         fnv = (fnv ^ kind) * 1099511628211UL;
         foreach (var c in value) fnv = (fnv ^ c) * 1099511628211UL;
-        return new UInt128(fnv, (ulong)(uint)string.GetHashCode(value) << 8 | kind);
+        return fnv;
+    }
+
+    private sealed class TooManyRowsException(long line, int max) : Exception($"more than {max} rows")
+    {
+        public long Line { get; } = line;
+        public int Max { get; } = max;
     }
 
     private async Task FinishAsync(AppDbContext db, ContactImport import, string lease, ContactImportStatus status, string? error, CancellationToken ct)
