@@ -1,10 +1,15 @@
 using System.Net;
 using System.Text;
+using System.Text.Json;
 using CommsConsole.Data;
+using CommsConsole.Features.Audiences.Import;
 using CommsConsole.Features.Tenancy;
 using CommsConsole.Tests.Features.Compliance;
 using CommsConsole.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 
 namespace CommsConsole.Tests.Features.Audiences;
 
@@ -296,25 +301,94 @@ public sealed class ContactImportTests(SharedApp app)
     [Fact]
     public async Task AFileBeyondTheRowLimit_OrUnreadableHalfway_StopsThere_KeepingEveryRowBefore()
     {
-        await using var limited = new AppFactory(null, new Dictionary<string, string?> { ["Imports:MaxRows"] = "5", ["Imports:BatchSize"] = "2" });
-        await ((IAsyncLifetime)limited).InitializeAsync();
-        var tenant = await limited.CreateTenantAsync();
-        var (client, _) = await limited.UserAsync(Roles.Marketer, tenant);
-        var rows = string.Concat(Enumerable.Range(1, 7).Select(i => $"1380013980{i}\n"));
+        var tenant = await app.CreateTenantAsync();
+        var (client, userId) = await app.UserAsync(Roles.Marketer, tenant);
+        var files = app.Services.GetRequiredService<ContactImportFiles>();
+        // A job of this app with a limit of 5 rows and batches of 2, run on imports written as the API writes them.
+        var job = new ContactImportJob(app.Services.GetRequiredService<IServiceScopeFactory>(), files, TimeProvider.System,
+            Options.Create(new ContactImportOptions { MaxRows = 5, BatchSize = 2 }), NullLogger<ContactImportJob>.Instance);
+        async Task<JsonElement> RunAsync(string csv, ContactImportMapping mapping)
+        {
+            long id;
+            using (var db = app.Db())
+            {
+                var import = new ContactImport
+                {
+                    TenantId = tenant, CreatedBy = userId, FileName = "limits.csv", Mapping = mapping.ToJson(), Status = ContactImportStatus.Queued,
+                    BytesTotal = csv.Length, CreatedAt = DateTimeOffset.UtcNow, UpdatedAt = DateTimeOffset.UtcNow,
+                };
+                db.Add(import);
+                await db.SaveChangesAsync();
+                id = import.Id;
+            }
+            await File.WriteAllTextAsync(files.PathOf(id), csv);
+            await job.RunAsync(id, CancellationToken.None);
+            Assert.False(File.Exists(files.PathOf(id)));
+            return await client.WaitForImportAsync(id);
+        }
 
-        var tooMany = await client.ImportAsync("Mobile\n" + rows, new { phone = "Mobile" });
+        var rows = string.Concat(Enumerable.Range(1, 7).Select(i => $"1380013980{i}\n"));
+        var tooMany = await RunAsync("Mobile\n" + rows, new ContactImportMapping { Phone = "Mobile" });
 
         Assert.Equal(("failed", 5, 5), (tooMany.Str("status"), tooMany.Int("rows_read"), tooMany.Int("imported")));
         Assert.Contains("line 7: more than 5 rows", tooMany.Str("error"));
 
         // An unclosed quote swallows the rest of the file, which outgrows the longest record the reader accepts.
         var unreadable = "Mobile,Name\n13800139811,A\n13800139812,B\n13800139813,\"never closed\n" + new string('x', 200_000) + "\n";
-        var stopped = await client.ImportAsync(unreadable, new { phone = "Mobile", name = "Name" });
+        var stopped = await RunAsync(unreadable, new ContactImportMapping { Phone = "Mobile", Name = "Name" });
 
         Assert.Equal(("failed", 2), (stopped.Str("status"), stopped.Int("imported")));
         Assert.Contains("line 4", stopped.Str("error"));
-        using var db = limited.Db();
-        Assert.Equal(7, await db.Contacts.CountAsync(c => c.TenantId == tenant));
-        Assert.Empty(Directory.GetFiles(Path.Combine(limited.Directory, "imports")));
+        using var check = app.Db();
+        Assert.Equal(7, await check.Contacts.CountAsync(c => c.TenantId == tenant));
+    }
+
+    [Fact]
+    public async Task AJobRunAgain_ResumesAfterTheLastBatchWritten_AndLeavesAnImportLeasedToAnotherRunAlone()
+    {
+        var tenant = await app.CreateTenantAsync();
+        var (client, userId) = await app.UserAsync(Roles.Marketer, tenant);
+        var files = app.Services.GetRequiredService<ContactImportFiles>();
+        var job = app.Services.GetRequiredService<ContactImportJob>();
+        long Add(ContactImportStatus status, DateTimeOffset leaseUntil, int rowsRead)
+        {
+            using var db = app.Db();
+            var import = new ContactImport
+            {
+                TenantId = tenant, CreatedBy = userId, FileName = "resume.csv", Mapping = new ContactImportMapping { Phone = "Mobile" }.ToJson(),
+                Status = status, RowsRead = rowsRead, Imported = rowsRead, LeaseId = "another-run", LeaseUntil = leaseUntil, BytesTotal = 60,
+                CreatedAt = DateTimeOffset.UtcNow, UpdatedAt = DateTimeOffset.UtcNow,
+            };
+            db.Add(import);
+            db.SaveChanges();
+            File.WriteAllText(files.PathOf(import.Id), "Mobile\n13800139901\n13800139902\n13800139903\n13800139902\n");
+            return import.Id;
+        }
+
+        // A run whose process died after writing two rows: its lease ran out, and the next run reads on from row 3
+        // (rows 1 and 2 are not written again, but their numbers still count for the duplicate on row 4).
+        var died = Add(ContactImportStatus.Running, DateTimeOffset.UtcNow.AddMinutes(-1), rowsRead: 2);
+        await job.RunAsync(died, CancellationToken.None);
+        var report = await client.WaitForImportAsync(died);
+        Assert.Equal(("done", 4, 3, 1), (report.Str("status"), report.Int("rows_read"), report.Int("imported"), report.Int("skipped")));
+        Assert.Equal([(5, "phone: the same phone number as line 3")], report.Errors());
+        using (var db = app.Db())
+        {
+            Assert.Equal(["13800139903"], await db.Contacts.Where(c => c.TenantId == tenant).Select(c => c.Phone).ToListAsync());
+        }
+        // Finished: running it once more changes nothing.
+        await job.RunAsync(died, CancellationToken.None);
+        Assert.Equal(report.Int("imported"), (await client.WaitForImportAsync(died)).Int("imported"));
+
+        // Another run holds the lease: this one leaves the import and its file alone.
+        var held = Add(ContactImportStatus.Running, DateTimeOffset.UtcNow.AddMinutes(5), rowsRead: 0);
+        await job.RunAsync(held, CancellationToken.None);
+        using (var db = app.Db())
+        {
+            var import = await db.ContactImports.SingleAsync(i => i.Id == held);
+            Assert.Equal((ContactImportStatus.Running, "another-run", 0), (import.Status, import.LeaseId, import.Imported));
+        }
+        Assert.True(File.Exists(files.PathOf(held)));
+        File.Delete(files.PathOf(held));
     }
 }
