@@ -37,15 +37,19 @@ public static class Db
     }
 
     /// <summary>The CREATE statements of the "Messages" table and its indexes as the app's migration made them.</summary>
-    public static List<string> MessagesSchema(string appDbPath)
+    public static List<string> MessagesSchema(string appDbPath) => TableSchema(appDbPath, "Messages");
+
+    /// <summary>The CREATE statements of a table and its indexes as the app's migration made them.</summary>
+    public static List<string> TableSchema(string appDbPath, string table)
     {
         using var c = OpenReadOnly(appDbPath);
         using var cmd = c.CreateCommand();
-        cmd.CommandText = """SELECT sql FROM sqlite_master WHERE tbl_name='Messages' AND sql IS NOT NULL ORDER BY type DESC, name""";
+        cmd.CommandText = """SELECT sql FROM sqlite_master WHERE tbl_name=@t AND sql IS NOT NULL ORDER BY type DESC, name""";
+        cmd.Parameters.AddWithValue("@t", table);
         using var r = cmd.ExecuteReader();
         var list = new List<string>();
         while (r.Read()) list.Add(r.GetString(0));
-        if (list.Count == 0 || !list[0].StartsWith("CREATE TABLE", StringComparison.Ordinal)) throw new InvalidOperationException("no Messages table in the app's database");
+        if (list.Count == 0 || !list[0].StartsWith("CREATE TABLE", StringComparison.Ordinal)) throw new InvalidOperationException($"no {table} table in the app's database");
         return list;
     }
 

@@ -26,15 +26,15 @@ return await bench.RunAsync();
 /// <summary>Sizes of one run: the full suite, or --quick (small enough for CI, every path exercised once); --only picks figure groups.</summary>
 public sealed record Settings(bool Quick, int BulkSize, int BulkReps, int BusyReps, int DispatchRequests, int DispatchRequestSize, int DispatchReps,
     int LogRows, int LogRequests, int DeepPage, double RenderSeconds, int RenderRuns, int LoadClients, int LoadSeconds,
-    int HistoryRows, int Readers, int ReadSeconds, string? Out, IReadOnlySet<string>? Only)
+    int HistoryRows, int Readers, int ReadSeconds, int ImportRows, string? Out, IReadOnlySet<string>? Only)
 {
     /// <summary>The figure groups --only accepts; 5 is measured with 2 (and 2p, 2q, 2b), 1d with 1a–1c.</summary>
-    public static readonly IReadOnlySet<string> Groups = new SortedSet<string>(StringComparer.Ordinal) { "1", "2", "3", "4", "5", "6", "7" };
+    public static readonly IReadOnlySet<string> Groups = new SortedSet<string>(StringComparer.Ordinal) { "1", "2", "3", "4", "5", "6", "7", "8" };
 
     public const string Usage = """
         usage: CommsConsole.Benchmarks [--quick] [--only <groups>] [--out <file>]
           --quick          the CI-sized run: small sizes, one repetition
-          --only 1,2,7     measure only these figure groups (1–7; 5 comes with 2); the report holds only their figures
+          --only 1,2,7     measure only these figure groups (1–8; 5 comes with 2); the report holds only their figures
           --out <file>     where the report goes (default: BENCHMARKS.md of the repository for a full run of every group,
                            otherwise BENCHMARKS.quick.md or BENCHMARKS.partial.md next to this program)
         """;
@@ -60,10 +60,10 @@ public sealed record Settings(bool Quick, int BulkSize, int BulkReps, int BusyRe
         return quick
             ? new Settings(true, BulkSize: 1_000, BulkReps: 1, BusyReps: 2, DispatchRequests: 5, DispatchRequestSize: 1_000, DispatchReps: 1,
                 LogRows: 20_000, LogRequests: 5, DeepPage: 250, RenderSeconds: 0.2, RenderRuns: 1, LoadClients: 10, LoadSeconds: 5,
-                HistoryRows: 20_000, Readers: 40, ReadSeconds: 5, output, only)
+                HistoryRows: 20_000, Readers: 40, ReadSeconds: 5, ImportRows: 20_000, output, only)
             : new Settings(false, BulkSize: 10_000, BulkReps: 5, BusyReps: 5, DispatchRequests: 10, DispatchRequestSize: 10_000, DispatchReps: 3,
                 LogRows: 1_000_000, LogRequests: 30, DeepPage: 5_000, RenderSeconds: 2.0, RenderRuns: 3, LoadClients: 50, LoadSeconds: 60,
-                HistoryRows: 200_000, Readers: 40, ReadSeconds: 20, output, only);
+                HistoryRows: 200_000, Readers: 40, ReadSeconds: 20, ImportRows: 1_000_000, output, only);
     }
 
     public int DispatchTotal => DispatchRequests * DispatchRequestSize;
@@ -72,7 +72,7 @@ public sealed record Settings(bool Quick, int BulkSize, int BulkReps, int BusyRe
     public bool Runs(params string[] groups) => Only is null || groups.Any(Only.Contains);
 }
 
-public sealed class Bench(Settings s)
+public sealed partial class Bench(Settings s)
 {
     private const string SmsTemplate = "您的验证码是{{code}}，{{minutes}}分钟内有效。";
     private readonly List<Figure> _figures = [];
@@ -94,6 +94,7 @@ public sealed class Bench(Settings s)
             await Step(["3"], "3 log queries", LogQueriesAsync);
             await Step(["6"], "6 mixed load", LoadAsync);
             await Step(["7"], "7 readers while big sends arrive", ReadersWhileSendingAsync);
+            await Step(["8"], "8 contact import from CSV", ContactImportAsync);
         }
         finally
         {
@@ -947,6 +948,7 @@ public sealed class Bench(Settings s)
               error. Readers' requests/s is their count over the {s.ReadSeconds} s; the app dispatches the sends meanwhile, and afterwards every sent
               row must drain to sent.
             """.TrimEnd());
+        foreach (var method in ImportMethods()) yield return method;
     }
 
     private static string CpuModel()

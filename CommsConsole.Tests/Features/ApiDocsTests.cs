@@ -15,14 +15,16 @@ public sealed class ApiDocsTests(SharedApp app)
         var schemas = doc.GetProperty("components").GetProperty("schemas").EnumerateObject().Select(p => p.Name).ToList();
         foreach (var name in new[] { "dto.BulkSendRequest", "dto.CommunicationLogListResponse", "dto.CommunicationLogResponse", "dto.PageInfo", "dto.SimpleResponse",
                      "dto.ContactRequest", "dto.ContactResponse", "dto.ContactPageResponse", "dto.ConsentRequest", "dto.ListResponse", "dto.ListContactsRequest",
-                     "dto.ErasureResponse", "dto.AuditPageResponse", "dto.SegmentRequest", "dto.SegmentResponse", "dto.SegmentCountRequest", "dto.SegmentCountResponse" })
+                     "dto.ErasureResponse", "dto.AuditPageResponse", "dto.SegmentRequest", "dto.SegmentResponse", "dto.SegmentCountRequest", "dto.SegmentCountResponse",
+                     "dto.ImportStartedResponse", "dto.ImportResponse" })
         {
             Assert.Contains(name, schemas);
         }
         var paths = doc.GetProperty("paths").EnumerateObject().Select(p => p.Name).ToList();
         Assert.Equal(
             ["/admin/providers", "/admin/providers/{channel}/{role}", "/admin/tenants", "/admin/users", "/auth/token", "/communication/audit", "/communication/bulk", "/communication/contacts",
-             "/communication/contacts/export", "/communication/contacts/{id}", "/communication/contacts/{id}/consent", "/communication/contacts/{id}/export",
+             "/communication/contacts/export", "/communication/contacts/import", "/communication/contacts/import/{id}",
+             "/communication/contacts/import/{id}/errors.csv", "/communication/contacts/{id}", "/communication/contacts/{id}/consent", "/communication/contacts/{id}/export",
              "/communication/lists", "/communication/lists/{id}", "/communication/lists/{id}/contacts", "/communication/lists/{id}/contacts/{contact_id}",
              "/communication/logs", "/communication/segments", "/communication/segments/count", "/communication/segments/{id}", "/notification/sms/retry/{id}",
              "/notification/sms/send", "/notification/sms/send-batch", "/notification/sms/send-template", "/notification/sms/status/{id}",

@@ -53,6 +53,8 @@ public class AppFactory : WebApplicationFactory<Program>, IAsyncLifetime
         _settings["Providers:Simulated:RecordPath"] = RecordPath;
         _settings["Providers:Submail:SubhookKey"] = SubhookKey;
         _settings["Logging:LogLevel:Default"] = "Warning";
+        // Uploaded CSV files wait in the test's own folder, whichever database it runs on.
+        _settings["Imports:Folder"] = Path.Combine(Directory, "imports");
         // Tenants' provider accounts point at fakes on 127.0.0.1; the tests of the network target guard turn this off.
         _settings["Security:AllowPrivateNetworkTargets"] = "true";
         // Quiet hours would hold marketing SMS depending on the hour the tests run at; the tests of quiet hours turn them on.

@@ -36,6 +36,8 @@ public class AppDbContext : IdentityDbContext<ApplicationUser>, IDataProtectionK
     public DbSet<ConsentEvent> ConsentEvents => Set<ConsentEvent>();
     public DbSet<Segment> Segments => Set<Segment>();
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
+    public DbSet<ContactImport> ContactImports => Set<ContactImport>();
+    public DbSet<ContactImportError> ContactImportErrors => Set<ContactImportError>();
     /// <summary>ASP.NET Core data protection keys (cookies, stored provider secrets), shared by every node.</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 

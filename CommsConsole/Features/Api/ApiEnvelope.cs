@@ -86,7 +86,7 @@ public static class ApiEnvelope
     {
         var request = context.Request;
         var hasBody = request.ContentLength > 0 || request.Headers.TransferEncoding.Count > 0;
-        if (hasBody && IsApiPath(request.Path) && !request.Path.StartsWithSegments("/webhooks") && !request.HasJsonContentType())
+        if (hasBody && IsApiPath(request.Path) && !request.Path.StartsWithSegments("/webhooks") && !request.HasJsonContentType() && !EndpointAccepts(context))
         {
             await WriteErrorAsync(context, StatusCodes.Status415UnsupportedMediaType,
                 $"body: expected Content-Type application/json, got '{request.ContentType ?? "none"}'");
@@ -94,6 +94,12 @@ public static class ApiEnvelope
         }
         await next(context);
     });
+
+    /// <summary>An endpoint that declares another body type (a CSV upload's multipart form) takes it.</summary>
+    private static bool EndpointAccepts(HttpContext context) =>
+        context.GetEndpoint()?.Metadata.GetMetadata<Microsoft.AspNetCore.Http.Metadata.IAcceptsMetadata>() is { } accepts
+        && Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(context.Request.ContentType, out var type)
+        && accepts.ContentTypes.Any(t => type.MediaType.Equals(t, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>
     /// An API path answers in its family's envelope even where no endpoint does: an unknown path is a 404, a known path

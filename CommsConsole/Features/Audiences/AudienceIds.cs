@@ -12,7 +12,12 @@ public static class AudienceIds
     {
         missing = null;
         if (long.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out id) && id > 0) return true;
-        missing = kind == "list" ? AppError.NotFound($"id: no list with id {Phones.Echo(raw)}") : AppError.NotFound($"id: no contact with id {Phones.Echo(raw)}");
+        missing = kind switch
+        {
+            "list" => AppError.NotFound($"id: no list with id {Phones.Echo(raw)}"),
+            "import" => AppError.NotFound($"id: no import with id {Phones.Echo(raw)}"),
+            _ => AppError.NotFound($"id: no contact with id {Phones.Echo(raw)}"),
+        };
         return false;
     }
 }

@@ -1,8 +1,11 @@
+using CommsConsole.Features.Audiences.Import;
+using Hangfire;
+
 namespace CommsConsole.Features.Audiences;
 
 public static class AudiencesExtensions
 {
-    /// <summary>Contacts, their consent (through the opt-out list), static lists, and the rights over a person's data.</summary>
+    /// <summary>Contacts, their consent (through the opt-out list), static lists, segments, CSV imports and the rights over a person's data.</summary>
     public static void AddAudiences(this WebApplicationBuilder builder)
     {
         builder.Services.AddScoped<ContactService>();
@@ -10,11 +13,27 @@ public static class AudiencesExtensions
         builder.Services.AddScoped<SegmentService>();
         builder.Services.AddScoped<ContactPrivacyService>();
         builder.Services.AddScoped<ContactCsvExport>();
+        builder.Services.AddOptions<ContactImportOptions>().BindConfiguration("Imports");
+        builder.Services.AddSingleton<ContactImportFiles>();
+        builder.Services.AddScoped<ContactImportService>();
+        builder.Services.AddScoped<ContactImportWriter>();
+        builder.Services.AddTransient<ContactImportJob>();
+        builder.Services.AddHostedService<ContactImportRecovery>();
+        // Imports get a worker of their own on the queue of this node (which holds the files): a long import never takes
+        // a dispatch worker, and an import never waits behind dispatch.
+        builder.Services.AddHangfireServer((sp, options) =>
+        {
+            var files = sp.GetRequiredService<ContactImportFiles>();
+            options.Queues = [files.Queue];
+            options.WorkerCount = 1;
+            options.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}:imports";
+        });
     }
 
     public static void MapAudiences(this WebApplication app)
     {
         app.MapAudiencesApi();
         app.MapSegmentsApi();
+        app.MapContactImportApi();
     }
 }

@@ -259,20 +259,10 @@ public sealed class ContactService(AppDbContext db, SuppressionService suppressi
 
     private static Result<(string? Phone, string? Email, List<string>? Tags)> Check(ContactInput input, bool requireAddress)
     {
-        string? phone = null, email = null;
-        if (!string.IsNullOrWhiteSpace(input.Phone))
-        {
-            if (!SuppressionService.Normalize(Channel.Sms, input.Phone, out var n, out var error)) return AppError.Validation($"phone: {error}");
-            phone = n;
-        }
-        if (!string.IsNullOrWhiteSpace(input.Email))
-        {
-            if (!SuppressionService.Normalize(Channel.Email, input.Email, out var n, out var error)) return AppError.Validation($"email: {error}");
-            email = n;
-        }
-        if (requireAddress && phone is null && email is null) return AppError.Validation("phone: a phone number or an email address is required");
-        if (input.Name is { } name && (name.Trim().Length > Contact.MaxName || name.Any(c => char.IsControl(c))))
-            return AppError.Validation($"name: at most {Contact.MaxName} characters, without control characters");
+        var addresses = Addresses(input.Phone, input.Email, requireAddress);
+        if (!addresses.IsOk) return addresses.Error!;
+        var (phone, email) = addresses.Value;
+        if (NameError(input.Name) is { } nameError) return nameError;
         List<string>? tags = null;
         if (input.Tags is { } given)
         {
@@ -288,6 +278,33 @@ public sealed class ContactService(AppDbContext db, SuppressionService suppressi
         }
         return (phone, email, tags);
     }
+
+    /// <summary>
+    /// A contact's phone number and email address in the form they are stored, looked up and kept unique in (the opt-out
+    /// list's normalisation); blank ones are null. The one rule for every way contacts come in (a request, an import).
+    /// </summary>
+    public static Result<(string? Phone, string? Email)> Addresses(string? rawPhone, string? rawEmail, bool requireAddress)
+    {
+        string? phone = null, email = null;
+        if (!string.IsNullOrWhiteSpace(rawPhone))
+        {
+            if (!SuppressionService.Normalize(Channel.Sms, rawPhone, out var n, out var error)) return AppError.Validation($"phone: {error}");
+            phone = n;
+        }
+        if (!string.IsNullOrWhiteSpace(rawEmail))
+        {
+            if (!SuppressionService.Normalize(Channel.Email, rawEmail, out var n, out var error)) return AppError.Validation($"email: {error}");
+            email = n;
+        }
+        if (requireAddress && phone is null && email is null) return AppError.Validation("phone: a phone number or an email address is required");
+        return (phone, email);
+    }
+
+    /// <summary>Why a contact's name is refused, or null when it is fine.</summary>
+    public static AppError? NameError(string? name) =>
+        name is not null && (name.Trim().Length > Contact.MaxName || name.Any(char.IsControl))
+            ? AppError.Validation($"name: at most {Contact.MaxName} characters, without control characters")
+            : null;
 
     /// <summary>A tag in one form: width-folded (NFKC), trimmed and lower-cased, so that "VIP" and "ｖｉｐ" are one tag.</summary>
     public static string NormalizeTag(string raw) => raw.Normalize(NormalizationForm.FormKC).Trim().ToLowerInvariant();
