@@ -1,3 +1,5 @@
+using CommsConsole.Features.Messaging;
+
 namespace CommsConsole.Features.Audiences;
 
 public static class AudiencesExtensions
@@ -7,6 +9,8 @@ public static class AudiencesExtensions
     {
         builder.Services.AddScoped<ContactService>();
         builder.Services.AddScoped<ContactListService>();
+        builder.Services.AddScoped<AudienceService>();
+        builder.Services.AddScoped<IAudienceResolver>(sp => sp.GetRequiredService<AudienceService>());
     }
 
     public static void MapAudiences(this WebApplication app) => app.MapAudiencesApi();

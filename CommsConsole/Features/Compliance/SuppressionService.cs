@@ -34,12 +34,16 @@ public sealed class SuppressionService(AppDbContext db, TimeProvider clock)
     public static string RowError(Suppression s) =>
         $"suppressed: the recipient opted out of marketing ({Describe(s.Reason)}, {s.CreatedAt.UtcDateTime:yyyy-MM-dd})";
 
+    /// <summary>A tenant's active opt-outs of a channel: who is unsubscribed, as a query (lookups and audience sends alike read this).</summary>
+    public IQueryable<Suppression> Active(string tenantId, Channel channel) =>
+        db.Set<Suppression>().AsNoTracking().Where(s => s.TenantId == tenantId && s.Channel == channel && s.RemovedAt == null);
+
     /// <summary>The active opt-outs among <paramref name="recipients"/> (normalised addresses), by address.</summary>
     public async Task<Dictionary<string, Suppression>> FindAsync(string tenantId, Channel channel, IReadOnlyCollection<string> recipients, CancellationToken ct)
     {
         var found = new Dictionary<string, Suppression>(StringComparer.OrdinalIgnoreCase);
         if (recipients.Count == 0) return found;
-        var active = db.Set<Suppression>().AsNoTracking().Where(s => s.TenantId == tenantId && s.Channel == channel && s.RemovedAt == null);
+        var active = Active(tenantId, channel);
         if (!await active.AnyAsync(ct)) return found;
         foreach (var chunk in recipients.Distinct(StringComparer.OrdinalIgnoreCase).Chunk(LookupChunk))
         {
