@@ -100,9 +100,9 @@ public sealed class AudienceSendTests(SharedApp app)
         var (s1, e1) = await client.PostAsync("/communication/bulk", new { channel = "sms", content = "【Shop】Hi", list_id = empty });
         var (s2, e2) = await client.PostAsync("/notification/sms/send-batch", new { content = "【Shop】Hi", listId = mail });
 
-        Assert.Equal((HttpStatusCode.BadRequest, "list_id: the list has no contacts"), (s1, e1.Str("message")));
+        Assert.Equal((HttpStatusCode.BadRequest, "list_id: it has no contacts"), (s1, e1.Str("message")));
         Assert.Equal(HttpStatusCode.BadRequest, s2);
-        Assert.Equal("listId: none of the list's 1 contacts has a valid phone number (1 without one, 0 invalid)", e2.Str("message"));
+        Assert.Equal("listId: none of its 1 contacts has a valid phone number (1 without one, 0 invalid)", e2.Str("message"));
         using var db = app.Db();
         Assert.False(await db.Batches.AnyAsync(x => x.TenantId == tenant));
     }

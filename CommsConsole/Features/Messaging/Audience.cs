@@ -27,6 +27,9 @@ public sealed record AudienceMembers(IQueryable<Contact> Contacts);
 /// <param name="Invalid">Members whose stored address cannot be one for the channel.</param>
 public sealed record AudienceCounts(int Members, int WillReceive, int NoAddress, int Unsubscribed, int Invalid);
 
+/// <summary>What a send to an audience would do: its counts, and some members who would receive it.</summary>
+public sealed record AudienceSurvey(AudienceCounts Counts, IReadOnlyList<AudienceMember> Samples);
+
 /// <summary>One member of an audience as a send reads it.</summary>
 public sealed record AudienceMember(long ContactId, string Address, string? Name, string? Phone, string? Email, string Attributes);
 

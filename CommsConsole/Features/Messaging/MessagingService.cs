@@ -173,10 +173,9 @@ public sealed class MessagingService(
     private async Task<Result<SendReceipt>> SendToAudienceAsync(SendRequest request, Caller caller, string owner, CancellationToken ct)
     {
         var audience = request.Audience!;
-        var noun = audience.Kind == AudienceKind.List ? "list" : "segment";
         // A code goes to one number under its caps; an audience is never one number.
         if (MarketingGate.IsVerificationCode(request.Channel, request.TemplateCode, request.BizType))
-            return AppError.Validation($"{audience.Field}: verification codes are sent to one number at a time, not to a {noun}");
+            return AppError.Validation($"{audience.Field}: verification codes are sent to one number at a time, not to a list or segment");
         var found = await audiences.MembersAsync(audience, caller.TenantId, ct);
         if (!found.IsOk) return found.Error!;
         var planned = await planner.PlanAudienceAsync(request, caller.TenantId, ct);
@@ -191,11 +190,12 @@ public sealed class MessagingService(
         var optedOut = gate.OptedOut(tenantId, channel);
         var valid = members.Where(ValidAddress(channel));
         var tally = await CountAudienceAsync(found.Value!.Contacts, members, valid, marketing ? optedOut : null, ct);
-        if (tally.Members == 0) return AppError.Validation($"{audience.Field}: the {noun} has no contacts");
+        if (tally.Members == 0) return AppError.Validation($"{audience.Field}: it has no contacts");
         if (tally.WillReceive + tally.Unsubscribed == 0)
         {
-            var address = channel == Channel.Sms ? "phone number" : "email address";
-            return AppError.Validation($"{audience.Field}: none of the {noun}'s {tally.Members} contacts has a valid {address} ({tally.NoAddress} without one, {tally.Invalid} invalid)");
+            return channel == Channel.Sms
+                ? AppError.Validation($"{audience.Field}: none of its {tally.Members} contacts has a valid phone number ({tally.NoAddress} without one, {tally.Invalid} invalid)")
+                : AppError.Validation($"{audience.Field}: none of its {tally.Members} contacts has a valid email address ({tally.NoAddress} without one, {tally.Invalid} invalid)");
         }
 
         var now = clock.GetUtcNow();
@@ -269,6 +269,23 @@ public sealed class MessagingService(
         else if (request.StartDispatchAfter is { } after) after(() => dispatch.Kick(batch.Pending));
         else dispatch.Kick(batch.Pending);
         return receipt;
+    }
+
+    /// <summary>
+    /// What a send to an audience would do, written nowhere: its members counted by reason, and up to
+    /// <paramref name="samples"/> members who would receive it (for a preview rendered for real contacts).
+    /// </summary>
+    public async Task<Result<AudienceSurvey>> SurveyAudienceAsync(AudienceRef audience, Channel channel, Purpose purpose, Caller caller, int samples, CancellationToken ct)
+    {
+        var found = await audiences.MembersAsync(audience, caller.TenantId, ct);
+        if (!found.IsOk) return found.Error!;
+        var members = Shape(found.Value!.Contacts, channel);
+        var optedOut = purpose == Purpose.Marketing ? gate.OptedOut(caller.TenantId, channel) : null;
+        var valid = members.Where(ValidAddress(channel));
+        var counts = await CountAudienceAsync(found.Value.Contacts, members, valid, optedOut, ct);
+        var receiving = optedOut is null ? valid : valid.Where(r => !optedOut.Any(s => s.Address == r.Address));
+        var sample = samples <= 0 ? [] : await receiving.OrderBy(r => r.ContactId).Take(samples).ToListAsync(ct);
+        return new AudienceSurvey(counts, sample.Select(r => new AudienceMember(r.ContactId, r.Address!, r.Name, r.Phone, r.Email, r.Attributes)).ToList());
     }
 
     private sealed class RefusedAudienceException(AppError error) : Exception(error.ToString())

@@ -55,8 +55,11 @@ public sealed class SendPlanner(TemplateService templates, LiquidTemplateEngine 
             : RenderRow(plan.Content, member.Address, ContactVariables.Of(plan.Variables, member), ErrorText.Of($" (contact {member.ContactId})"), checkedTexts);
 
     /// <summary>What the plan would cost at the tenant's provider's unit price.</summary>
-    public async Task<decimal> EstimateCostAsync(SendPlan plan, string tenantId, CancellationToken ct) =>
-        plan.Segments * (await providers.ResolveAsync(tenantId, plan.Channel, ct)).UnitPrice;
+    public Task<decimal> EstimateCostAsync(SendPlan plan, string tenantId, CancellationToken ct) => EstimateCostAsync(plan.Channel, plan.Segments, tenantId, ct);
+
+    /// <summary>What so many billed units would cost at the tenant's provider's unit price.</summary>
+    public async Task<decimal> EstimateCostAsync(Channel channel, long segments, string tenantId, CancellationToken ct) =>
+        segments * (await providers.ResolveAsync(tenantId, channel, ct)).UnitPrice;
 
     /// <summary>The Liquid syntax error (with its position) a plan was refused for, if that was why: the error carries it as its value.</summary>
     public static TemplateError? SyntaxErrorOf(AppError? error) => error?.Text.Args.OfType<TemplateError>().FirstOrDefault();
