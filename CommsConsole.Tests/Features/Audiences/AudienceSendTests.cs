@@ -193,6 +193,29 @@ public sealed class AudienceSendTests(SharedApp app)
     }
 
     [Fact]
+    public async Task ContactFieldsInAnHtmlEmail_AreEncoded_SoAContactCannotInjectMarkup()
+    {
+        var tenant = await app.CreateTenantAsync();
+        var (client, _) = await app.UserAsync(Roles.Marketer, tenant);
+        var evil = await client.UpsertContactAsync(new { email = "evil@example.com", name = "<script>alert(1)</script>", attributes = new { city = "<img src=x onerror=alert(2)>" } });
+        var list = await client.CreateListAsync("Html");
+        await client.PostAsync($"/communication/lists/{list}/members", new { contact_ids = new[] { evil } });
+
+        var (status, body) = await client.PostAsync("/communication/bulk", new
+        {
+            channel = "email", purpose = "transactional", list_id = list, subject = "For {{ name }}",
+            content = "<p>Hello {{ name }} from {{ attributes.city }}</p>",
+        });
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        using var db = app.Db();
+        var row = await db.Messages.AsNoTracking().SingleAsync(m => m.BatchId == body.Long("batch_id"));
+        Assert.Contains("Hello &lt;script&gt;alert(1)&lt;/script&gt; from &lt;img src=x onerror=alert(2)&gt;", row.Content);
+        Assert.DoesNotContain("<script>", row.Content);
+        Assert.Equal("For <script>alert(1)</script>", row.Subject);
+    }
+
+    [Fact]
     public async Task PersonalisedContent_BreakingARuleForOneContact_RefusesTheSend_NamingTheContact()
     {
         var tenant = await app.CreateTenantAsync();
