@@ -793,8 +793,10 @@ public sealed class Bench(Settings s)
         _figures.Add(new Figure("9", $"`POST /communication/bulk` with `list_id` of a list of {size}, send → answer (rows durable)",
             $"{accepted.TotalSeconds:F2} s", "–", "1 (fresh app)", "< 10 s", accepted.TotalSeconds < 10 ? "met" : $"**MISSED**: {accepted.TotalSeconds:F1} s",
             $"{total:N0} rows written: {willReceive:N0} pending, {total - willReceive:N0} suppressed; the server used {acceptCpu:F1} s of CPU meanwhile (1-minute load average {load} on {Environment.ProcessorCount} cores)"));
-        _figures.Add(new Figure("9 rss", $"peak RSS of the server process (VmHWM) during figure 9's accept and drain",
-            $"{peak:F0} MB", "–", "1", "< 400 MB", peak < 400 ? "met" : $"**MISSED**: {peak:F0} MB", $"{acceptPeak:F0} MB once accepted; includes start-up"));
+        _figures.Add(new Figure("9 rss", $"peak RSS of the server process (VmHWM) from start-up to figure 9's answer",
+            $"{acceptPeak:F0} MB", "–", "1", "< 400 MB", acceptPeak < 400 ? "met" : $"**MISSED**: {acceptPeak:F0} MB", $"{startRss:F0} MB before the request"));
+        _figures.Add(new Figure("9 rss drain", $"peak RSS of the server process (VmHWM) once figure 9's rows are dispatched",
+            $"{peak:F0} MB", "–", "1", "< 400 MB", peak < 400 ? "met" : $"**MISSED**: {peak:F0} MB", "the dispatcher's, as figure 5 over a run ten times longer"));
         _figures.Add(new Figure("9 drain", $"dispatch of figure 9's {willReceive:N0} pending rows through the simulated provider: answer → last status written",
             $"{rate:N0} msg/s", "–", "1", "as figure 2", "–", $"{drained.TotalSeconds:F1} s"));
     }
@@ -1045,7 +1047,7 @@ public sealed class Bench(Settings s)
               attribute; every hundredth opted out of SMS) and one list holding them all are written straight into the file in SQL; the app is started
               again and one `POST /communication/bulk` with that `list_id` (marketing SMS, no contact field in the text) is timed from send to the
               end of its answer; the answer must count every member and every row must be in the file once it is read. "9 rss" is the server's VmHWM
-              after the drain; "9 drain" is the pending rows over the time from the answer until no row is pending or sending.
+              once answered and "9 rss drain" after the drain; "9 drain" is the pending rows over the time from the answer until no row is pending or sending.
             """.TrimEnd());
     }
 

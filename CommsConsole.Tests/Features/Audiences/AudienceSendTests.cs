@@ -235,6 +235,33 @@ public sealed class AudienceSendTests(SharedApp app)
     }
 
     [Fact]
+    public async Task ListSend_OfMarketingSms_InsideQuietHours_WaitsUntilTheyEnd_AndVerificationCodesAreRefused()
+    {
+        var tenant = await app.CreateTenantAsync();
+        var now = DateTimeOffset.UtcNow;
+        var end = now.AddMinutes(60);
+        await app.SavePolicyAsync(tenant, p => p with
+        {
+            TimeZoneId = "UTC", QuietHoursStart = now.AddMinutes(-30).ToString("HH:mm"), QuietHoursEnd = end.ToString("HH:mm"),
+        });
+        var quietEnds = new DateTimeOffset(end.Year, end.Month, end.Day, end.Hour, end.Minute, 0, TimeSpan.Zero);
+        var (client, _) = await app.UserAsync(Roles.Marketer, tenant);
+        var list = await client.CreateListAsync("Night");
+        await client.PostAsync($"/communication/lists/{list}/members", new { contact_ids = new[] { await client.UpsertContactAsync(new { phone = "13800140701" }) } });
+
+        var (status, body) = await client.PostAsync("/communication/bulk", new { channel = "sms", content = "【Shop】Sale", list_id = list });
+        var (code, refused) = await client.PostAsync("/notification/sms/send-batch", new { content = "【Shop】123456", listId = list, bizType = "ｖｅｒｉｆｙ＿ｃｏｄｅ", purpose = "transactional" });
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(HttpStatusCode.BadRequest, code);
+        Assert.StartsWith("listId: verification codes", refused.Str("message"));
+        using var db = app.Db();
+        var row = await db.Messages.AsNoTracking().SingleAsync(m => m.TenantId == tenant);
+        Assert.Equal((MessageStatus.Pending, quietEnds), (row.Status, row.NextAttemptAt));
+        Assert.Equal(quietEnds, (await db.Batches.AsNoTracking().SingleAsync(b => b.TenantId == tenant)).ScheduledAt);
+    }
+
+    [Fact]
     public async Task TwentySendsToOneList_AtOnce_EachCompleteAndConsistent()
     {
         var tenant = await app.CreateTenantAsync();
