@@ -248,11 +248,15 @@ public sealed class MessagingService(
                 // Fast path: every pending row in one statement; the opted-out through the gate, for their reasons. A row the
                 // statement wrote is not written again should an opt-out arrive between the two (PostgreSQL reads each anew).
                 var toSend = marketing ? valid.Where(r => !optedOut.Any(s => s.Address == r.Address)) : valid;
-                // The opted-out members are found from the opt-out list's side (usually far shorter than the audience), paged by its ids.
+                // The opted-out members are found from the opt-out list's side (usually far shorter than the audience), paged by its
+                // ids: each opt-out finds its contact by the tenant's address index, then asks the audience about that contact by id.
+                var optedOutMembers = channel == Channel.Sms
+                    ? optedOut.Where(s => db.Contacts.Any(c => c.TenantId == tenantId && c.Phone == s.Address && valid.Any(r => r.ContactId == c.Id)))
+                    : optedOut.Where(s => db.Contacts.Any(c => c.TenantId == tenantId && c.Email == s.Address && valid.Any(r => r.ContactId == c.Id)));
                 written = await ledger.InsertAudienceBatchAsync(batch, prototype, toSend.Select(r => r.Address!), plan.Shared, batchId =>
                     marketing
-                        ? Rows(optedOut
-                            .Where(s => valid.Any(r => r.Address == s.Address) && !db.Messages.Any(m => m.BatchId == batchId && m.Recipient == s.Address))
+                        ? Rows(optedOutMembers
+                            .Where(s => !db.Messages.Any(m => m.BatchId == batchId && m.Recipient == s.Address))
                             .Select(s => new AudienceRow { ContactId = s.Id, Address = s.Address }), batchId)
                         : AsyncEnumerable.Empty<IReadOnlyList<MessageLedger.NewMessage>>(), ct);
             }
