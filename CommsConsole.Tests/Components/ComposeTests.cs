@@ -60,6 +60,91 @@ public sealed class ComposeTests(SharedApp app) : ConsoleComponentContext(app)
     }
 
     [Fact]
+    public async Task AudienceList_ShowsItsCountsAndAPreviewForARealContact_BeforeTheConfirmation()
+    {
+        var (api, _, _) = await SignInAsync(Roles.Marketer);
+        var ids = new List<long>();
+        foreach (var contact in new object[]
+        {
+            new { phone = "13800138611", name = "Li Lei", attributes = new { city = "Shanghai" } },
+            new { phone = "13800138612", name = "Han Meimei" },
+            new { phone = "13800138613", name = "Gone" },
+            new { email = "mail.only@example.com" },
+        })
+        {
+            var created = await (await api.PostAsJsonAsync("/communication/contacts", contact)).Content.ReadFromJsonAsync<JsonElement>();
+            ids.Add(created.GetProperty("id").GetInt64());
+        }
+        var list = (await (await api.PostAsJsonAsync("/communication/lists", new { name = "Shanghai" })).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
+        await api.PostAsJsonAsync($"/communication/lists/{list}/contacts", new { contact_ids = ids });
+        await api.PostAsJsonAsync($"/communication/contacts/{ids[2]}/consent", new { channel = "sms", subscribed = false, how = "form" });
+        var dialogs = Render<MudDialogProvider>();
+        var cut = Render<Compose>();
+
+        cut.FindAll("[data-testid=audience-mode] input")[1].Click();
+        cut.Find("[data-testid=content]").Input("Hi {{ name }} of {{ attributes.city | default: \"China\" }}");
+        await cut.InvokeAsync(() => cut.FindComponent<MudSelect<string>>().Instance.ValueChanged.InvokeAsync($"list:{list}"));
+
+        cut.WaitForAssertion(() =>
+        {
+            Assert.Equal("2", cut.Find("[data-testid=will-receive]").TextContent);
+            Assert.Equal("1", cut.Find("[data-testid=no-address]").TextContent);
+            Assert.Equal("1", cut.Find("[data-testid=unsubscribed]").TextContent);
+            Assert.Equal("0", cut.Find("[data-testid=audience-invalid]").TextContent);
+            Assert.Contains("Hi Li Lei of Shanghai", cut.FindAll("[data-testid=preview-text]")[0].TextContent);
+            Assert.Contains("Hi Han Meimei of China", cut.FindAll("[data-testid=preview-text]")[1].TextContent);
+            Assert.False(cut.Find("[data-testid=send]").HasAttribute("disabled"));
+        }, TimeSpan.FromSeconds(15));
+        await cut.InvokeAsync(() => cut.Find("[data-testid=send]").Click());
+        dialogs.WaitForAssertion(() =>
+        {
+            Assert.Contains("2 messages will be sent", dialogs.Markup);
+            Assert.Contains("Left out: 1 without an address, 1 unsubscribed, 0 invalid.", dialogs.Markup);
+        });
+        await dialogs.InvokeAsync(() => dialogs.FindAll("button").Single(b => b.TextContent.Trim() == "Send").Click());
+        cut.WaitForAssertion(() => Assert.Contains("/batches/", Services.GetRequiredService<NavigationManager>().Uri));
+        var logs = await api.GetFromJsonAsync<JsonElement>("/communication/logs");
+        Assert.Equal(3, logs.GetProperty("total").GetInt32());
+    }
+
+    [Fact]
+    public async Task AudienceSegment_CountsWhoMatchesItsFilterNow_AndSendsToThem()
+    {
+        var (api, _, _) = await SignInAsync(Roles.Marketer);
+        foreach (var contact in new object[]
+        {
+            new { phone = "13800138621", name = "Li Lei", attributes = new { city = "Shanghai" } },
+            new { phone = "13800138622", name = "Wang Fang", attributes = new { city = "Shanghai" } },
+            new { phone = "13800138623", name = "Han Meimei", attributes = new { city = "Beijing" } },
+        })
+        {
+            Assert.True((await api.PostAsJsonAsync("/communication/contacts", contact)).IsSuccessStatusCode);
+        }
+        var created = await api.PostAsJsonAsync("/communication/segments", new { name = "Shanghai", filter = "attributes.city = \"Shanghai\"" });
+        var segment = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
+        var dialogs = Render<MudDialogProvider>();
+        var cut = Render<Compose>();
+
+        cut.FindAll("[data-testid=audience-mode] input")[1].Click();
+        cut.Find("[data-testid=content]").Input("Hi {{ name }}");
+        cut.WaitForAssertion(() => Assert.Contains("Segment: Shanghai (2)", cut.Markup));
+        await cut.InvokeAsync(() => cut.FindComponent<MudSelect<string>>().Instance.ValueChanged.InvokeAsync($"segment:{segment}"));
+
+        cut.WaitForAssertion(() =>
+        {
+            Assert.Equal("2", cut.Find("[data-testid=will-receive]").TextContent);
+            Assert.Contains("Hi Li Lei", cut.Markup);
+            Assert.DoesNotContain("Hi Han Meimei", cut.Markup);
+        }, TimeSpan.FromSeconds(15));
+        await cut.InvokeAsync(() => cut.Find("[data-testid=send]").Click());
+        dialogs.WaitForAssertion(() => Assert.Contains("2 messages will be sent", dialogs.Markup));
+        await dialogs.InvokeAsync(() => dialogs.FindAll("button").Single(b => b.TextContent.Trim() == "Send").Click());
+        cut.WaitForAssertion(() => Assert.Contains("/batches/", Services.GetRequiredService<NavigationManager>().Uri));
+        var logs = await api.GetFromJsonAsync<JsonElement>("/communication/logs");
+        Assert.Equal(["13800138621", "13800138622"], logs.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("recipient").GetString()).Order());
+    }
+
+    [Fact]
     public async Task CampaignName_IsAskedFor_DefaultsToTheTemplateAndTime_AndNamesTheCampaignInTheList()
     {
         var (api, _, _) = await SignInAsync(Roles.Marketer);

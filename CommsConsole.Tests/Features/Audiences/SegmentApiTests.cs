@@ -22,7 +22,7 @@ public sealed class SegmentApiTests(SharedApp app)
         var shanghai = await client.UpsertContactAsync(new { phone = "13800139002", attributes = new { city = "Shanghai", age = 25 } });
         var beijingVip = await client.UpsertContactAsync(new { email = "b@example.com", attributes = new { city = "Beijing" }, tags = new[] { "vip" } });
         var list = await client.CreateListAsync("Newsletter");
-        await client.PostAsync($"/communication/lists/{list}/members", new { contact_ids = new[] { shanghai, beijingVip } });
+        await client.PostAsync($"/communication/lists/{list}/contacts", new { contact_ids = new[] { shanghai, beijingVip } });
         await client.PostAsync($"/communication/contacts/{shanghai}/consent", new { channel = "sms", subscribed = false });
 
         var (created, segment) = await client.PostAsync("/communication/segments", new { name = "Shanghai VIPs", filter = "city = \"Shanghai\" AND tag \"vip\"" });
@@ -88,7 +88,7 @@ public sealed class SegmentApiTests(SharedApp app)
         var (them, _) = await app.UserAsync(Roles.Marketer, theirs);
         var theirContact = await them.UpsertContactAsync(new { phone = "13800139101", tags = new[] { "vip" } });
         var theirList = await them.CreateListAsync("Secret");
-        await them.PostAsync($"/communication/lists/{theirList}/members", new { contact_ids = new[] { theirContact } });
+        await them.PostAsync($"/communication/lists/{theirList}/contacts", new { contact_ids = new[] { theirContact } });
         var (_, theirSegment) = await them.PostAsync("/communication/segments", new { name = "Theirs", filter = "tag \"vip\"" });
         var segment = theirSegment.Long("id");
         await me.UpsertContactAsync(new { phone = "13800139102" });

@@ -1,4 +1,5 @@
 using CommsConsole.Features.Audiences.Import;
+using CommsConsole.Features.Messaging;
 using Hangfire;
 
 namespace CommsConsole.Features.Audiences;
@@ -28,6 +29,8 @@ public static class AudiencesExtensions
             options.WorkerCount = 1;
             options.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}:imports";
         });
+        builder.Services.AddScoped<AudienceService>();
+        builder.Services.AddScoped<IAudienceResolver>(sp => sp.GetRequiredService<AudienceService>());
     }
 
     public static void MapAudiences(this WebApplication app)

@@ -71,6 +71,12 @@ public sealed class MarketingGate(AppDbContext db, PolicyService policies, Suppr
         return new Admission(suppressed, due);
     }
 
+    /// <summary>
+    /// The addresses <see cref="AdmitAsync"/> marks as opted out, as a query, for sends that write their rows inside the
+    /// database (an audience): the same rule, so the two cannot disagree. Only marketing is held to it.
+    /// </summary>
+    public IQueryable<Suppression> OptedOut(string tenantId, Channel channel) => SuppressionService.Active(db, tenantId, channel);
+
     // ---- At dispatch ----
 
     /// <summary>

@@ -23,6 +23,22 @@ public sealed class BulkSendRequest
     [JsonPropertyName("variables")] public Dictionary<string, JsonElement>? Variables { get; set; }
     /// <summary>transactional or marketing (the default here): marketing is held to opt-outs, quiet hours and the tenant's footer rules.</summary>
     [JsonPropertyName("purpose")] public string? Purpose { get; set; }
+    /// <summary>Send to the members of this contact list instead of <c>recipients</c>.</summary>
+    [JsonPropertyName("list_id")] public JsonElement? ListId { get; set; }
+    /// <summary>Send to the members of this segment instead of <c>recipients</c>.</summary>
+    [JsonPropertyName("segment_id")] public JsonElement? SegmentId { get; set; }
+}
+
+/// <summary>dto.AudienceCounts: a send to a list or segment, who was written and who was not, by reason.</summary>
+[DocumentName("dto.AudienceCounts")]
+public sealed record AudienceCountsResponse(
+    [property: JsonPropertyName("members")] int Members,
+    [property: JsonPropertyName("will_receive")] int WillReceive,
+    [property: JsonPropertyName("no_address")] int NoAddress,
+    [property: JsonPropertyName("unsubscribed")] int Unsubscribed,
+    [property: JsonPropertyName("invalid")] int Invalid)
+{
+    public static AudienceCountsResponse From(AudienceCounts c) => new(c.Members, c.WillReceive, c.NoAddress, c.Unsubscribed, c.Invalid);
 }
 
 /// <summary>dto.CommunicationLogResponse (documents 000 and 001).</summary>
@@ -71,9 +87,9 @@ public sealed record PageInfo(
 public sealed record CommunicationLogListResponse(
     [property: JsonPropertyName("code")] int Code,
     [property: JsonPropertyName("message")] string Message,
-    [property: JsonPropertyName("items")] IReadOnlyList<CommunicationLogResponse> Items,
+    [property: JsonPropertyName("items"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<CommunicationLogResponse>? Items,
     [property: JsonPropertyName("total")] int Total,
-    [property: JsonPropertyName("pagination")] PageInfo Pagination,
+    [property: JsonPropertyName("pagination"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] PageInfo? Pagination,
     [property: JsonPropertyName("timestamp")] string Timestamp)
 {
     /// <summary>Set by a bulk send: the batch its messages belong to.</summary>
@@ -85,6 +101,11 @@ public sealed record CommunicationLogListResponse(
     [JsonPropertyName("duplicates")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public int? Duplicates { get; init; }
+
+    /// <summary>Set by a bulk send to a list or segment: its members by what became of them.</summary>
+    [JsonPropertyName("audience")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public AudienceCountsResponse? Audience { get; init; }
 }
 
 /// <summary>What the /communication handlers are given: the caller and the services they answer with.</summary>
@@ -101,7 +122,11 @@ public static class CommunicationApi
             .WithSummary("Send SMS or email to many recipients")
             .WithDescription("Writes one pending log row per recipient and returns them; dispatch happens in the background. `content` (or the stored template's body) is a Liquid template rendered with `variables`. " +
                 "`purpose` is `marketing` (the default) or `transactional`: marketing to an opted-out recipient is recorded as `suppressed` and not sent, marketing SMS gets the tenant's opt-out hint and waits out its quiet hours, " +
-                "and marketing email needs the tenant's postal address. Over the per-tenant or per-user request rate the answer is 429 with `Retry-After`.")
+                "and marketing email needs the tenant's postal address. Over the per-tenant or per-user request rate the answer is 429 with `Retry-After`. " +
+                "Instead of `recipients`, `list_id` (or `segment_id`) sends to a contact list's members (exactly one of the three): only members with a valid address for the channel " +
+                "who have not opted out of it are sent to (for marketing; the opted-out are recorded as `suppressed`), and a contact's fields are template variables " +
+                "(`{{ name }}`, `{{ phone }}`, `{{ email }}`, `{{ attributes.city }}`). Such an answer leaves out `items` and `pagination` (an audience may hold millions): " +
+                "it gives `batch_id`, `total` (the rows written) and `audience` (members, will_receive, no_address, unsubscribed, invalid).")
             .Produces<CommunicationLogListResponse>()
             .Produces<SimpleResponse>(400).Produces<SimpleResponse>(401).Produces<SimpleResponse>(403).Produces<SimpleResponse>(404).Produces<SimpleResponse>(429);
         group.MapGet("/logs", QueryLogs)
@@ -122,6 +147,16 @@ public static class CommunicationApi
         if (!result.IsOk) return ApiEnvelope.Simple(result.Error!, services.Clock);
 
         var receipt = result.Value!;
+        if (receipt.Audience is { } audience)
+        {
+            return TypedResults.Ok(new CommunicationLogListResponse(200,
+                $"accepted {receipt.Batch.Total} messages: {audience.WillReceive} to send, {audience.Unsubscribed} unsubscribed, {audience.NoAddress} without an address, {audience.Invalid} invalid",
+                null, receipt.Batch.Total, null, ApiEnvelope.Timestamp(services.Clock.GetUtcNow()))
+            {
+                BatchId = receipt.Batch.Id,
+                Audience = AudienceCountsResponse.From(audience),
+            });
+        }
         var items = receipt.Messages.Select(CommunicationLogResponse.From).ToList();
         var message = receipt.Duplicates > 0 ? $"accepted {items.Count} messages; {receipt.Duplicates} duplicate recipients sent once" : $"accepted {items.Count} messages";
         return TypedResults.Ok(new CommunicationLogListResponse(200, message, items, items.Count,
@@ -153,13 +188,32 @@ public static class CommunicationApi
             new PageInfo(p.PageNumber, p.PageSize, p.Total, p.TotalPages, p.HasNext, p.HasPrev), ApiEnvelope.Timestamp(services.Clock.GetUtcNow())));
     }
 
+    /// <summary>
+    /// The audience a request names instead of its recipients, or null when it gives recipients: exactly one of the three
+    /// fields must be given. An id is a whole number in ASCII digits (a JSON number or a string of them).
+    /// </summary>
+    internal static Result<AudienceRef?> AudienceOf(JsonElement? listId, string listField, JsonElement? segmentId, string segmentField, bool hasRecipients, string recipientsField)
+    {
+        var hasList = listId is { ValueKind: not JsonValueKind.Null };
+        var hasSegment = segmentId is { ValueKind: not JsonValueKind.Null };
+        if ((hasRecipients ? 1 : 0) + (hasList ? 1 : 0) + (hasSegment ? 1 : 0) != 1)
+            return AppError.Validation($"{recipientsField}, {listField}, {segmentField}: give exactly one of them");
+        if (hasRecipients) return (AudienceRef?)null;
+        var (raw, kind, field) = hasList ? (listId!.Value, AudienceKind.List, listField) : (segmentId!.Value, AudienceKind.Segment, segmentField);
+        var text = raw.ValueKind == JsonValueKind.String ? raw.GetString() : raw.ValueKind == JsonValueKind.Number ? raw.GetRawText() : null;
+        if (!long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var id) || id <= 0)
+            return AppError.Validation($"{field}: '{Phones.Echo(text ?? raw.GetRawText())}' is not an id");
+        return new AudienceRef(kind, id, field);
+    }
+
     internal static AppError? ToSendRequest(BulkSendRequest body, out SendRequest? request)
     {
         request = null;
         if (body is null) return AppError.Validation("body: a JSON object is required");
         if (string.IsNullOrWhiteSpace(body.Channel)) return AppError.Validation("channel: required (sms or email)");
         if (!Wire.TryParseChannel(body.Channel, out var channel)) return AppError.Validation($"channel: '{body.Channel}' is not one of sms, email");
-        if (body.Recipients is null) return AppError.Validation("recipients: required");
+        var audience = AudienceOf(body.ListId, "list_id", body.SegmentId, "segment_id", body.Recipients is not null, "recipients");
+        if (!audience.IsOk) return audience.Error;
         Purpose? purpose = null; // the marketing gate's default when not given
         if (body.Purpose is not null)
         {
@@ -170,7 +224,7 @@ public static class CommunicationApi
         if (!variables.IsOk) return variables.Error;
         request = new SendRequest
         {
-            Channel = channel, Recipients = body.Recipients, Content = body.Content, Subject = body.Subject, TemplateCode = body.Template,
+            Channel = channel, Recipients = body.Recipients, Audience = audience.Value, Content = body.Content, Subject = body.Subject, TemplateCode = body.Template,
             Variables = variables.Value, OnBehalfOfUserId = body.UserId, Source = BatchSources.ApiBulk, Purpose = purpose,
         };
         return null;

@@ -19,6 +19,8 @@ public sealed record ComposeDraft
     public string? Name { get; init; }
     /// <summary>The sender chose to send to the valid recipients and leave out the lines that are not.</summary>
     public bool SkipInvalid { get; init; }
+    /// <summary>Send to this contact list or segment instead of <see cref="Recipients"/>.</summary>
+    public AudienceRef? Audience { get; init; }
 }
 
 /// <summary>One recipient's message as the send will store it (and, for marketing email, as dispatch will add its unsubscribe link).</summary>
@@ -35,7 +37,11 @@ public sealed record ComposePreview(
     int MessageCount,
     int TotalSegments,
     decimal EstimatedCost,
-    IReadOnlyList<string> Variables);
+    IReadOnlyList<string> Variables)
+{
+    /// <summary>A draft to a list: its members by what the send would do with them.</summary>
+    public AudienceCounts? Audience { get; init; }
+}
 
 /// <summary>The compose page's rules: its preview is the send's own plan (<see cref="SendPlanner"/>), written nowhere.</summary>
 public sealed class ComposeService(MessagingService messaging, SendPlanner planner, Compliance.MarketingGate gate)
@@ -59,6 +65,7 @@ public sealed class ComposeService(MessagingService messaging, SendPlanner plann
     /// </summary>
     public async Task<ComposePreview> PreviewAsync(ComposeDraft draft, Caller caller, CancellationToken ct)
     {
+        if (draft.Audience is not null) return await PreviewAudienceAsync(draft, caller, ct);
         var planned = await planner.PlanDraftAsync(ToRequest(draft), caller.TenantId, ct);
         if (planned.Error is { } error)
         {
@@ -78,8 +85,48 @@ public sealed class ComposeService(MessagingService messaging, SendPlanner plann
         return new ComposePreview(items, null, plan.Unready?.Text, count, segments, cost, plan.Variables);
     }
 
+    /// <summary>
+    /// A draft to a list or a segment: its members counted as the send would count them (will receive, no address, unsubscribed,
+    /// invalid), and the message rendered for real members who would receive it, with the send's own rules.
+    /// </summary>
+    private async Task<ComposePreview> PreviewAudienceAsync(ComposeDraft draft, Caller caller, CancellationToken ct)
+    {
+        var request = ToRequest(draft);
+        var survey = await messaging.SurveyAudienceAsync(request.Audience!, draft.Channel, draft.Purpose, caller, PreviewCount, ct);
+        if (!survey.IsOk) return new ComposePreview([], null, survey.Error!.Text, 0, 0, 0m, []);
+        var counts = survey.Value!.Counts;
+        if (string.IsNullOrWhiteSpace(draft.Content) && string.IsNullOrWhiteSpace(draft.TemplateCode))
+            return new ComposePreview([], null, null, 0, 0, 0m, []) { Audience = counts };
+        var planned = await planner.PlanAudienceAsync(request, caller.TenantId, ct);
+        if (!planned.IsOk)
+        {
+            var error = planned.Error!;
+            return new ComposePreview([], error.Text.Field == "content" ? SendPlanner.SyntaxErrorOf(error) : null, error.Text, 0, 0, 0m, []) { Audience = counts };
+        }
+        var plan = planned.Value!;
+        var items = new List<PreviewItem>();
+        var rows = new List<MessageLedger.NewMessage>();
+        var checkedTexts = new Dictionary<string, int>();
+        foreach (var member in survey.Value.Samples)
+        {
+            var row = planner.RenderForContact(plan, member, checkedTexts);
+            if (!row.IsOk) return new ComposePreview(items, null, row.Error!.Text, 0, 0, 0m, []) { Audience = counts };
+            rows.Add(row.Value!);
+            var content = plan.Content;
+            items.Add(new PreviewItem(member.Name is { Length: > 0 } name ? $"{name} · {member.Address}" : member.Address, row.Value!.Subject,
+                gate.DecorateForPreview(content.Channel, content.Purpose, row.Value.Content, content.IsHtml),
+                content.Channel == Channel.Sms ? SmsText.Measure(row.Value.Content) : null) { IsHtml = content.IsHtml });
+        }
+        // Billed units as the members shown would be billed, for every member who will receive it.
+        var perMessage = rows.Count == 0 ? 0 : (int)Math.Ceiling(rows.Average(r => r.Segments));
+        var segments = perMessage * counts.WillReceive;
+        var cost = segments == 0 ? 0m : await planner.EstimateCostAsync(plan.Content.Channel, segments, caller.TenantId, ct);
+        return new ComposePreview(items, null, plan.Content.Unready?.Text, counts.WillReceive, segments, cost, plan.Content.Body.Variables) { Audience = counts };
+    }
+
     public async Task<Result<SendReceipt>> SendAsync(ComposeDraft draft, Caller caller, CancellationToken ct)
     {
+        if (draft.Audience is not null) return await messaging.SendAsync(ToRequest(draft), caller, ct);
         if (draft.Recipients.Invalid.Count > 0 && !draft.SkipInvalid)
         {
             var first = draft.Recipients.Invalid[0];
@@ -98,8 +145,9 @@ public sealed class ComposeService(MessagingService messaging, SendPlanner plann
     private static SendRequest ToRequest(ComposeDraft draft) => new()
     {
         Channel = draft.Channel,
-        Recipients = draft.Recipients.Valid.Select(r => (string?)r.Normalized).ToList(),
-        RecipientVariables = draft.Recipients.Valid.Select(r => r.Variables).ToList(),
+        Recipients = draft.Audience is null ? draft.Recipients.Valid.Select(r => (string?)r.Normalized).ToList() : null,
+        RecipientVariables = draft.Audience is null ? draft.Recipients.Valid.Select(r => r.Variables).ToList() : null,
+        Audience = draft.Audience,
         Content = draft.Content,
         Subject = draft.Subject,
         TemplateCode = string.IsNullOrWhiteSpace(draft.TemplateCode) ? null : draft.TemplateCode,

@@ -76,6 +76,44 @@ public sealed class MessageLedger(AppDbContext db)
     }
 
     /// <summary>
+    /// Writes an audience send in one transaction: the batch, then the rows of <paramref name="setWise"/> (the addresses to
+    /// send <paramref name="shared"/> to) in one <c>INSERT … SELECT</c> inside the database, then the rows <paramref name="chunks"/>
+    /// yields (rendered in the app, a bounded number at a time, given the batch's id), then the batch's counts of what was
+    /// written. Returns those counts; no row goes back to the app.
+    /// </summary>
+    public async Task<BatchCounts> InsertAudienceBatchAsync(Batch batch, Message prototype, IQueryable<string>? setWise, NewMessage? shared,
+        Func<long, IAsyncEnumerable<IReadOnlyList<NewMessage>>> chunks, CancellationToken ct)
+    {
+        await using var tx = await WriteTransaction.JoinOrBeginAsync(db.Database, ct);
+        batch.Total = batch.Pending = batch.Suppressed = 0;
+        db.Batches.Add(batch);
+        await db.SaveChangesAsync(ct);
+        db.Entry(batch).State = EntityState.Detached;
+
+        var conn = db.Database.GetDbConnection();
+        var transaction = tx.Transaction.GetDbTransaction();
+        var counts = default(BatchCounts);
+        if (setWise is not null && shared is not null)
+            counts = counts.Add(MessageStatus.Pending, await MessageRowWriter.InsertSelectAsync(setWise, transaction, Postgres, batch.Id, prototype, shared, ct));
+        await foreach (var chunk in chunks(batch.Id).WithCancellation(ct))
+        {
+            if (chunk.Count == 0) continue;
+            if (Postgres) await MessageRowWriter.CopyPostgresAsync((NpgsqlConnection)conn, batch.Id, prototype, chunk, ct);
+            else await MessageRowWriter.InsertSqliteAsync(conn, transaction, batch.Id, prototype, chunk, ct);
+            foreach (var row in chunk) counts = counts.Add(row.Status, 1);
+        }
+        batch.Total = counts.Pending + counts.Suppressed;
+        batch.Pending = counts.Pending;
+        batch.Suppressed = counts.Suppressed;
+        await db.Batches.Where(b => b.Id == batch.Id).ExecuteUpdateAsync(u => u
+            .SetProperty(b => b.Total, batch.Total)
+            .SetProperty(b => b.Pending, batch.Pending)
+            .SetProperty(b => b.Suppressed, batch.Suppressed), ct);
+        await tx.CommitAsync(ct);
+        return counts;
+    }
+
+    /// <summary>
     /// Opens the transaction in which a capped send counts what its recipients already received and writes its rows (pass
     /// it on to <see cref="InsertBatchAsync"/>), so that two sends to one number cannot both see room under the cap
     /// (<see cref="RecipientHold"/>).

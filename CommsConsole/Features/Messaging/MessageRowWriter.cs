@@ -6,6 +6,7 @@ using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
 using CommsConsole.Data;
+using Microsoft.EntityFrameworkCore;
 
 namespace CommsConsole.Features.Messaging;
 
@@ -64,6 +65,52 @@ internal static class MessageRowWriter
             WriteNullable(w, row.SuppressedBecause);
         }));
         await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>
+    /// Both providers: one <c>INSERT … SELECT</c> writes a pending row of <paramref name="row"/>'s content to every address
+    /// the query <paramref name="addresses"/> yields, inside the database (a million rows without one passing through the
+    /// app). The query's own SQL and parameters, as EF Core translates it, become the statement's source. Returns how many.
+    /// </summary>
+    public static async Task<int> InsertSelectAsync(IQueryable<string> addresses, DbTransaction tx, bool postgres, long batchId, Message prototype,
+        MessageLedger.NewMessage row, CancellationToken ct)
+    {
+        await using var cmd = addresses.CreateDbCommand();
+        cmd.Transaction = tx;
+        // PostgreSQL types a NULL parameter from its use, and a SELECT list gives it none: cast where a value may be NULL.
+        string As(string parameter, string pgType) => postgres ? $"CAST({parameter} AS {pgType})" : parameter;
+        cmd.CommandText = $"""
+            WITH a(addr) AS ({cmd.CommandText})
+            INSERT INTO "Messages" ("TenantId","UserId","BatchId","Channel","Purpose","Status","Recipient","Subject","Content","IsHtml","TemplateId",
+              "ReceiverName","ReceiverId","CampusId","BizType","BizId","Remark","RetryCount","Cost","Segments",
+              "CreatedAt","UpdatedAt","NextAttemptAt","Error")
+            SELECT @x_tenant,@x_user,@x_batch,@x_channel,@x_purpose,@x_status,a.addr,{As("@x_subject", "varchar")},@x_content,@x_html,{As("@x_template", "integer")},
+              {As("@x_rname", "varchar")},{As("@x_rid", "bigint")},{As("@x_campus", "bigint")},{As("@x_biztype", "varchar")},{As("@x_bizid", "bigint")},{As("@x_remark", "varchar")},
+              0,@x_cost,@x_segments,@x_now,@x_now,@x_due,NULL
+            FROM a
+            """;
+        var p = new CommandParameters(cmd);
+        p.Set("x_tenant", prototype.TenantId);
+        p.Set("x_user", prototype.UserId);
+        p.Set("x_batch", batchId);
+        p.Set("x_channel", (int)prototype.Channel);
+        p.Set("x_purpose", (int)prototype.Purpose);
+        p.Set("x_status", (int)MessageStatus.Pending);
+        p.Set("x_subject", row.Subject);
+        p.Set("x_content", row.Content);
+        p.Set("x_html", prototype.IsHtml);
+        p.Set("x_template", prototype.TemplateId);
+        p.Set("x_rname", prototype.ReceiverName);
+        p.Set("x_rid", prototype.ReceiverId);
+        p.Set("x_campus", prototype.CampusId);
+        p.Set("x_biztype", prototype.BizType);
+        p.Set("x_bizid", prototype.BizId);
+        p.Set("x_remark", prototype.Remark);
+        p.Set("x_cost", 0m);
+        p.Set("x_segments", row.Segments);
+        p.Set("x_now", prototype.CreatedAt.UtcTicks);
+        p.Set("x_due", prototype.NextAttemptAt.UtcTicks);
+        return await cmd.ExecuteNonQueryAsync(ct);
     }
 
     /// <summary>A JSON array holding one array per item, written by <paramref name="write"/>; text, as SQLite's JSON functions read it.</summary>

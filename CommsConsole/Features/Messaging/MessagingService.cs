@@ -13,6 +13,8 @@ public sealed record SendRequest
 {
     public required Channel Channel { get; init; }
     public required IReadOnlyList<string?>? Recipients { get; init; }
+    /// <summary>A list or segment to send to instead of <see cref="Recipients"/> (then null).</summary>
+    public AudienceRef? Audience { get; init; }
     /// <summary>The request's own name for the recipients, used in error messages (recipients, phones, phone).</summary>
     public string RecipientField { get; init; } = "recipients";
     public int MaxRecipients { get; init; } = MessagingService.MaxBulkRecipients;
@@ -49,7 +51,11 @@ public sealed record SendRequest
     public Action<Action>? StartDispatchAfter { get; init; }
 }
 
-public sealed record SendReceipt(Batch Batch, IReadOnlyList<Message> Messages, int Duplicates);
+public sealed record SendReceipt(Batch Batch, IReadOnlyList<Message> Messages, int Duplicates)
+{
+    /// <summary>A send to an audience: who was written and who was not, by reason. Its <see cref="Messages"/> are not read back (there may be millions).</summary>
+    public AudienceCounts? Audience { get; init; }
+}
 
 public sealed record LogFilter
 {
@@ -83,7 +89,8 @@ public sealed class MessagingService(
     TimeProvider clock,
     IOptions<DispatchOptions> dispatchOptions,
     IMemoryCache counts,
-    SendRateLimit rateLimit)
+    SendRateLimit rateLimit,
+    IAudienceResolver audiences)
 {
     public const int MaxBulkRecipients = 10_000;
     public const int DefaultPageSize = PageSizes.Default;
@@ -111,6 +118,7 @@ public sealed class MessagingService(
             owner = request.OnBehalfOfUserId;
         }
 
+        if (request.Audience is not null) return await SendToAudienceAsync(request, caller, owner, ct);
         var planned = await planner.PlanAsync(request, caller.TenantId, ct);
         if (!planned.IsOk) return planned.Error!;
         var plan = planned.Value!;
@@ -150,6 +158,194 @@ public sealed class MessagingService(
         else if (request.StartDispatchAfter is { } after) after(() => dispatch.Kick(messages.Count));
         else dispatch.Kick(messages.Count);
         return receipt;
+    }
+
+    /// <summary>Contacts read and rendered at a time by a send to an audience whose rows are written from the app.</summary>
+    private const int AudiencePage = 2_000;
+
+    /// <summary>
+    /// A send to a list or segment. Its members stay in the database: they are counted there by reason (no address, invalid,
+    /// unsubscribed), and when the content reads no contact field every pending row is written by one <c>INSERT … SELECT</c>;
+    /// only the opted-out (written as suppressed with the gate's reason) pass through the app, a page at a time. Content that
+    /// reads contact fields is rendered per contact, a page at a time, each page written set-wise; a contact whose text
+    /// breaks a content rule refuses the whole send (one transaction, nothing written), as a bad recipient does.
+    /// </summary>
+    private async Task<Result<SendReceipt>> SendToAudienceAsync(SendRequest request, Caller caller, string owner, CancellationToken ct)
+    {
+        var audience = request.Audience!;
+        // A code goes to one number under its caps; an audience is never one number.
+        if (MarketingGate.IsVerificationCode(request.Channel, request.TemplateCode, request.BizType))
+            return AppError.Validation($"{audience.Field}: verification codes are sent to one number at a time, not to a list or segment");
+        var found = await audiences.MembersAsync(audience, caller.TenantId, ct);
+        if (!found.IsOk) return found.Error!;
+        var planned = await planner.PlanAudienceAsync(request, caller.TenantId, ct);
+        if (!planned.IsOk) return planned.Error!;
+        var plan = planned.Value!;
+        var content = plan.Content;
+        var tenantId = caller.TenantId;
+        var channel = request.Channel;
+        var marketing = content.Purpose == Purpose.Marketing;
+
+        var members = Shape(found.Value!.Contacts, channel);
+        var optedOut = gate.OptedOut(tenantId, channel);
+        var valid = members.Where(ValidAddress(channel));
+        var tally = await CountAudienceAsync(members, channel, optedOut, marketing, ct);
+        if (tally.Members == 0) return AppError.Validation($"{audience.Field}: it has no contacts");
+        if (tally.WillReceive + tally.Unsubscribed == 0)
+        {
+            return channel == Channel.Sms
+                ? AppError.Validation($"{audience.Field}: none of its {tally.Members} contacts has a valid phone number ({tally.NoAddress} without one, {tally.Invalid} invalid)")
+                : AppError.Validation($"{audience.Field}: none of its {tally.Members} contacts has a valid email address ({tally.NoAddress} without one, {tally.Invalid} invalid)");
+        }
+
+        var now = clock.GetUtcNow();
+        var notBefore = request.NotBefore is { } at && at > now ? at : now;
+        var admitted = await gate.AdmitAsync(tenantId, channel, content.Purpose, content.Template?.Id, content.Template?.Code, request.BizType, [], content.Policy, notBefore, now, ct);
+        if (!admitted.IsOk) return admitted.Error!;
+        var due = admitted.Value!.Due;
+        var batch = new Batch
+        {
+            TenantId = tenantId, UserId = owner, Channel = channel, Purpose = content.Purpose, TemplateId = content.Template?.Id,
+            Subject = plan.Shared?.Subject ?? content.Subject?.Source, Source = request.Source, Name = string.IsNullOrWhiteSpace(request.Name) ? null : request.Name.Trim(),
+            CreatedAt = now, ScheduledAt = due > now ? due : null,
+        };
+        var prototype = new Message
+        {
+            TenantId = tenantId, UserId = owner, Channel = channel, Purpose = content.Purpose, Recipient = "", Content = "", IsHtml = content.IsHtml,
+            TemplateId = content.Template?.Id, ReceiverName = request.ReceiverName, ReceiverId = request.ReceiverId, CampusId = request.CampusId,
+            BizType = MarketingGate.CanonicalBizType(request.BizType), BizId = request.BizId, Remark = request.Remark, CreatedAt = now, NextAttemptAt = due,
+        };
+
+        var checkedTexts = new Dictionary<string, int>();
+        async IAsyncEnumerable<IReadOnlyList<MessageLedger.NewMessage>> Rows(IQueryable<AudienceRow> source, long batchId)
+        {
+            var last = 0L;
+            while (true)
+            {
+                var page = await source.Where(r => r.ContactId > last).OrderBy(r => r.ContactId).Take(AudiencePage).ToListAsync(ct);
+                if (page.Count == 0) yield break;
+                last = page[^1].ContactId;
+                var pageAdmitted = await gate.AdmitAsync(tenantId, channel, content.Purpose, content.Template?.Id, content.Template?.Code, request.BizType,
+                    page.Select(r => r.Address!).ToList(), content.Policy, due, now, ct);
+                if (!pageAdmitted.IsOk) throw new RefusedAudienceException(pageAdmitted.Error!);
+                var suppressed = pageAdmitted.Value!.Suppressed;
+                var rows = new List<MessageLedger.NewMessage>(page.Count);
+                foreach (var r in page)
+                {
+                    var row = planner.RenderForContact(plan, new AudienceMember(r.ContactId, r.Address!, r.Name, r.Phone, r.Email, r.Attributes), checkedTexts);
+                    if (!row.IsOk) throw new RefusedAudienceException(row.Error!);
+                    rows.Add(suppressed.TryGetValue(r.Address!, out var why) ? row.Value! with { SuppressedBecause = why } : row.Value!);
+                }
+                yield return rows;
+            }
+        }
+
+        BatchCounts written;
+        try
+        {
+            if (!plan.Personalised)
+            {
+                // Fast path: every pending row in one statement; the opted-out through the gate, for their reasons. A row the
+                // statement wrote is not written again should an opt-out arrive between the two (PostgreSQL reads each anew).
+                var toSend = marketing ? valid.Where(r => !optedOut.Any(s => s.Address == r.Address)) : valid;
+                // The opted-out members are found from the opt-out list's side (usually far shorter than the audience), paged by its
+                // ids: each opt-out finds its contact by the tenant's address index, then asks the audience about that contact by id.
+                var optedOutMembers = channel == Channel.Sms
+                    ? optedOut.Where(s => db.Contacts.Any(c => c.TenantId == tenantId && c.Phone == s.Address && valid.Any(r => r.ContactId == c.Id)))
+                    : optedOut.Where(s => db.Contacts.Any(c => c.TenantId == tenantId && c.Email == s.Address && valid.Any(r => r.ContactId == c.Id)));
+                written = await ledger.InsertAudienceBatchAsync(batch, prototype, toSend.Select(r => r.Address!), plan.Shared, batchId =>
+                    marketing
+                        ? Rows(optedOutMembers
+                            .Where(s => !db.Messages.Any(m => m.BatchId == batchId && m.Recipient == s.Address))
+                            .Select(s => new AudienceRow { ContactId = s.Id, Address = s.Address }), batchId)
+                        : AsyncEnumerable.Empty<IReadOnlyList<MessageLedger.NewMessage>>(), ct);
+            }
+            else
+            {
+                written = await ledger.InsertAudienceBatchAsync(batch, prototype, null, null, batchId => Rows(valid, batchId), ct);
+            }
+        }
+        catch (RefusedAudienceException refused)
+        {
+            return refused.Error;
+        }
+        var counts = tally with { WillReceive = written.Pending, Unsubscribed = written.Suppressed };
+        var receipt = new SendReceipt(batch, [], 0) { Audience = counts };
+        if (batch.Pending == 0) return receipt;
+        if (due > now) dispatch.KickAt(due);
+        else if (request.StartDispatchAfter is { } after) after(() => dispatch.Kick(batch.Pending));
+        else dispatch.Kick(batch.Pending);
+        return receipt;
+    }
+
+    /// <summary>
+    /// What a send to an audience would do, written nowhere: its members counted by reason, and up to
+    /// <paramref name="samples"/> members who would receive it (for a preview rendered for real contacts).
+    /// </summary>
+    public async Task<Result<AudienceSurvey>> SurveyAudienceAsync(AudienceRef audience, Channel channel, Purpose purpose, Caller caller, int samples, CancellationToken ct)
+    {
+        var found = await audiences.MembersAsync(audience, caller.TenantId, ct);
+        if (!found.IsOk) return found.Error!;
+        var members = Shape(found.Value!.Contacts, channel);
+        var optedOut = gate.OptedOut(caller.TenantId, channel);
+        var marketing = purpose == Purpose.Marketing;
+        var valid = members.Where(ValidAddress(channel));
+        var counts = await CountAudienceAsync(members, channel, optedOut, marketing, ct);
+        var receiving = marketing ? valid.Where(r => !optedOut.Any(s => s.Address == r.Address)) : valid;
+        var sample = samples <= 0 ? [] : await receiving.OrderBy(r => r.ContactId).Take(samples).ToListAsync(ct);
+        return new AudienceSurvey(counts, sample.Select(r => new AudienceMember(r.ContactId, r.Address!, r.Name, r.Phone, r.Email, r.Attributes)).ToList());
+    }
+
+    private sealed class RefusedAudienceException(AppError error) : Exception(error.ToString())
+    {
+        public AppError Error { get; } = error;
+    }
+
+    /// <summary>
+    /// A member of an audience with its address for the channel (null when it has none). Read in pages ordered by
+    /// <see cref="ContactId"/> (an opt-out's id where the page is read from the opt-out list, for text rendered once).
+    /// </summary>
+    private sealed class AudienceRow
+    {
+        public long ContactId { get; init; }
+        public string? Address { get; init; }
+        public string? Name { get; init; }
+        public string? Phone { get; init; }
+        public string? Email { get; init; }
+        public string Attributes { get; init; } = "{}";
+    }
+
+    private static IQueryable<AudienceRow> Shape(IQueryable<Contact> members, Channel channel) => channel == Channel.Sms
+        ? members.Select(c => new AudienceRow { ContactId = c.Id, Address = c.Phone, Name = c.Name, Phone = c.Phone, Email = c.Email, Attributes = c.Attributes })
+        : members.Select(c => new AudienceRow { ContactId = c.Id, Address = c.Email, Name = c.Name, Phone = c.Phone, Email = c.Email, Attributes = c.Attributes });
+
+    /// <summary>
+    /// An address the channel can use. Contacts keep their addresses normalised, so this only refuses what normalising
+    /// could not have written (an empty text, an email without its @) should a row have been written some other way.
+    /// </summary>
+    private static System.Linq.Expressions.Expression<Func<AudienceRow, bool>> ValidAddress(Channel channel) => channel == Channel.Sms
+        ? r => r.Address != null && r.Address != ""
+        : r => r.Address != null && r.Address.Contains("@");
+
+    /// <summary>
+    /// The members counted by reason in one pass over them (a million members are read once, not once per reason). The
+    /// validity rule is <see cref="ValidAddress"/>'s, written out here because it sits inside the aggregate.
+    /// </summary>
+    /// <param name="checkOptOuts">Marketing: the opted-out are counted as unsubscribed (a transactional send goes to them).</param>
+    private static async Task<AudienceCounts> CountAudienceAsync(IQueryable<AudienceRow> members, Channel channel, IQueryable<Suppression> suppressions,
+        bool checkOptOuts, CancellationToken ct)
+    {
+        var email = channel == Channel.Email;
+        var tally = await members.GroupBy(r => 1).Select(g => new
+        {
+            All = g.Count(),
+            NoAddress = g.Count(r => r.Address == null),
+            Valid = g.Count(r => r.Address != null && (email ? r.Address.Contains("@") : r.Address != "")),
+            Unsubscribed = g.Count(r => checkOptOuts && r.Address != null && (email ? r.Address.Contains("@") : r.Address != "")
+                && suppressions.Any(s => s.Address == r.Address)),
+        }).FirstOrDefaultAsync(ct);
+        if (tally is null) return new AudienceCounts(0, 0, 0, 0, 0);
+        return new AudienceCounts(tally.All, tally.Valid - tally.Unsubscribed, tally.NoAddress, tally.Unsubscribed, tally.All - tally.NoAddress - tally.Valid);
     }
 
     /// <summary>The messages the caller may see: its tenant's (Admin, Auditor), its own (everyone else), all (SystemAdmin).</summary>

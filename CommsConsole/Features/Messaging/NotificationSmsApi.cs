@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using CommsConsole.Features.Api;
 using CommsConsole.Features.Tenancy;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -26,6 +27,10 @@ public sealed class SmsSendRequest
 public sealed class SmsBatchRequest
 {
     public List<string?>? Phones { get; set; }
+    /// <summary>Send to the members of this contact list instead of <c>phones</c>.</summary>
+    public JsonElement? ListId { get; set; }
+    /// <summary>Send to the members of this segment instead of <c>phones</c>.</summary>
+    public JsonElement? SegmentId { get; set; }
     public string? Content { get; set; }
     public long? CampusId { get; set; }
     public string? BizType { get; set; }
@@ -53,7 +58,19 @@ public sealed class SmsTemplateRequest
 
 public sealed record SmsSendResult(long LogId, string Phone, string Status, string? ThirdPartyId, string? FailReason, string? SendTime, string Cost);
 
-public sealed record SmsBatchResult(int Total, int SuccessCount, int FailCount, IReadOnlyList<SmsSendResult> Details);
+public sealed record SmsBatchResult(int Total, int SuccessCount, int FailCount,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<SmsSendResult>? Details)
+{
+    /// <summary>A send to a list or segment: its batch (its records are read through the logs).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? BatchId { get; init; }
+
+    /// <summary>A send to a list or segment: its members by what became of them.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public SmsAudienceCounts? Audience { get; init; }
+}
+
+public sealed record SmsAudienceCounts(int Members, int WillReceive, int NoAddress, int Unsubscribed, int Invalid);
 
 public sealed record SmsStatusResult(long LogId, string Phone, string Status, string? SendTime, string? FailReason, int RetryCount,
     string? ThirdPartyId, string? ThirdPartyStatus);
@@ -87,8 +104,11 @@ public static class NotificationSmsApi
         group.MapPost("/send", Send).RequireAuthorization(Policies.Send).WithSummary("Send one SMS")
             .WithDescription("Transactional unless `purpose` says marketing." + purpose)
             .Produces<NotificationResponse<SmsSendResult>>().Produces<NotificationResponse<object>>(400).Produces<NotificationResponse<object>>(429);
-        group.MapPost("/send-batch", SendBatch).RequireAuthorization(Policies.Send).WithSummary("Send one SMS to up to 1,000 phones")
-            .WithDescription("Marketing unless `purpose` says transactional." + purpose)
+        group.MapPost("/send-batch", SendBatch).RequireAuthorization(Policies.Send).WithSummary("Send one SMS to up to 1,000 phones, or to a contact list")
+            .WithDescription("Marketing unless `purpose` says transactional. Instead of `phones`, `listId` (or `segmentId`) sends to a contact list's members (exactly one of the three): " +
+                "only members with a phone who have not opted out of SMS are sent to (for marketing; the opted-out are recorded as `suppressed`), and `{{ name }}`, `{{ attributes.city }}` " +
+                "read the contact. Such an answer leaves out `details` (a list may hold millions) and gives `batchId`, `total` (records written) and `audience` " +
+                "(members, willReceive, noAddress, unsubscribed, invalid)." + purpose)
             .Produces<NotificationResponse<SmsBatchResult>>().Produces<NotificationResponse<object>>(400).Produces<NotificationResponse<object>>(429);
         group.MapPost("/send-template", SendTemplate).RequireAuthorization(Policies.Send).WithSummary("Send a stored template to one phone or many")
             .WithDescription("Transactional for templateCode VERIFY_CODE, marketing for any other template, unless `purpose` says otherwise." + purpose)
@@ -116,15 +136,26 @@ public static class NotificationSmsApi
 
     public static async Task<Results<Ok<NotificationResponse<SmsBatchResult>>, NotificationError>> SendBatch([FromBody] SmsBatchRequest body, [AsParameters] NotificationServices services, CancellationToken ct)
     {
-        if (body.Phones is null || body.Phones.Count == 0) return ApiEnvelope.Notification(AppError.Validation("phones: at least one phone is required", MessagingService.CodeBadPhone));
+        var audience = CommunicationApi.AudienceOf(body.ListId, "listId", body.SegmentId, "segmentId", body.Phones is not null, "phones");
+        if (!audience.IsOk) return ApiEnvelope.Notification(audience.Error! with { Code = MessagingService.CodeBadPhone });
+        if (audience.Value is null && body.Phones!.Count == 0) return ApiEnvelope.Notification(AppError.Validation("phones: at least one phone is required", MessagingService.CodeBadPhone));
         if (!TryPurpose(body.Purpose, out var purpose, out var bad)) return bad;
         var request = new SendRequest
         {
-            Channel = Channel.Sms, Recipients = body.Phones, RecipientField = "phones", MaxRecipients = MaxBatchPhones, Content = body.Content,
+            Channel = Channel.Sms, Recipients = body.Phones, Audience = audience.Value, RecipientField = "phones", MaxRecipients = MaxBatchPhones, Content = body.Content,
             CampusId = body.CampusId, BizType = body.BizType, BizId = body.BizId, Remark = body.Remark, Source = BatchSources.SmsBatch, Purpose = purpose,
         };
         var result = await services.Messaging.SendAsync(request, services.Caller, ct);
-        return result.IsOk ? Ok(ToBatch(result.Value!.Messages)) : ApiEnvelope.Notification(result.Error!);
+        if (!result.IsOk) return ApiEnvelope.Notification(result.Error!);
+        if (result.Value!.Audience is { } counts)
+        {
+            return Ok(new SmsBatchResult(result.Value.Batch.Total, 0, 0, null)
+            {
+                BatchId = result.Value.Batch.Id,
+                Audience = new SmsAudienceCounts(counts.Members, counts.WillReceive, counts.NoAddress, counts.Unsubscribed, counts.Invalid),
+            });
+        }
+        return Ok(ToBatch(result.Value.Messages));
     }
 
     /// <summary>One phone answers as <see cref="Send"/> does (the record, once its outcome is known or the wait is over), many as <see cref="SendBatch"/>.</summary>

@@ -1,5 +1,6 @@
 using CommsConsole.Features.Compliance;
 using CommsConsole.Data;
+using CommsConsole.Features.Templates;
 
 namespace CommsConsole.Features.Messaging;
 
@@ -19,4 +20,24 @@ public sealed record SendPlan(
 
     /// <summary>The billed units of the whole send: SMS segments, one per email.</summary>
     public int Segments => Rows.Sum(r => r.Segments);
+}
+
+/// <summary>A send's content made ready to render for any recipient: its template, compiled body and subject, purpose and the tenant's policy.</summary>
+public sealed record SendContent(
+    Channel Channel,
+    Template? Template,
+    CompiledTemplate Body,
+    CompiledTemplate? Subject,
+    bool IsHtml,
+    Purpose Purpose,
+    EffectivePolicy Policy,
+    AppError? Unready);
+
+/// <summary>
+/// A send to an audience worked out before anything is written. When the content reads no contact field it is rendered
+/// once (<see cref="Shared"/>) and the rows are written set-wise in the database; otherwise each contact is rendered in turn.
+/// </summary>
+public sealed record AudiencePlan(SendContent Content, MessageLedger.NewMessage? Shared, IReadOnlyDictionary<string, string> Variables)
+{
+    public bool Personalised => Shared is null;
 }

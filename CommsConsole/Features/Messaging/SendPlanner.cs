@@ -31,9 +31,35 @@ public sealed class SendPlanner(TemplateService templates, LiquidTemplateEngine 
     public Task<Result<SendPlan?>> PlanDraftAsync(SendRequest request, string tenantId, CancellationToken ct) =>
         PlanAsync(request, tenantId, draft: true, ct);
 
+    /// <summary>
+    /// The plan of a send to an audience: its content resolved, and rendered once when it reads no contact field (the rows
+    /// then differ only in their recipient). Content that reads contact fields is rendered per contact as the rows are
+    /// written (<see cref="RenderForContact"/>), each held to the same rules.
+    /// </summary>
+    public async Task<Result<AudiencePlan>> PlanAudienceAsync(SendRequest request, string tenantId, CancellationToken ct)
+    {
+        if (TooLong(request) is { } tooLong) return tooLong;
+        var resolved = await ResolveAsync(request, tenantId, draft: false, ct);
+        if (!resolved.IsOk) return resolved.Error!;
+        var content = resolved.Value!;
+        var shared = request.Variables ?? new Dictionary<string, string>();
+        if (ContactVariables.AreUsedBy(content)) return new AudiencePlan(content, null, shared);
+        var row = RenderRow(content, "", shared, ErrorText.Of(""), []);
+        return row.IsOk ? new AudiencePlan(content, row.Value, shared) : row.Error!;
+    }
+
+    /// <summary>One contact's row of a personalised audience send; <paramref name="checkedTexts"/> is kept across the send.</summary>
+    public Result<MessageLedger.NewMessage> RenderForContact(AudiencePlan plan, AudienceMember member, Dictionary<string, int> checkedTexts) =>
+        plan.Shared is { } shared
+            ? shared with { Recipient = member.Address }
+            : RenderRow(plan.Content, member.Address, ContactVariables.Of(plan.Variables, member), ErrorText.Of($" (contact {member.ContactId})"), checkedTexts);
+
     /// <summary>What the plan would cost at the tenant's provider's unit price.</summary>
-    public async Task<decimal> EstimateCostAsync(SendPlan plan, string tenantId, CancellationToken ct) =>
-        plan.Segments * (await providers.ResolveAsync(tenantId, plan.Channel, ct)).UnitPrice;
+    public Task<decimal> EstimateCostAsync(SendPlan plan, string tenantId, CancellationToken ct) => EstimateCostAsync(plan.Channel, plan.Segments, tenantId, ct);
+
+    /// <summary>What so many billed units would cost at the tenant's provider's unit price.</summary>
+    public async Task<decimal> EstimateCostAsync(Channel channel, long segments, string tenantId, CancellationToken ct) =>
+        segments * (await providers.ResolveAsync(tenantId, channel, ct)).UnitPrice;
 
     /// <summary>The Liquid syntax error (with its position) a plan was refused for, if that was why: the error carries it as its value.</summary>
     public static TemplateError? SyntaxErrorOf(AppError? error) => error?.Text.Args.OfType<TemplateError>().FirstOrDefault();
@@ -55,6 +81,25 @@ public sealed class SendPlanner(TemplateService templates, LiquidTemplateEngine 
             recipients = parsed.Value!;
         }
 
+        if (request.RecipientVariables is not null && request.RecipientVariables.Count != request.Recipients!.Count)
+            return AppError.Validation("variables: one set of variables per recipient is required");
+        var resolved = await ResolveAsync(request, tenantId, draft, ct);
+        if (!resolved.IsOk) return resolved.Error!;
+        if (resolved.Value is not { } content) return (SendPlan?)null;
+        var rows = Render(request, recipients, content);
+        if (!rows.IsOk) return rows.Error!;
+        return new SendPlan(request.Channel, content.Purpose, content.Template, content.Policy, content.IsHtml, rows.Value!, duplicates, content.Body.Variables)
+        {
+            Unready = content.Unready,
+        };
+    }
+
+    /// <summary>
+    /// A send's content made ready to render: its template found, its body and subject compiled, its purpose and the
+    /// tenant's policy. Null for a draft without content yet.
+    /// </summary>
+    private async Task<Result<SendContent?>> ResolveAsync(SendRequest request, string tenantId, bool draft, CancellationToken ct)
+    {
         Template? template = null;
         var body = request.Content;
         var subject = request.Subject;
@@ -67,10 +112,8 @@ public sealed class SendPlanner(TemplateService templates, LiquidTemplateEngine 
             body = template.Body;
             if (string.IsNullOrWhiteSpace(subject)) subject = template.Subject;
         }
-        if (string.IsNullOrWhiteSpace(body)) return draft ? (SendPlan?)null : AppError.Validation("content: must not be empty", MessagingService.CodeEmptyContent);
+        if (string.IsNullOrWhiteSpace(body)) return draft ? (SendContent?)null : AppError.Validation("content: must not be empty", MessagingService.CodeEmptyContent);
 
-        if (request.RecipientVariables is not null && request.RecipientVariables.Count != request.Recipients!.Count)
-            return AppError.Validation("variables: one set of variables per recipient is required");
         AppError? unready = null;
         if (request.Channel == Channel.Sms) subject = null;
         else if (string.IsNullOrWhiteSpace(subject))
@@ -88,20 +131,11 @@ public sealed class SendPlanner(TemplateService templates, LiquidTemplateEngine 
         var purpose = request.Purpose ?? MarketingGate.DefaultPurpose(request.Source, request.TemplateCode);
         var policy = await gate.PolicyAsync(tenantId, ct);
         if (MarketingGate.Refuse(request.Channel, purpose, policy) is { } refused) return refused;
-
-        var isHtml = EmailFormat.IsHtml(request.Channel, body);
-        var rows = Render(request, recipients, bodyTemplate, subjectTemplate, isHtml, purpose, policy);
-        if (!rows.IsOk) return rows.Error!;
-        return new SendPlan(request.Channel, purpose, template, policy, isHtml, rows.Value!, duplicates, bodyTemplate.Variables)
-        {
-            Unready = unready,
-        };
+        return new SendContent(request.Channel, template, bodyTemplate, subjectTemplate, EmailFormat.IsHtml(request.Channel, body), purpose, policy, unready);
     }
 
-    private Result<List<MessageLedger.NewMessage>> Render(SendRequest request, List<(int Index, string Recipient)> recipients,
-        CompiledTemplate bodyTemplate, CompiledTemplate? subjectTemplate, bool isHtml, Purpose purpose, EffectivePolicy policy)
+    private Result<List<MessageLedger.NewMessage>> Render(SendRequest request, List<(int Index, string Recipient)> recipients, SendContent content)
     {
-        var channel = request.Channel;
         var shared = request.Variables ?? new Dictionary<string, string>();
         var rows = new List<MessageLedger.NewMessage>(recipients.Count);
         var segmentsByContent = new Dictionary<string, int>();
@@ -116,24 +150,37 @@ public sealed class SendPlanner(TemplateService templates, LiquidTemplateEngine 
                 rows.Add(sharedRow with { Recipient = recipient });
                 continue;
             }
-            var rendered = RenderOne(channel, bodyTemplate, subjectTemplate, variables, isHtml, rows.Count == 0 ? null : index + 1);
-            if (!rendered.IsOk) return rendered.Error!;
-            var (content, renderedSubject) = rendered.Value;
-            content = MarketingGate.DecorateAtAccept(channel, purpose, content, policy, isHtml);
-            if (!segmentsByContent.TryGetValue(content, out var segments))
-            {
-                if (channel == Channel.Sms && content.Length > MaxSmsLength)
-                    return AppError.Validation($"content: SMS text is {content.Length} characters with the opt-out hint; at most {MaxSmsLength} are allowed");
-                if (policy.FindSensitiveWord(content) is { } word) return SensitiveWordError("content", word);
-                if (renderedSubject is not null && policy.FindSensitiveWord(renderedSubject) is { } inSubject) return SensitiveWordError("subject", inSubject);
-                segments = channel == Channel.Sms ? SmsText.Measure(content).Segments : 1;
-                segmentsByContent[content] = segments;
-            }
-            var row = new MessageLedger.NewMessage(recipient, content, segments, renderedSubject);
-            if (ReferenceEquals(variables, shared)) sharedRow = row;
-            rows.Add(row);
+            var row = RenderRow(content, recipient, variables, rows.Count == 0 ? ErrorText.Of("") : ErrorText.Of($" (recipient {index + 1})"), segmentsByContent);
+            if (!row.IsOk) return row.Error!;
+            if (ReferenceEquals(variables, shared)) sharedRow = row.Value!;
+            rows.Add(row.Value!);
         }
         return rows;
+    }
+
+    /// <summary>
+    /// One recipient's row: rendered, decorated as the marketing gate says, held to the content rules (lengths, sensitive
+    /// words) and measured. <paramref name="segmentsByContent"/> remembers texts already checked.
+    /// </summary>
+    internal Result<MessageLedger.NewMessage> RenderRow(SendContent content, string recipient, IReadOnlyDictionary<string, string> variables, ErrorText at,
+        Dictionary<string, int> segmentsByContent)
+    {
+        var channel = content.Channel;
+        var rendered = RenderOne(channel, content.Body, content.Subject, variables, content.IsHtml, at);
+        if (!rendered.IsOk) return rendered.Error!;
+        var (text, renderedSubject) = rendered.Value;
+        text = MarketingGate.DecorateAtAccept(channel, content.Purpose, text, content.Policy, content.IsHtml);
+        if (!segmentsByContent.TryGetValue(text, out var segments))
+        {
+            if (channel == Channel.Sms && text.Length > MaxSmsLength)
+                return AppError.Validation($"content: SMS text is {text.Length} characters with the opt-out hint; at most {MaxSmsLength} are allowed");
+            if (content.Policy.FindSensitiveWord(text) is { } word) return SensitiveWordError("content", word);
+            if (renderedSubject is not null && content.Policy.FindSensitiveWord(renderedSubject) is { } inSubject) return SensitiveWordError("subject", inSubject);
+            segments = channel == Channel.Sms ? SmsText.Measure(text).Segments : 1;
+            // Personalised texts differ per recipient: remember a bounded number, so a million contacts do not keep a million texts.
+            if (segmentsByContent.Count < 1_000) segmentsByContent[text] = segments;
+        }
+        return new MessageLedger.NewMessage(recipient, text, segments, renderedSubject);
     }
 
     private static AppError SensitiveWordError(string field, string word) =>
@@ -172,9 +219,8 @@ public sealed class SendPlanner(TemplateService templates, LiquidTemplateEngine 
     }
 
     private Result<(string Content, string? Subject)> RenderOne(Channel channel, CompiledTemplate body, CompiledTemplate? subject,
-        IReadOnlyDictionary<string, string> variables, bool isHtml, int? recipient)
+        IReadOnlyDictionary<string, string> variables, bool isHtml, ErrorText at)
     {
-        var at = recipient is null ? ErrorText.Of("") : ErrorText.Of($" (recipient {recipient})");
         // Recipient data must not inject markup into an HTML email; the template's own markup stays.
         if (!engine.TryRender(body, variables, isHtml, out var content, out var error)) return AppError.Validation($"content: could not be rendered{at}: {error}");
         if (string.IsNullOrWhiteSpace(content)) return AppError.Validation($"content: is empty once rendered{at}", MessagingService.CodeEmptyContent);

@@ -65,7 +65,17 @@ internal sealed class LiquidSandbox : LiquidTemplateContext
         foreach (var (key, value) in variables)
         {
             var text = value ?? "";
-            _variables.SetValue(key, htmlEncode ? System.Net.WebUtility.HtmlEncode(text) : text, false);
+            var encoded = htmlEncode ? System.Net.WebUtility.HtmlEncode(text) : text;
+            // "attributes.city" is read as attributes.city: a dotted name becomes a member of an object (one level).
+            var dot = key.IndexOf('.');
+            if (dot > 0 && dot < key.Length - 1)
+            {
+                var root = key[..dot];
+                if (_variables.TryGetValue(root, out var existing) && existing is ScriptObject inner) inner.SetValue(key[(dot + 1)..], encoded, false);
+                else _variables.SetValue(root, new ScriptObject(8, StringComparer.OrdinalIgnoreCase) { [key[(dot + 1)..]] = encoded }, false);
+                continue;
+            }
+            _variables.SetValue(key, encoded, false);
         }
         PushGlobal(_variables);
         PushOutput(_output);
