@@ -5,11 +5,29 @@
 namespace CommsConsole.Data.Migrations
 {
     /// <inheritdoc />
-    public partial class AddContactImports : Migration
+    public partial class Audiences : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.CreateTable(
+                name: "AuditEvents",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    TenantId = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    UserId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    At = table.Column<long>(type: "INTEGER", nullable: false),
+                    Action = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Target = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Detail = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_AuditEvents", x => x.Id);
+                });
+
             migrationBuilder.CreateTable(
                 name: "ContactImports",
                 columns: table => new
@@ -42,6 +60,24 @@ namespace CommsConsole.Data.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "Segments",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    TenantId = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    Filter = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    CreatedBy = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Segments", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "ContactImportErrors",
                 columns: table => new
                 {
@@ -62,6 +98,11 @@ namespace CommsConsole.Data.Migrations
                 });
 
             migrationBuilder.CreateIndex(
+                name: "IX_AuditEvents_TenantId_At_Id",
+                table: "AuditEvents",
+                columns: new[] { "TenantId", "At", "Id" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_ContactImports_Status_LeaseUntil",
                 table: "ContactImports",
                 columns: new[] { "Status", "LeaseUntil" });
@@ -70,13 +111,25 @@ namespace CommsConsole.Data.Migrations
                 name: "IX_ContactImports_TenantId_CreatedAt",
                 table: "ContactImports",
                 columns: new[] { "TenantId", "CreatedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Segments_TenantId_Name",
+                table: "Segments",
+                columns: new[] { "TenantId", "Name" },
+                unique: true);
         }
 
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.DropTable(
+                name: "AuditEvents");
+
+            migrationBuilder.DropTable(
                 name: "ContactImportErrors");
+
+            migrationBuilder.DropTable(
+                name: "Segments");
 
             migrationBuilder.DropTable(
                 name: "ContactImports");

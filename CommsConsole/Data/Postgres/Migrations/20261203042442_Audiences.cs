@@ -6,11 +6,29 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace CommsConsole.Data.Postgres.Migrations
 {
     /// <inheritdoc />
-    public partial class AddContactImports : Migration
+    public partial class Audiences : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.CreateTable(
+                name: "AuditEvents",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    TenantId = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    UserId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    At = table.Column<long>(type: "bigint", nullable: false),
+                    Action = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    Target = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    Detail = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_AuditEvents", x => x.Id);
+                });
+
             migrationBuilder.CreateTable(
                 name: "ContactImports",
                 columns: table => new
@@ -43,6 +61,24 @@ namespace CommsConsole.Data.Postgres.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "Segments",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    TenantId = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    Name = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                    Filter = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: false),
+                    CreatedAt = table.Column<long>(type: "bigint", nullable: false),
+                    UpdatedAt = table.Column<long>(type: "bigint", nullable: false),
+                    CreatedBy = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Segments", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "ContactImportErrors",
                 columns: table => new
                 {
@@ -63,6 +99,11 @@ namespace CommsConsole.Data.Postgres.Migrations
                 });
 
             migrationBuilder.CreateIndex(
+                name: "IX_AuditEvents_TenantId_At_Id",
+                table: "AuditEvents",
+                columns: new[] { "TenantId", "At", "Id" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_ContactImports_Status_LeaseUntil",
                 table: "ContactImports",
                 columns: new[] { "Status", "LeaseUntil" });
@@ -71,13 +112,25 @@ namespace CommsConsole.Data.Postgres.Migrations
                 name: "IX_ContactImports_TenantId_CreatedAt",
                 table: "ContactImports",
                 columns: new[] { "TenantId", "CreatedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Segments_TenantId_Name",
+                table: "Segments",
+                columns: new[] { "TenantId", "Name" },
+                unique: true);
         }
 
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.DropTable(
+                name: "AuditEvents");
+
+            migrationBuilder.DropTable(
                 name: "ContactImportErrors");
+
+            migrationBuilder.DropTable(
+                name: "Segments");
 
             migrationBuilder.DropTable(
                 name: "ContactImports");
