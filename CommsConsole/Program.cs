@@ -52,6 +52,7 @@ app.UseApiStatusEnvelopes();
 app.UseConsoleLocalization();
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseRateLimiter();
 app.UseAntiforgery();
 
 app.MapConsole();

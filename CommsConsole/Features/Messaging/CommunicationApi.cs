@@ -129,7 +129,7 @@ public static class CommunicationApi
                 "it gives `batch_id`, `total` (the rows written) and `audience` (members, will_receive, no_address, unsubscribed, invalid).")
             .Produces<CommunicationLogListResponse>()
             .Produces<SimpleResponse>(400).Produces<SimpleResponse>(401).Produces<SimpleResponse>(403).Produces<SimpleResponse>(404).Produces<SimpleResponse>(429);
-        group.MapGet("/logs", QueryLogs)
+        group.MapGet("/logs", QueryLogs).RequireRateLimiting(LogReadLimit.Policy)
             .WithSummary("Page through the caller's message logs")
             .Produces<CommunicationLogListResponse>()
             .Produces<SimpleResponse>(400).Produces<SimpleResponse>(401).Produces<SimpleResponse>(403);

@@ -13,6 +13,7 @@ public static class MessagingExtensions
         services.AddScoped<MessagingService>();
         services.AddScoped<ComposeService>();
         services.AddScoped<LogExport>();
+        services.AddLogReadLimit();
     }
 
     /// <summary>The communication API and the notification SMS API.</summary>
