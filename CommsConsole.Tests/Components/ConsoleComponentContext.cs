@@ -35,6 +35,19 @@ public abstract class ConsoleComponentContext : BunitContext
 
     protected SharedApp App { get; }
 
+    /// <summary>Renders in <paramref name="culture"/> (as the app's request localization sets both cultures) until disposed.</summary>
+    protected static IDisposable Culture(string culture)
+    {
+        var before = (System.Globalization.CultureInfo.CurrentCulture, System.Globalization.CultureInfo.CurrentUICulture);
+        System.Globalization.CultureInfo.CurrentCulture = System.Globalization.CultureInfo.CurrentUICulture = System.Globalization.CultureInfo.GetCultureInfo(culture);
+        return new Restore(() => (System.Globalization.CultureInfo.CurrentCulture, System.Globalization.CultureInfo.CurrentUICulture) = before);
+    }
+
+    private sealed class Restore(Action restore) : IDisposable
+    {
+        public void Dispose() => restore();
+    }
+
     // MudBlazor's services only dispose asynchronously; xunit 2 disposes test classes synchronously.
     protected override void Dispose(bool disposing)
     {

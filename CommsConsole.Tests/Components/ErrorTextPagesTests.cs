@@ -16,19 +16,6 @@ public sealed class ErrorTextPagesTests(SharedApp app) : ConsoleComponentContext
 {
     private List<string> Snackbars() => Services.GetRequiredService<ISnackbar>().ShownSnackbars.Select(s => s.Message ?? "").ToList();
 
-    /// <summary>Renders in <paramref name="culture"/> (as the app's request localization sets both cultures) until disposed.</summary>
-    private static IDisposable Culture(string culture)
-    {
-        var before = (CultureInfo.CurrentCulture, CultureInfo.CurrentUICulture);
-        CultureInfo.CurrentCulture = CultureInfo.CurrentUICulture = CultureInfo.GetCultureInfo(culture);
-        return new Restore(() => (CultureInfo.CurrentCulture, CultureInfo.CurrentUICulture) = before);
-    }
-
-    private sealed class Restore(Action restore) : IDisposable
-    {
-        public void Dispose() => restore();
-    }
-
     [Theory]
     [InlineData("zh-CN", "名称：必填，最多 200 个字符")]
     [InlineData("en", "Name: required, at most 200 characters")]

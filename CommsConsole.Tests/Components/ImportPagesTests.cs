@@ -62,4 +62,29 @@ public sealed class ImportPagesTests(SharedApp app) : ConsoleComponentContext(ap
         using var db = App.Db();
         Assert.Equal(2, await db.Contacts.CountAsync(c => c.TenantId == tenant && c.Source == ContactSource.Import));
     }
+
+    [Fact]
+    public async Task ImportReport_InChinese_GivesEachBadRowsReasonInChinese_WhileTheApiKeepsItsEnglish()
+    {
+        using var _ = Culture("zh-CN");
+        var (api, _, tenant) = await SignInAsync(Roles.Marketer);
+        var cut = Render<ImportContacts>();
+
+        cut.FindComponent<InputFile>().UploadFiles(InputFileContent.CreateFromText(
+            "Mobile,Name\n13800139711,Ann\n12345,Bad\n13800139711,Again\n13800139714,=cmd()\n", "people.csv"));
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("[data-testid=import-column]").Count), TimeSpan.FromSeconds(10));
+        cut.Find("[data-testid=import-start]").Click();
+
+        cut.WaitForAssertion(() => Assert.Equal(3, cut.FindAll("[data-testid=import-error-row]").Count), TimeSpan.FromSeconds(30));
+        var rows = cut.FindAll("[data-testid=import-error-row]").Select(r => r.TextContent).ToList();
+        Assert.Contains("“12345”不是有效的手机号码", rows[0]);
+        Assert.Contains("与第 2 行的手机号相同", rows[1]);
+        Assert.Contains("看起来像电子表格公式", rows[2]);
+
+        using var db = App.Db();
+        var import = await db.ContactImports.AsNoTracking().SingleAsync(i => i.TenantId == tenant);
+        var (status, report) = await api.GetJsonAsync($"/communication/contacts/import/{import.Id}");
+        Assert.Equal(System.Net.HttpStatusCode.OK, status);
+        Assert.Contains("phone: the same phone number as line 2", report.GetRawText());
+    }
 }

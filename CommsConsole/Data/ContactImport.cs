@@ -44,10 +44,14 @@ public class ContactImport : ITenantRecord
 public class ContactImportError
 {
     public const int MaxReason = 500;
+    public const int MaxReasonText = 1_000;
     public const int MaxRaw = 2_000;
 
     public long ImportId { get; set; }
     public int Line { get; set; }
+    /// <summary>Why, in English (the API's answer and the errors CSV).</summary>
     public required string Reason { get; set; }
+    /// <summary>Why, as <see cref="Features.Common.ErrorText.ToJson"/> wrote it: what the console translates.</summary>
+    public string? ReasonText { get; set; }
     public string? Raw { get; set; }
 }

@@ -24,6 +24,7 @@ public sealed class ContactImportErrorConfiguration : IEntityTypeConfiguration<C
     {
         b.HasKey(e => new { e.ImportId, e.Line });
         b.Property(e => e.Reason).HasMaxLength(ContactImportError.MaxReason);
+        b.Property(e => e.ReasonText).HasMaxLength(ContactImportError.MaxReasonText);
         b.Property(e => e.Raw).HasMaxLength(ContactImportError.MaxRaw);
         b.HasOne<ContactImport>().WithMany().HasForeignKey(e => e.ImportId).OnDelete(DeleteBehavior.Cascade);
     }

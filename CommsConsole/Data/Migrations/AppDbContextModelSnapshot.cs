@@ -427,6 +427,10 @@ namespace CommsConsole.Data.Migrations
                         .HasMaxLength(500)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("ReasonText")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
                     b.HasKey("ImportId", "Line");
 
                     b.ToTable("ContactImportErrors");

@@ -128,6 +128,58 @@ public sealed partial class ErrorText
         _ => value.ToString() ?? "",
     };
 
+    /// <summary>
+    /// The text as JSON (field, format and values, values in English), to be kept beside its <see cref="Message"/> where
+    /// the console shows it later in the reader's language (an import's bad rows); <see cref="FromJson"/> reads it back.
+    /// </summary>
+    public string ToJson()
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(128);
+        using (var w = new System.Text.Json.Utf8JsonWriter(buffer)) Write(w, this);
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+
+        static void Write(System.Text.Json.Utf8JsonWriter w, ErrorText text)
+        {
+            w.WriteStartObject();
+            if (text.Field is not null) w.WriteString("f", text.Field);
+            w.WriteString("t", text.Format);
+            w.WriteString("m", text.Message);
+            w.WriteStartArray("a");
+            foreach (var arg in text.Args)
+            {
+                if (arg is ErrorText inner) Write(w, inner);
+                else w.WriteStringValue(English(arg, null));
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+    }
+
+    /// <summary>A text written by <see cref="ToJson"/>; null for null or anything else.</summary>
+    public static ErrorText? FromJson(string? json)
+    {
+        if (string.IsNullOrEmpty(json)) return null;
+        try
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(json);
+            return Read(doc.RootElement);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
+
+        static ErrorText? Read(System.Text.Json.JsonElement e)
+        {
+            if (e.ValueKind != System.Text.Json.JsonValueKind.Object || !e.TryGetProperty("t", out var t) || !e.TryGetProperty("m", out var m)) return null;
+            var args = new List<object?>();
+            if (e.TryGetProperty("a", out var a) && a.ValueKind == System.Text.Json.JsonValueKind.Array)
+                foreach (var arg in a.EnumerateArray()) args.Add(arg.ValueKind == System.Text.Json.JsonValueKind.Object ? Read(arg) : arg.GetString());
+            var field = e.TryGetProperty("f", out var f) ? f.GetString() : null;
+            return new ErrorText(field, t.GetString() ?? "", args.ToArray(), m.GetString() ?? "");
+        }
+    }
+
     private static string Escape(string literal) => literal.Replace("{", "{{", StringComparison.Ordinal).Replace("}", "}}", StringComparison.Ordinal);
 }
 

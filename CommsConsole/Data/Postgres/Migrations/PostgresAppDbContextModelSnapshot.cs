@@ -442,6 +442,10 @@ namespace CommsConsole.Data.Postgres.Migrations
                         .HasMaxLength(500)
                         .HasColumnType("character varying(500)");
 
+                    b.Property<string>("ReasonText")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
                     b.HasKey("ImportId", "Line");
 
                     b.ToTable("ContactImportErrors");

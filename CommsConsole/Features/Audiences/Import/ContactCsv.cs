@@ -8,8 +8,8 @@ namespace CommsConsole.Features.Audiences.Import;
 /// <summary>One good row of an import, normalised: what the writer stores.</summary>
 public sealed record ImportRow(int Line, string? Phone, string? Email, string? Name, string? Attributes);
 
-/// <summary>One bad row: its line in the file, why, and the row as read.</summary>
-public sealed record BadRow(int Line, string Reason, string? Raw);
+/// <summary>One bad row: its line in the file, why (English for the API, words and values for the console), and the row as read.</summary>
+public sealed record BadRow(int Line, ErrorText Reason, string? Raw);
 
 /// <summary>
 /// Reading contacts from CSV, streamed: a row at a time, each checked on its own (a bad row is reported, never fatal),
@@ -69,19 +69,19 @@ public static class ContactCsv
     public static (ImportRow? Row, BadRow? Bad) Read(CsvReader parser, ResolvedMapping m)
     {
         var line = (int)parser.LineNumber;
-        if (parser.FieldCount > m.Columns) return (null, Bad(parser, line, $"{parser.FieldCount} columns where the header has {m.Columns}"));
+        if (parser.FieldCount > m.Columns) return (null, Bad(parser, line, ErrorText.Of($"{parser.FieldCount} columns where the header has {m.Columns}")));
         string? Field(int at) => at >= 0 && at < parser.FieldCount ? parser.GetString(at) : null;
 
         var addresses = ContactService.Addresses(Field(m.Phone), Field(m.Email), requireAddress: true);
-        if (!addresses.IsOk) return (null, Bad(parser, line, addresses.Error!.Message));
+        if (!addresses.IsOk) return (null, Bad(parser, line, addresses.Error!.Text));
         var (phone, email) = addresses.Value;
 
         var name = Field(m.Name);
         if (string.IsNullOrWhiteSpace(name)) name = null;
         else
         {
-            if (ContactService.NameError(name) is { } error) return (null, Bad(parser, line, error.Message));
-            if (LooksLikeFormula(name)) return (null, Bad(parser, line, "name: looks like a spreadsheet formula"));
+            if (ContactService.NameError(name) is { } error) return (null, Bad(parser, line, error.Text));
+            if (LooksLikeFormula(name)) return (null, Bad(parser, line, ErrorText.Of("name: looks like a spreadsheet formula")));
             name = name.Trim();
         }
 
@@ -98,9 +98,9 @@ public static class ContactCsv
                     var value = Field(column);
                     if (string.IsNullOrWhiteSpace(value)) continue;
                     if (value.Length > ContactAttributes.MaxValue)
-                        return (null, Bad(parser, line, $"attributes: '{Phones.Echo(key)}' is longer than {ContactAttributes.MaxValue} characters"));
-                    if (LooksLikeFormula(value)) return (null, Bad(parser, line, $"attributes: '{Phones.Echo(key)}' looks like a spreadsheet formula"));
-                    if (value.Any(char.IsControl)) return (null, Bad(parser, line, $"attributes: '{Phones.Echo(key)}' holds control characters"));
+                        return (null, Bad(parser, line, ErrorText.Of($"attributes: '{Phones.Echo(key)}' is longer than {ContactAttributes.MaxValue} characters")));
+                    if (LooksLikeFormula(value)) return (null, Bad(parser, line, ErrorText.Of($"attributes: '{Phones.Echo(key)}' looks like a spreadsheet formula")));
+                    if (value.Any(char.IsControl)) return (null, Bad(parser, line, ErrorText.Of($"attributes: '{Phones.Echo(key)}' holds control characters")));
                     w.WriteString(key, value.Trim());
                     any = true;
                 }
@@ -128,11 +128,7 @@ public static class ContactCsv
         };
     }
 
-    public static BadRow Bad(CsvReader parser, int line, string reason)
-    {
-        if (reason.Length > Data.ContactImportError.MaxReason) reason = reason[..Data.ContactImportError.MaxReason];
-        return new BadRow(line, reason, Raw(parser));
-    }
+    public static BadRow Bad(CsvReader parser, int line, ErrorText reason) => new(line, reason, Raw(parser));
 
     /// <summary>The row as it stands in the file (cut short), for the report.</summary>
     public static string Raw(CsvReader parser)

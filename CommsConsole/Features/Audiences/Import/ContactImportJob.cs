@@ -158,9 +158,9 @@ public sealed class ContactImportJob(
                 var emailKey = good.Email is null ? (ulong?)null : Key('e', good.Email);
                 var line = good.Line;
                 if (phoneKey is { } pk && seen.TryGetValue(pk, out var first))
-                    (good, why) = (null, ContactCsv.Bad(parser, line, $"phone: the same phone number as line {first}"));
+                    (good, why) = (null, ContactCsv.Bad(parser, line, ErrorText.Of($"phone: the same phone number as line {first}")));
                 else if (emailKey is { } ek && seen.TryGetValue(ek, out first))
-                    (good, why) = (null, ContactCsv.Bad(parser, line, $"email: the same email address as line {first}"));
+                    (good, why) = (null, ContactCsv.Bad(parser, line, ErrorText.Of($"email: the same email address as line {first}")));
                 else
                 {
                     if (phoneKey is { } p) seen[p] = good.Line;

@@ -51,6 +51,13 @@ public sealed class ContactImportWriter(AppDbContext db, TimeProvider clock)
         }
     }
 
+    /// <summary>A bad row's reason as the API answers it (English), cut to the column.</summary>
+    private static string Stored(ErrorText reason) =>
+        reason.Message.Length > ContactImportError.MaxReason ? reason.Message[..ContactImportError.MaxReason] : reason.Message;
+
+    /// <summary>The same reason in words and values for the console to translate; none when too long to keep (the English is shown).</summary>
+    private static string? StoredText(ErrorText reason) => reason.ToJson() is { Length: <= ContactImportError.MaxReasonText } json ? json : null;
+
     private static bool IsUniqueViolation(DbException ex) =>
         ex is SqliteException { SqliteErrorCode: 19 } || ex is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
 
@@ -91,13 +98,13 @@ public sealed class ContactImportWriter(AppDbContext db, TimeProvider clock)
                 }
                 if (found.ByPhone is { } byPhone && found.ByEmail is { } byEmail && byPhone != byEmail)
                 {
-                    badRows.Add(new BadRow(row.Line, $"email: the phone number belongs to contact {byPhone} and the email address to contact {byEmail}", null));
+                    badRows.Add(new BadRow(row.Line, ErrorText.Of($"email: the phone number belongs to contact {byPhone} and the email address to contact {byEmail}"), null));
                     continue;
                 }
                 var id = found.ByPhone ?? found.ByEmail!.Value;
                 if (claimed.TryGetValue(id, out var first))
                 {
-                    badRows.Add(new BadRow(row.Line, $"the same contact ({id}) as line {first}", null));
+                    badRows.Add(new BadRow(row.Line, ErrorText.Of($"the same contact ({id}) as line {first}"), null));
                     continue;
                 }
                 claimed[id] = row.Line;
@@ -125,7 +132,7 @@ public sealed class ContactImportWriter(AppDbContext db, TimeProvider clock)
             }
             remaining = lost;
         }
-        foreach (var row in remaining) badRows.Add(new BadRow(row.Line, "contact: changed by other requests at the same moment; import the row again", null));
+        foreach (var row in remaining) badRows.Add(new BadRow(row.Line, ErrorText.Of("contact: changed by other requests at the same moment; import the row again"), null));
 
         void Written(ImportRow row, long id)
         {
@@ -160,11 +167,18 @@ public sealed class ContactImportWriter(AppDbContext db, TimeProvider clock)
         if (storeBad && badRows.Count > 0)
         {
             await s.ExecAsync(pg
-                ? """INSERT INTO "ContactImportErrors" ("ImportId","Line","Reason","Raw") SELECT @id, l, r, w FROM unnest(@lines, @reasons, @raws) AS e(l, r, w) ON CONFLICT DO NOTHING"""
-                : """INSERT INTO "ContactImportErrors" ("ImportId","Line","Reason","Raw") SELECT @id, e.value->>0, e.value->>1, e.value->>2 FROM json_each(@errors) AS e WHERE true ON CONFLICT DO NOTHING""",
+                ? """INSERT INTO "ContactImportErrors" ("ImportId","Line","Reason","ReasonText","Raw") SELECT @id, l, r, t, w FROM unnest(@lines, @reasons, @texts, @raws) AS e(l, r, t, w) ON CONFLICT DO NOTHING"""
+                : """INSERT INTO "ContactImportErrors" ("ImportId","Line","Reason","ReasonText","Raw") SELECT @id, e.value->>0, e.value->>1, e.value->>2, e.value->>3 FROM json_each(@errors) AS e WHERE true ON CONFLICT DO NOTHING""",
                 ct, pg
-                    ? [("id", job.ImportId), ("lines", badRows.Select(b => b.Line).ToArray()), ("reasons", badRows.Select(b => b.Reason).ToArray()), ("raws", badRows.Select(b => b.Raw).ToArray())]
-                    : [("id", job.ImportId), ("errors", Json(badRows, (w, b) => { w.WriteNumberValue(b.Line); w.WriteStringValue(b.Reason); Nullable(w, b.Raw); }))]);
+                    ? [("id", job.ImportId), ("lines", badRows.Select(b => b.Line).ToArray()), ("reasons", badRows.Select(b => Stored(b.Reason)).ToArray()),
+                       ("texts", badRows.Select(b => StoredText(b.Reason)).ToArray()), ("raws", badRows.Select(b => b.Raw).ToArray())]
+                    : [("id", job.ImportId), ("errors", Json(badRows, (w, b) =>
+                        {
+                            w.WriteNumberValue(b.Line);
+                            w.WriteStringValue(Stored(b.Reason));
+                            Nullable(w, StoredText(b.Reason));
+                            Nullable(w, b.Raw);
+                        }))]);
         }
         var p = progress(result);
         var mine = await s.ExecAsync("""
