@@ -16,5 +16,11 @@ public static class Ui
 
     /// <summary>The text input or textarea of a field marked with data-testid, wherever the component put the attribute.</summary>
     public static ILocator Field(IPage page, string testId) =>
-        page.Locator($"input[data-testid='{testId}'], textarea[data-testid='{testId}'], [data-testid='{testId}'] input, [data-testid='{testId}'] textarea").First;
+        page.Locator(FieldSelector(testId)).First;
+
+    /// <summary>The same, inside a part of the page (a table row, a dialog).</summary>
+    public static ILocator Field(ILocator scope, string testId) => scope.Locator(FieldSelector(testId)).First;
+
+    private static string FieldSelector(string testId) =>
+        $"input[data-testid='{testId}'], textarea[data-testid='{testId}'], [data-testid='{testId}'] input, [data-testid='{testId}'] textarea";
 }

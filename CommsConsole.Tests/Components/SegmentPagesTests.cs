@@ -60,6 +60,26 @@ public sealed class SegmentPagesTests(SharedApp app) : ConsoleComponentContext(a
     }
 
     [Fact]
+    public async Task AfterACountIsShown_TheFilterCanBeTypedOver_AndSaved()
+    {
+        await PrepareAsync();
+        var cut = Render<Segments>();
+        cut.Find("[data-testid=segment-name]").Change("Phones");
+        cut.Find("[data-testid=segment-filter]").Input("tag \"vip\"");
+        _clock.Advance(CommsConsole.Components.Pages.Audiences.Segments.Debounce);
+        cut.WaitForAssertion(() => Assert.Equal("1 contacts match", cut.Find("[data-testid=segment-live-count]").TextContent));
+
+        cut.Find("[data-testid=segment-filter]").Input("has phone");
+        _clock.Advance(CommsConsole.Components.Pages.Audiences.Segments.Debounce);
+        cut.WaitForAssertion(() => Assert.Equal("2 contacts match", cut.Find("[data-testid=segment-live-count]").TextContent));
+        cut.Find("[data-testid=segment-save]").Click();
+
+        cut.WaitForAssertion(() => Assert.Equal("Phones", cut.Find("[data-testid=segment-row-name]").TextContent));
+        Assert.Equal("2", cut.Find("[data-testid=segment-row-count]").TextContent);
+        Assert.Empty(cut.FindAll("[data-testid=segment-live-count]"));
+    }
+
+    [Fact]
     public async Task SavingAFilter_ListsTheSegmentWithItsCount_AndLinksToItsContacts()
     {
         await PrepareAsync();

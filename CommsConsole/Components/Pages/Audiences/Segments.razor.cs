@@ -90,6 +90,9 @@ public partial class Segments
         }
         finally
         {
+            // Forget it before disposing it: a later edit, save or leaving the page cancels _pending, and cancelling a
+            // disposed source throws (which ended the circuit after every count that finished).
+            if (ReferenceEquals(_pending, pending)) _pending = null;
             pending.Dispose();
         }
     }
