@@ -1,0 +1,240 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using CommsConsole.Features.Api;
+using CommsConsole.Features.Tenancy;
+using CommsConsole.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CommsConsole.Tests.Features.Api;
+
+[Collection(AppCollection.Name)]
+public sealed class IdempotentSendsTests(SharedApp app)
+{
+    private sealed record Answer(HttpStatusCode Status, string Body, bool Replayed, string? RetryAfter)
+    {
+        public JsonElement Json => JsonDocument.Parse(Body).RootElement;
+    }
+
+    private static async Task<Answer> PostAsync(HttpClient client, string path, object body, string? key)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) };
+        if (key is not null) request.Headers.TryAddWithoutValidation(IdempotentSends.Header, key);
+        using var response = await client.SendAsync(request);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        return new Answer(response.StatusCode, await response.Content.ReadAsStringAsync(),
+            response.Headers.TryGetValues(IdempotentSends.ReplayedHeader, out var r) && r.Single() == "true",
+            response.Headers.TryGetValues("Retry-After", out var after) ? after.Single() : null);
+    }
+
+    private static object Bulk(string phone, string content = "【Shop】Your code is 1234") =>
+        new { channel = "sms", purpose = "transactional", content, recipients = new[] { phone } };
+
+    private static string NewKey() => Guid.NewGuid().ToString();
+
+    private async Task<int> BatchesOfAsync(string userId)
+    {
+        using var db = app.Db();
+        return await db.Batches.CountAsync(b => b.UserId == userId);
+    }
+
+    [Fact]
+    public async Task Bulk_SameKeyAndBody_AnswersTheFirstAnswer_AndWritesOneBatch()
+    {
+        var tenant = await app.CreateTenantAsync();
+        var (client, userId) = await app.UserAsync(Roles.Integrator, tenant);
+        var key = NewKey();
+
+        var first = await PostAsync(client, "/communication/bulk", Bulk("13800138001"), key);
+        var second = await PostAsync(client, "/communication/bulk", Bulk("13800138001"), key);
+
+        Assert.Equal(HttpStatusCode.OK, first.Status);
+        Assert.False(first.Replayed);
+        Assert.Equal(HttpStatusCode.OK, second.Status);
+        Assert.True(second.Replayed);
+        Assert.Equal(first.Body, second.Body);
+        Assert.Equal(1, await BatchesOfAsync(userId));
+        using var db = app.Db();
+        Assert.Equal(1, await db.Messages.CountAsync(m => m.UserId == userId));
+        var stored = await db.IdempotencyKeys.SingleAsync(k => k.UserId == userId);
+        Assert.True(stored.Completed);
+        Assert.Equal(200, stored.StatusCode);
+    }
+
+    [Fact]
+    public async Task Bulk_SameKeyWithAnotherBody_Is422NamingTheHeader_AndSendsNothing()
+    {
+        var tenant = await app.CreateTenantAsync();
+        var (client, userId) = await app.UserAsync(Roles.Integrator, tenant);
+        var key = NewKey();
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(client, "/communication/bulk", Bulk("13800138002"), key)).Status);
+
+        var other = await PostAsync(client, "/communication/bulk", Bulk("13800138003"), key);
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, other.Status);
+        Assert.False(other.Replayed);
+        Assert.Equal(422, other.Json.Int("code"));
+        Assert.StartsWith("Idempotency-Key:", other.Json.Str("message"));
+        Assert.True(other.Json.TryGetProperty("timestamp", out _), "the /communication envelope");
+        Assert.Equal(1, await BatchesOfAsync(userId));
+    }
+
+    [Fact]
+    public async Task Bulk_SameKeyFromAnotherUserOrTenant_IsAnotherKey()
+    {
+        var tenant = await app.CreateTenantAsync();
+        var otherTenant = await app.CreateTenantAsync();
+        var (client, userId) = await app.UserAsync(Roles.Integrator, tenant);
+        var (colleague, colleagueId) = await app.UserAsync(Roles.Integrator, tenant);
+        var (stranger, strangerId) = await app.UserAsync(Roles.Integrator, otherTenant);
+        var key = NewKey();
+
+        var mine = await PostAsync(client, "/communication/bulk", Bulk("13800138004"), key);
+        var theirs = await PostAsync(colleague, "/communication/bulk", Bulk("13800138004"), key);
+        var foreign = await PostAsync(stranger, "/communication/bulk", Bulk("13800138004"), key);
+
+        Assert.All(new[] { mine, theirs, foreign }, a => Assert.Equal((HttpStatusCode.OK, false), (a.Status, a.Replayed)));
+        Assert.NotEqual(mine.Json.Long("batch_id"), theirs.Json.Long("batch_id"));
+        Assert.NotEqual(mine.Json.Long("batch_id"), foreign.Json.Long("batch_id"));
+        Assert.Equal((1, 1, 1), (await BatchesOfAsync(userId), await BatchesOfAsync(colleagueId), await BatchesOfAsync(strangerId)));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("a\tb")]
+    [InlineData("\"\"")]
+    [InlineData("256")]
+    public async Task Bulk_KeyEmptyOversizeOrWithControlCharacters_Is400NamingTheHeader_AndSendsNothing(string key)
+    {
+        if (key == "256") key = new string('k', 256);
+        var tenant = await app.CreateTenantAsync();
+        var (client, userId) = await app.UserAsync(Roles.Integrator, tenant);
+
+        var answer = await PostAsync(client, "/communication/bulk", Bulk("13800138005"), key);
+
+        Assert.Equal(HttpStatusCode.BadRequest, answer.Status);
+        Assert.StartsWith("Idempotency-Key:", answer.Json.Str("message"));
+        Assert.Equal(0, await BatchesOfAsync(userId));
+        using var db = app.Db();
+        Assert.False(await db.IdempotencyKeys.AnyAsync(k => k.UserId == userId));
+    }
+
+    [Fact]
+    public async Task Bulk_KeyOf255PrintableCharacters_OrQuotedAsAStructuredString_IsTaken()
+    {
+        var tenant = await app.CreateTenantAsync();
+        var (client, userId) = await app.UserAsync(Roles.Integrator, tenant);
+        var longest = string.Concat(Enumerable.Range(0, 255).Select(i => (char)(' ' + 1 + i % 94)));
+
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(client, "/communication/bulk", Bulk("13800138006"), longest)).Status);
+        Assert.True((await PostAsync(client, "/communication/bulk", Bulk("13800138006"), longest)).Replayed);
+        // The draft's form, "key", is the same key as key.
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(client, "/communication/bulk", Bulk("13800138007"), "\"quoted-key\"")).Status);
+        Assert.True((await PostAsync(client, "/communication/bulk", Bulk("13800138007"), "quoted-key")).Replayed);
+        Assert.Equal(2, await BatchesOfAsync(userId));
+    }
+
+    [Fact]
+    public async Task Bulk_RefusedFirstRequest_ReleasesTheKey_SoTheCorrectedRequestRunsUnderIt()
+    {
+        var tenant = await app.CreateTenantAsync();
+        var (client, userId) = await app.UserAsync(Roles.Integrator, tenant);
+        var key = NewKey();
+
+        var refused = await PostAsync(client, "/communication/bulk", new { channel = "fax", content = "hi", recipients = new[] { "13800138008" } }, key);
+        var corrected = await PostAsync(client, "/communication/bulk", Bulk("13800138008"), key);
+
+        Assert.Equal(HttpStatusCode.BadRequest, refused.Status);
+        Assert.Equal((HttpStatusCode.OK, false), (corrected.Status, corrected.Replayed));
+        Assert.Equal(1, await BatchesOfAsync(userId));
+    }
+
+    [Fact]
+    public async Task Bulk_SameKeyAfter24Hours_IsANewRequest_AndThePurgeForgetsOldKeys()
+    {
+        var tenant = await app.CreateTenantAsync();
+        var (client, userId) = await app.UserAsync(Roles.Integrator, tenant);
+        var key = NewKey();
+        var first = await PostAsync(client, "/communication/bulk", Bulk("13800138009"), key);
+        Assert.Equal(HttpStatusCode.OK, first.Status);
+
+        await AgeKeysOfAsync(userId, TimeSpan.FromHours(24));
+        var later = await PostAsync(client, "/communication/bulk", Bulk("13800138009"), key);
+
+        Assert.Equal((HttpStatusCode.OK, false), (later.Status, later.Replayed));
+        Assert.NotEqual(first.Json.Long("batch_id"), later.Json.Long("batch_id"));
+        Assert.Equal(2, await BatchesOfAsync(userId));
+
+        // Just inside the lifetime the key still replays; past it, the purge deletes it.
+        await AgeKeysOfAsync(userId, TimeSpan.FromHours(23.9));
+        Assert.True((await PostAsync(client, "/communication/bulk", Bulk("13800138009"), key)).Replayed);
+        await AgeKeysOfAsync(userId, TimeSpan.FromHours(0.2));
+        Assert.True(await app.Services.GetRequiredService<IdempotencyStore>().PurgeAsync(CancellationToken.None) >= 1);
+        using var db = app.Db();
+        Assert.False(await db.IdempotencyKeys.AnyAsync(k => k.UserId == userId));
+    }
+
+    /// <summary>Moves the user's keys back in time, as the app's clock moving forward would.</summary>
+    private async Task AgeKeysOfAsync(string userId, TimeSpan by)
+    {
+        using var db = app.Db();
+        var keys = await db.IdempotencyKeys.Where(k => k.UserId == userId).ToListAsync();
+        foreach (var k in keys) k.CreatedAt -= by;
+        await db.SaveChangesAsync();
+    }
+
+    [Fact]
+    public async Task Bulk_TwentyConcurrentDuplicates_SendOneBatch_AndAnswerTheSameOr409()
+    {
+        var tenant = await app.CreateTenantAsync();
+        var (client, userId) = await app.UserAsync(Roles.Integrator, tenant);
+        var key = NewKey();
+        var body = new { channel = "sms", purpose = "transactional", content = "【Shop】Sale", recipients = Enumerable.Range(0, 200).Select(i => $"1380013{i:D4}").ToArray() };
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => PostAsync(client, "/communication/bulk", body, key)));
+
+        Assert.All(answers, a => Assert.Contains(a.Status, new[] { HttpStatusCode.OK, HttpStatusCode.Conflict }));
+        var ok = answers.Where(a => a.Status == HttpStatusCode.OK).ToList();
+        Assert.NotEmpty(ok);
+        Assert.Single(ok.Select(a => a.Body).Distinct());
+        Assert.Single(ok, a => !a.Replayed);
+        Assert.All(answers.Where(a => a.Status == HttpStatusCode.Conflict), a =>
+        {
+            Assert.Equal("1", a.RetryAfter);
+            Assert.StartsWith("Idempotency-Key:", a.Json.Str("message"));
+        });
+        var again = await PostAsync(client, "/communication/bulk", body, key);
+        Assert.Equal((HttpStatusCode.OK, true, ok[0].Body), (again.Status, again.Replayed, again.Body));
+        Assert.Equal(1, await BatchesOfAsync(userId));
+        using var db = app.Db();
+        Assert.Equal(200, await db.Messages.CountAsync(m => m.UserId == userId));
+    }
+
+    [Fact]
+    public async Task Bulk_WithoutTheHeader_SendsEveryTime()
+    {
+        var tenant = await app.CreateTenantAsync();
+        var (client, userId) = await app.UserAsync(Roles.Integrator, tenant);
+
+        var first = await PostAsync(client, "/communication/bulk", Bulk("13800138010"), null);
+        var second = await PostAsync(client, "/communication/bulk", Bulk("13800138010"), null);
+
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (first.Status, second.Status));
+        Assert.False(second.Replayed);
+        Assert.Equal(2, await BatchesOfAsync(userId));
+    }
+
+    [Fact]
+    public async Task OpenApi_DescribesTheHeader_OnTheSendOperationsOnly()
+    {
+        var (status, doc) = await app.Anonymous().GetJsonAsync("/openapi/v1.json");
+        Assert.Equal(HttpStatusCode.OK, status);
+        static bool TakesKey(JsonElement op) => op.TryGetProperty("parameters", out var ps) &&
+            ps.EnumerateArray().Any(p => p.Str("name") == IdempotentSends.Header && p.Str("in") == "header");
+        var paths = doc.GetProperty("paths");
+        Assert.True(TakesKey(paths.GetProperty("/communication/bulk").GetProperty("post")));
+        Assert.True(paths.GetProperty("/communication/bulk").GetProperty("post").GetProperty("responses").TryGetProperty("422", out _));
+        Assert.False(TakesKey(paths.GetProperty("/communication/logs").GetProperty("get")));
+    }
+}
