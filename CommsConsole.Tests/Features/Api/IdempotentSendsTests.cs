@@ -225,6 +225,105 @@ public sealed class IdempotentSendsTests(SharedApp app)
         Assert.Equal(2, await BatchesOfAsync(userId));
     }
 
+    [Theory]
+    [InlineData("/notification/sms/send")]
+    [InlineData("/notification/sms/send-batch")]
+    [InlineData("/notification/sms/send-template")]
+    public async Task NotificationSends_SameKeyAndBody_ReplayTheFirstAnswer_AnotherBodyIs422InTheirEnvelope(string path)
+    {
+        var tenant = await app.CreateTenantAsync();
+        var (client, userId) = await app.UserAsync(Roles.Integrator, tenant);
+        var key = NewKey();
+        object Body(string phone) => path switch
+        {
+            "/notification/sms/send" => new { phone, content = "【Shop】hi" },
+            "/notification/sms/send-batch" => new { phones = new[] { phone }, content = "【Shop】hi", purpose = "transactional" },
+            _ => new { phone, templateCode = "VERIFY_CODE", @params = new { code = "1234" } },
+        };
+
+        var first = await PostAsync(client, path, Body("13800138011"), key);
+        var second = await PostAsync(client, path, Body("13800138011"), key);
+        var other = await PostAsync(client, path, Body("13800138012"), key);
+
+        Assert.Equal((HttpStatusCode.OK, 200), (first.Status, first.Json.Int("code")));
+        Assert.Equal((HttpStatusCode.OK, true, first.Body), (second.Status, second.Replayed, second.Body));
+        Assert.Equal((HttpStatusCode.UnprocessableEntity, 422), (other.Status, other.Json.Int("code")));
+        Assert.StartsWith("Idempotency-Key:", other.Json.Str("message"));
+        Assert.Equal(JsonValueKind.Null, other.Json.GetProperty("data").ValueKind);
+        Assert.Equal(1, await BatchesOfAsync(userId));
+    }
+
+    [Fact]
+    public async Task NotificationSend_KeyWithControlCharacter_Is400InItsEnvelope()
+    {
+        var tenant = await app.CreateTenantAsync();
+        var (client, userId) = await app.UserAsync(Roles.Integrator, tenant);
+
+        var answer = await PostAsync(client, "/notification/sms/send", new { phone = "13800138013", content = "【Shop】hi" }, "a\tb");
+
+        Assert.Equal((HttpStatusCode.BadRequest, 400), (answer.Status, answer.Json.Int("code")));
+        Assert.Equal(JsonValueKind.Null, answer.Json.GetProperty("data").ValueKind);
+        Assert.Equal(0, await BatchesOfAsync(userId));
+    }
+
+    [Fact]
+    public async Task NotificationSend_TwentyConcurrentDuplicates_SendOneSms_AndAnswerTheSameOr409()
+    {
+        var tenant = await app.CreateTenantAsync();
+        var (client, userId) = await app.UserAsync(Roles.Integrator, tenant);
+        var key = NewKey();
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ =>
+            PostAsync(client, "/notification/sms/send", new { phone = "13800138014", content = "【Shop】hi" }, key)));
+
+        Assert.All(answers, a => Assert.Contains(a.Status, new[] { HttpStatusCode.OK, HttpStatusCode.Conflict }));
+        Assert.Single(answers.Where(a => a.Status == HttpStatusCode.OK).Select(a => a.Body).Distinct());
+        Assert.All(answers.Where(a => a.Status == HttpStatusCode.Conflict), a => Assert.Equal((409, "1"), (a.Json.Int("code"), a.RetryAfter)));
+        using var db = app.Db();
+        Assert.Equal(1, await db.Messages.CountAsync(m => m.UserId == userId));
+    }
+
+    [Fact]
+    public async Task Retry_SameKey_RetriesOnce_AndTheKeyOnAnotherRecordIs422()
+    {
+        var tenant = await app.CreateTenantAsync();
+        var (client, _) = await app.UserAsync(Roles.Integrator, tenant);
+        var failed = new List<long>();
+        foreach (var phone in new[] { AppFactory.RejectedPrefix + "0101", AppFactory.RejectedPrefix + "0102" })
+        {
+            var sent = await PostAsync(client, "/notification/sms/send", new { phone, content = "hi" }, null);
+            Assert.Equal("failed", sent.Json.GetProperty("data").Str("status"));
+            failed.Add(sent.Json.GetProperty("data").Long("logId"));
+        }
+        var key = NewKey();
+
+        var first = await PostAsync(client, $"/notification/sms/retry/{failed[0]}", new { }, key);
+        var again = await PostAsync(client, $"/notification/sms/retry/{failed[0]}", new { }, key);
+        var elsewhere = await PostAsync(client, $"/notification/sms/retry/{failed[1]}", new { }, key);
+
+        Assert.Equal((HttpStatusCode.OK, false), (first.Status, first.Replayed));
+        Assert.Equal((HttpStatusCode.OK, true, first.Body), (again.Status, again.Replayed, again.Body));
+        Assert.Equal((HttpStatusCode.UnprocessableEntity, 422), (elsewhere.Status, elsewhere.Json.Int("code")));
+        using var db = app.Db();
+        Assert.Equal(1, (await db.Messages.SingleAsync(m => m.Id == failed[0])).RetryCount);
+        Assert.Equal(0, (await db.Messages.SingleAsync(m => m.Id == failed[1])).RetryCount);
+        Assert.Equal(2, await db.MessageAttempts.CountAsync(a => a.MessageId == failed[0]));
+    }
+
+    [Fact]
+    public async Task Retry_WhenRefused_ReleasesTheKey()
+    {
+        var tenant = await app.CreateTenantAsync();
+        var (client, userId) = await app.UserAsync(Roles.Integrator, tenant);
+        var key = NewKey();
+
+        var missing = await PostAsync(client, "/notification/sms/retry/999999999", new { }, key);
+
+        Assert.Equal((HttpStatusCode.NotFound, false), (missing.Status, missing.Replayed));
+        using var db = app.Db();
+        Assert.False(await db.IdempotencyKeys.AnyAsync(k => k.UserId == userId));
+    }
+
     [Fact]
     public async Task OpenApi_DescribesTheHeader_OnTheSendOperationsOnly()
     {
@@ -235,6 +334,9 @@ public sealed class IdempotentSendsTests(SharedApp app)
         var paths = doc.GetProperty("paths");
         Assert.True(TakesKey(paths.GetProperty("/communication/bulk").GetProperty("post")));
         Assert.True(paths.GetProperty("/communication/bulk").GetProperty("post").GetProperty("responses").TryGetProperty("422", out _));
+        foreach (var path in new[] { "/notification/sms/send", "/notification/sms/send-batch", "/notification/sms/send-template", "/notification/sms/retry/{id}" })
+            Assert.True(TakesKey(paths.GetProperty(path).GetProperty("post")), path);
         Assert.False(TakesKey(paths.GetProperty("/communication/logs").GetProperty("get")));
+        Assert.False(TakesKey(paths.GetProperty("/notification/sms/status/{id}").GetProperty("get")));
     }
 }
