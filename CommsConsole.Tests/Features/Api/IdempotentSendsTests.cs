@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using CommsConsole.Features.Api;
 using CommsConsole.Features.Tenancy;
+using CommsConsole.Tests.Features.Compliance;
 using CommsConsole.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -281,6 +282,35 @@ public sealed class IdempotentSendsTests(SharedApp app)
         Assert.All(answers.Where(a => a.Status == HttpStatusCode.Conflict), a => Assert.Equal((409, "1"), (a.Json.Int("code"), a.RetryAfter)));
         using var db = app.Db();
         Assert.Equal(1, await db.Messages.CountAsync(m => m.UserId == userId));
+    }
+
+    [Fact]
+    public async Task NotificationSend_CallerGivingUpWhileItRuns_StillStoresTheAnswer_SoTheRetryDoesNotSendAgain()
+    {
+        var tenant = await app.CreateTenantAsync();
+        // Quiet hours now: a marketing SMS stays pending, so /send waits out its whole wait for an outcome.
+        var now = DateTimeOffset.UtcNow;
+        await app.SavePolicyAsync(tenant, p => p with
+        {
+            TimeZoneId = "UTC", QuietHoursStart = now.AddHours(-1).ToString("HH:mm"), QuietHoursEnd = now.AddHours(2).ToString("HH:mm"),
+        });
+        var (client, userId) = await app.UserAsync(Roles.Integrator, tenant);
+        var key = NewKey();
+        var body = new { phone = "13800138015", content = "【Shop】Sale", purpose = "marketing" };
+
+        using var giveUp = new CancellationTokenSource();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/notification/sms/send") { Content = JsonContent.Create(body) };
+        request.Headers.Add(IdempotentSends.Header, key);
+        var sending = client.SendAsync(request, giveUp.Token);
+        await app.WaitUntilAsync(db => db.IdempotencyKeys.AnyAsync(k => k.UserId == userId), because: "the request took its key");
+        await giveUp.CancelAsync();
+        try { (await sending).Dispose(); } catch (OperationCanceledException) { }
+
+        await app.WaitUntilAsync(db => db.IdempotencyKeys.AnyAsync(k => k.UserId == userId && k.Completed), because: "the abandoned request ran to its answer");
+        var retried = await PostAsync(client, "/notification/sms/send", body, key);
+        Assert.Equal((HttpStatusCode.OK, true), (retried.Status, retried.Replayed));
+        using var check = app.Db();
+        Assert.Equal(1, await check.Messages.CountAsync(m => m.UserId == userId));
     }
 
     [Fact]

@@ -56,8 +56,10 @@ public static class IdempotentSends
         .Produces<TEnvelope>(StatusCodes.Status422UnprocessableEntity)
         .AddEndpointFilterFactory((factory, next) =>
         {
-            var bodyIndex = Array.FindIndex(factory.MethodInfo.GetParameters(), p => p.GetCustomAttribute<FromBodyAttribute>() is not null);
-            return invocation => RunAsync(invocation, bodyIndex, next);
+            var parameters = factory.MethodInfo.GetParameters();
+            var bodyIndex = Array.FindIndex(parameters, p => p.GetCustomAttribute<FromBodyAttribute>() is not null);
+            var tokenIndexes = parameters.Select((p, i) => (p, i)).Where(x => x.p.ParameterType == typeof(CancellationToken)).Select(x => x.i).ToArray();
+            return invocation => RunAsync(invocation, bodyIndex, tokenIndexes, next);
         });
 
     /// <summary>Adds the header as a parameter of the operations that take it.</summary>
@@ -76,7 +78,7 @@ public static class IdempotentSends
             return Task.CompletedTask;
         });
 
-    private static async ValueTask<object?> RunAsync(EndpointFilterInvocationContext invocation, int bodyIndex, EndpointFilterDelegate next)
+    private static async ValueTask<object?> RunAsync(EndpointFilterInvocationContext invocation, int bodyIndex, int[] tokenIndexes, EndpointFilterDelegate next)
     {
         var http = invocation.HttpContext;
         var values = http.Request.Headers[Header];
@@ -100,7 +102,9 @@ public static class IdempotentSends
         }
 
         // From here the key is ours: stored with a 2xx answer, else released; never left running by a failure.
-        // The request's own token is not used to store or release: a caller gone away must not leave the key held.
+        // A caller that gives up (a client timeout) does not stop the request: it may already have written its messages,
+        // and the answer must be stored for the caller's retry to replay rather than released for it to send again.
+        foreach (var i in tokenIndexes) invocation.Arguments[i] = CancellationToken.None;
         byte[] body;
         int status;
         string? contentType;
