@@ -61,6 +61,23 @@ public sealed class IdempotentSendsTests(SharedApp app)
         var stored = await db.IdempotencyKeys.SingleAsync(k => k.UserId == userId);
         Assert.True(stored.Completed);
         Assert.Equal(200, stored.StatusCode);
+        var batchId = first.Json.Long("batch_id");
+        await app.WaitUntilAsync(async c => await c.Batches.AnyAsync(b => b.Id == batchId && b.Sent == 1), because: "the message is dispatched once answered");
+    }
+
+    [Fact]
+    public async Task SameKeyOnAnotherSendEndpoint_Is422_AndSendsNothing()
+    {
+        var tenant = await app.CreateTenantAsync();
+        var (client, userId) = await app.UserAsync(Roles.Integrator, tenant);
+        var key = NewKey();
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(client, "/communication/bulk", Bulk("13800138016"), key)).Status);
+
+        var elsewhere = await PostAsync(client, "/notification/sms/send", new { phone = "13800138016", content = "【Shop】Your code is 1234" }, key);
+
+        Assert.Equal((HttpStatusCode.UnprocessableEntity, 422), (elsewhere.Status, elsewhere.Json.Int("code")));
+        Assert.Equal(JsonValueKind.Null, elsewhere.Json.GetProperty("data").ValueKind);
+        Assert.Equal(1, await BatchesOfAsync(userId));
     }
 
     [Fact]
