@@ -118,8 +118,18 @@ public static class IdempotentSends
             await store.ReleaseAsync(caller.TenantId, caller.UserId, key, CancellationToken.None);
             throw;
         }
-        if (status is >= 200 and < 300) await store.CompleteAsync(caller.TenantId, caller.UserId, key, status, contentType, body, CancellationToken.None);
-        else await store.ReleaseAsync(caller.TenantId, caller.UserId, key, CancellationToken.None);
+        try
+        {
+            if (status is >= 200 and < 300) await store.CompleteAsync(caller.TenantId, caller.UserId, key, status, contentType, body, CancellationToken.None);
+            else await store.ReleaseAsync(caller.TenantId, caller.UserId, key, CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            // The request ran: its caller still gets its answer. The key stays running (409) until it expires, which
+            // never sends twice, where failing the answer would invite a retry with a new key.
+            http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(IdempotentSends))
+                .LogError(ex, "Could not store the answer of an idempotent request ({Status})", status);
+        }
         return await WriteAsync(http, status, contentType, body);
     }
 
