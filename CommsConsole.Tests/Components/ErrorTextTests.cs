@@ -16,7 +16,7 @@ namespace CommsConsole.Tests.Components;
 /// <summary>Service errors as the console shows them: every text the code can produce is translated, and values stay values.</summary>
 public sealed partial class ErrorTextTests
 {
-    private static readonly string[] Factories = ["Validation", "NotFound", "Forbidden", "Conflict", "Unauthorized", "TooManyRequests"];
+    private static readonly string[] Factories = ["Validation", "NotFound", "Forbidden", "Conflict", "Unauthorized", "TooManyRequests", "Unprocessable"];
 
     [GeneratedRegex(@"\{(\d+)(:[^}]*)?\}")]
     private static partial Regex Placeholder();

@@ -29,6 +29,7 @@ public class AppDbContext : IdentityDbContext<ApplicationUser>, IDataProtectionK
     public DbSet<Data.InboundReply> InboundReplies => Set<Data.InboundReply>();
     public DbSet<Data.MessageDailyCount> MessageDailyCounts => Set<Data.MessageDailyCount>();
     public DbSet<SeenWebhookToken> SeenWebhookTokens => Set<SeenWebhookToken>();
+    public DbSet<IdempotencyKey> IdempotencyKeys => Set<IdempotencyKey>();
     public DbSet<Contact> Contacts => Set<Contact>();
     public DbSet<ContactTag> ContactTags => Set<ContactTag>();
     public DbSet<ContactList> ContactLists => Set<ContactList>();

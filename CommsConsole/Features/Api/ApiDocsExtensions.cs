@@ -24,6 +24,7 @@ public static class ApiDocsExtensions
                 document.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("Bearer", document)] = [] }];
                 return Task.CompletedTask;
             });
+            options.AddIdempotencyKeyParameter();
         });
     }
 

@@ -39,6 +39,11 @@ public static class ApiEnvelope
 
     public static NotificationError Notification(AppError error) => new(error);
 
+    /// <summary>An error in the envelope of the family the request's path belongs to.</summary>
+    public static IResult Error(HttpContext http, AppError error) => IsNotificationPath(http.Request.Path)
+        ? Notification(error)
+        : Simple(error, http.RequestServices.GetRequiredService<TimeProvider>());
+
     public static Task WriteErrorAsync(HttpContext context, int status, string message)
     {
         context.Response.StatusCode = status;

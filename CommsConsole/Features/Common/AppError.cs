@@ -27,6 +27,9 @@ public sealed record AppError(ErrorKind Kind, ErrorText Text, int? Code = null)
     public static AppError Conflict([ConstantExpected] string message, int? code = null) => new(ErrorKind.Conflict, ErrorText.Of(message), code);
     public static AppError Conflict(ErrorTextHandler message, int? code = null) => new(ErrorKind.Conflict, message.ToErrorText(), code);
     public static AppError Unauthorized([ConstantExpected] string message) => new(ErrorKind.Unauthorized, ErrorText.Of(message));
+    /// <summary>Well-formed but not acceptable as it stands (422), such as a request reusing another request's idempotency key.</summary>
+    public static AppError Unprocessable([ConstantExpected] string message, int? code = null) => new(ErrorKind.Unprocessable, ErrorText.Of(message), code);
+    public static AppError Unprocessable(ErrorTextHandler message, int? code = null) => new(ErrorKind.Unprocessable, message.ToErrorText(), code);
     public static AppError TooManyRequests(ErrorTextHandler message, TimeSpan retryAfter, int? code = null) =>
         new(ErrorKind.TooManyRequests, message.ToErrorText(), code) { RetryAfter = retryAfter };
 
@@ -37,6 +40,7 @@ public sealed record AppError(ErrorKind Kind, ErrorText Text, int? Code = null)
         ErrorKind.Forbidden => StatusCodes.Status403Forbidden,
         ErrorKind.Conflict => StatusCodes.Status409Conflict,
         ErrorKind.Unauthorized => StatusCodes.Status401Unauthorized,
+        ErrorKind.Unprocessable => StatusCodes.Status422UnprocessableEntity,
         _ => StatusCodes.Status429TooManyRequests,
     };
 }

@@ -1,3 +1,3 @@
 namespace CommsConsole.Features.Common;
 
-public enum ErrorKind { Validation, NotFound, Forbidden, Conflict, Unauthorized, TooManyRequests }
+public enum ErrorKind { Validation, NotFound, Forbidden, Conflict, Unauthorized, TooManyRequests, Unprocessable }

@@ -126,9 +126,11 @@ public static class CommunicationApi
                 "Instead of `recipients`, `list_id` (or `segment_id`) sends to a contact list's members (exactly one of the three): only members with a valid address for the channel " +
                 "who have not opted out of it are sent to (for marketing; the opted-out are recorded as `suppressed`), and a contact's fields are template variables " +
                 "(`{{ name }}`, `{{ phone }}`, `{{ email }}`, `{{ attributes.city }}`). Such an answer leaves out `items` and `pagination` (an audience may hold millions): " +
-                "it gives `batch_id`, `total` (the rows written) and `audience` (members, will_receive, no_address, unsubscribed, invalid).")
+                "it gives `batch_id`, `total` (the rows written) and `audience` (members, will_receive, no_address, unsubscribed, invalid). " +
+                "With an `Idempotency-Key` header a retried request sends nothing twice (see the header).")
             .Produces<CommunicationLogListResponse>()
-            .Produces<SimpleResponse>(400).Produces<SimpleResponse>(401).Produces<SimpleResponse>(403).Produces<SimpleResponse>(404).Produces<SimpleResponse>(429);
+            .Produces<SimpleResponse>(400).Produces<SimpleResponse>(401).Produces<SimpleResponse>(403).Produces<SimpleResponse>(404).Produces<SimpleResponse>(429)
+            .WithIdempotencyKey<SimpleResponse>();
         group.MapGet("/logs", QueryLogs).RequireRateLimiting(LogReadLimit.Policy)
             .WithSummary("Page through the caller's message logs")
             .Produces<CommunicationLogListResponse>()

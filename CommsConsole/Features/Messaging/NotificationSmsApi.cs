@@ -97,26 +97,33 @@ public static class NotificationSmsApi
     public static RouteGroupBuilder MapNotificationSmsApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/notification/sms").WithTags("notification-sms").RequireAuthorization(Policies.Read);
+        const string idempotent = " With an `Idempotency-Key` header a request sent again (after a timeout, say) answers the first answer and sends nothing twice; " +
+            "the same key with another request is 422 (code 422), and while the first still runs 409 (code 409) with `Retry-After`.";
         const string purpose = " `purpose` may be `transactional` or `marketing`; marketing to an opted-out number is recorded as `suppressed` (not sent), " +
             "gets the tenant's opt-out hint and waits out its quiet hours. Over the per-tenant or per-user request rate: 429 with `Retry-After`. " +
             "Verification codes (template VERIFY_CODE or bizType verify_code) are capped per number per minute, hour and day: over a cap the answer is HTTP 429 " +
-            "with business code 1006 (not in document 003, which ends at 1005) and nothing is sent.";
+            "with business code 1006 (not in document 003, which ends at 1005) and nothing is sent." + idempotent;
         group.MapPost("/send", Send).RequireAuthorization(Policies.Send).WithSummary("Send one SMS")
             .WithDescription("Transactional unless `purpose` says marketing." + purpose)
-            .Produces<NotificationResponse<SmsSendResult>>().Produces<NotificationResponse<object>>(400).Produces<NotificationResponse<object>>(429);
+            .Produces<NotificationResponse<SmsSendResult>>().Produces<NotificationResponse<object>>(400).Produces<NotificationResponse<object>>(429)
+            .WithIdempotencyKey<NotificationResponse<object>>();
         group.MapPost("/send-batch", SendBatch).RequireAuthorization(Policies.Send).WithSummary("Send one SMS to up to 1,000 phones, or to a contact list")
             .WithDescription("Marketing unless `purpose` says transactional. Instead of `phones`, `listId` (or `segmentId`) sends to a contact list's members (exactly one of the three): " +
                 "only members with a phone who have not opted out of SMS are sent to (for marketing; the opted-out are recorded as `suppressed`), and `{{ name }}`, `{{ attributes.city }}` " +
                 "read the contact. Such an answer leaves out `details` (a list may hold millions) and gives `batchId`, `total` (records written) and `audience` " +
                 "(members, willReceive, noAddress, unsubscribed, invalid)." + purpose)
-            .Produces<NotificationResponse<SmsBatchResult>>().Produces<NotificationResponse<object>>(400).Produces<NotificationResponse<object>>(429);
+            .Produces<NotificationResponse<SmsBatchResult>>().Produces<NotificationResponse<object>>(400).Produces<NotificationResponse<object>>(429)
+            .WithIdempotencyKey<NotificationResponse<object>>();
         group.MapPost("/send-template", SendTemplate).RequireAuthorization(Policies.Send).WithSummary("Send a stored template to one phone or many")
             .WithDescription("Transactional for templateCode VERIFY_CODE, marketing for any other template, unless `purpose` says otherwise." + purpose)
-            .Produces<NotificationResponse<SmsSendResult>>().Produces<NotificationResponse<object>>(400).Produces<NotificationResponse<object>>(404).Produces<NotificationResponse<object>>(429);
+            .Produces<NotificationResponse<SmsSendResult>>().Produces<NotificationResponse<object>>(400).Produces<NotificationResponse<object>>(404).Produces<NotificationResponse<object>>(429)
+            .WithIdempotencyKey<NotificationResponse<object>>();
         group.MapGet("/status/{id}", Status).WithSummary("Status of one record")
             .Produces<NotificationResponse<SmsStatusResult>>().Produces<NotificationResponse<object>>(404);
         group.MapPost("/retry/{id}", Retry).RequireAuthorization(Policies.Send).WithSummary("Send a failed record again")
-            .Produces<NotificationResponse<SmsSendResult>>().Produces<NotificationResponse<object>>(404).Produces<NotificationResponse<object>>(409).Produces<NotificationResponse<object>>(429);
+            .WithDescription("Code 1004 when the record has not failed, 1005 when its retries are exhausted." + idempotent)
+            .Produces<NotificationResponse<SmsSendResult>>().Produces<NotificationResponse<object>>(404).Produces<NotificationResponse<object>>(429)
+            .WithIdempotencyKey<NotificationResponse<object>>();
         return group;
     }
 
