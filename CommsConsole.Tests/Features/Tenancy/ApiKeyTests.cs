@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using CommsConsole.Data;
 using CommsConsole.Features.Tenancy;
 using CommsConsole.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
@@ -301,4 +302,39 @@ public sealed class ApiKeyTests(SharedApp app)
         Assert.Equal(HttpStatusCode.BadRequest, (await integrator.PostAsync("/auth/api-keys", new { name = new string('n', 101) })).Status);
         Assert.Equal(0, (await integrator.GetJsonAsync("/auth/api-keys")).Body.Int("total"));
     }
+
+    [Fact]
+    public async Task ApiKey_Cap_HoldsWhenTwentyCreatesRaceForTheLastPlace()
+    {
+        var tenant = await app.CreateTenantAsync();
+        var (integrator, integratorId) = await app.UserAsync(Roles.Integrator, tenant);
+        await using (var db = app.Db())
+        {
+            for (var i = 0; i < ApiKeyService.MaxPerUser - 1; i++)
+            {
+                var (key, prefix) = ApiKeyFormat.Generate();
+                db.ApiKeys.Add(new ApiKey
+                {
+                    TenantId = tenant, UserId = integratorId, CreatedBy = integratorId, Name = $"old {i}", Prefix = prefix,
+                    Hash = ApiKeyFormat.Hash(key), CreatedAt = DateTimeOffset.UtcNow,
+                });
+            }
+            await db.SaveChangesAsync();
+        }
+
+        var creates = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => integrator.PostAsync("/auth/api-keys", new { name = $"race {i}" })));
+
+        Assert.Single(creates, c => c.Status == HttpStatusCode.Created);
+        Assert.All(creates.Where(c => c.Status != HttpStatusCode.Created), c =>
+        {
+            Assert.Equal(HttpStatusCode.Conflict, c.Status);
+            Assert.Equal($"at most {ApiKeyService.MaxPerUser} API keys a user; revoke one first", c.Body.Str("message"));
+        });
+        await using (var db = app.Db())
+        {
+            Assert.Equal(ApiKeyService.MaxPerUser, await db.ApiKeys.CountAsync(k => k.UserId == integratorId));
+        }
+        Assert.Equal(ApiKeyService.MaxPerUser, (await integrator.GetJsonAsync("/auth/api-keys")).Body.Int("total"));
+    }
+
 }

@@ -29,6 +29,9 @@ public sealed class ApiKeyService(AppDbContext db, TimeProvider clock, ILogger<A
     /// <summary>Last use is written at most this often per key, so a busy integration does not write on every request.</summary>
     public static readonly TimeSpan LastUsedResolution = TimeSpan.FromMinutes(1);
 
+    /// <summary>How many keys one user may hold: enough for every integration, and a list of them fits one page.</summary>
+    public const int MaxPerUser = PageSizes.Max;
+
     public async Task<Result<CreatedApiKey>> CreateAsync(NewApiKey request, Caller caller, CancellationToken ct)
     {
         var name = request.Name?.Trim();
@@ -51,6 +54,14 @@ public sealed class ApiKeyService(AppDbContext db, TimeProvider clock, ILogger<A
         }
         var tenantId = await db.Users.Where(u => u.Id == ownerId).Select(u => u.TenantId).FirstAsync(ct);
 
+        // The count and the insert are one step, so that keys created at once cannot pass the cap together: SQLite's write
+        // turn orders this process's writers; PostgreSQL holds a lock per owner until the insert commits.
+        await using var tx = await WriteTransaction.BeginAsync(db.Database, ct);
+        if (db.Database.IsNpgsql())
+            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtextextended({"api-keys\n" + ownerId}, 0))", ct);
+        if (await db.ApiKeys.CountAsync(k => k.UserId == ownerId, ct) >= MaxPerUser)
+            return AppError.Conflict($"at most {MaxPerUser} API keys a user; revoke one first");
+
         var (key, prefix) = ApiKeyFormat.Generate();
         var row = new ApiKey
         {
@@ -59,6 +70,7 @@ public sealed class ApiKeyService(AppDbContext db, TimeProvider clock, ILogger<A
         };
         db.ApiKeys.Add(row);
         await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
         return new CreatedApiKey(View(row, ownerEmail ?? ""), key);
     }
 
