@@ -39,6 +39,7 @@ public class AppDbContext : IdentityDbContext<ApplicationUser>, IDataProtectionK
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
     public DbSet<ContactImport> ContactImports => Set<ContactImport>();
     public DbSet<ContactImportError> ContactImportErrors => Set<ContactImportError>();
+    public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
     /// <summary>ASP.NET Core data protection keys (cookies, stored provider secrets), shared by every node.</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 

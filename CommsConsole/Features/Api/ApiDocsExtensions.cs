@@ -15,11 +15,11 @@ public static class ApiDocsExtensions
             options.AddDocumentTransformer((document, _, _) =>
             {
                 document.Info.Title = "CommsConsole API";
-                document.Info.Description = "Bulk SMS and email. Get a token with POST /auth/token and send it as `Authorization: Bearer <token>`.";
+                document.Info.Description = "Bulk SMS and email. Get a token with POST /auth/token, or create an API key with POST /auth/api-keys, and send it as `Authorization: Bearer <token or key>`.";
                 document.Components ??= new OpenApiComponents();
                 document.Components.SecuritySchemes = new Dictionary<string, IOpenApiSecurityScheme>
                 {
-                    ["Bearer"] = new OpenApiSecurityScheme { Type = SecuritySchemeType.Http, Scheme = "bearer", BearerFormat = "JWT" },
+                    ["Bearer"] = new OpenApiSecurityScheme { Type = SecuritySchemeType.Http, Scheme = "bearer", Description = "A JWT from POST /auth/token or an API key (cc_…) from POST /auth/api-keys." },
                 };
                 document.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("Bearer", document)] = [] }];
                 return Task.CompletedTask;

@@ -60,6 +60,8 @@ public static class TenancyApi
             .WithDescription("With `password`, the user signs in with it. Without one, the user is emailed an invitation (through the installation's email provider) to choose a password, and the answer says `invited: true`.")
             .Produces<CreatedUserResponse>(201).Produces<SimpleResponse>(400).Produces<SimpleResponse>(403).Produces<SimpleResponse>(404).Produces<SimpleResponse>(409);
         admin.MapGet("/users", ListUsers).WithSummary("Users the caller may manage").Produces<UserListResponse>();
+
+        app.MapApiKeysApi();
     }
 
     public static async Task<Results<Ok<TokenResponse>, SimpleError>> IssueToken([FromBody] TokenRequest body, [AsParameters] TokenServices services)

@@ -2,6 +2,7 @@ using CommsConsole.Data;
 using CommsConsole.Features.Api;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
@@ -12,7 +13,7 @@ public static class TenancyExtensions
 {
     public const string HangfirePolicy = "hangfire-dashboard";
 
-    /// <summary>Identity with cookies for the console, JWT bearer for the REST API, and the role policies.</summary>
+    /// <summary>Identity with cookies for the console, JWT bearer and API keys for the REST API, and the role policies.</summary>
     public static void AddTenancy(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
@@ -56,6 +57,7 @@ public static class TenancyExtensions
                         ApiEnvelope.WriteErrorAsync(context.HttpContext, StatusCodes.Status403Forbidden, "your role may not do this"),
                 };
             })
+            .AddApiKeys()
             .AddIdentityCookies();
         services.AddSingleton<IConfigureOptions<JwtBearerOptions>, ConfigureJwtValidation>();
         // Signing in on the sign-in page makes the cookie handler follow the page's ReturnUrl by itself, with a looser
@@ -84,12 +86,14 @@ public static class TenancyExtensions
         services.AddScoped<AccountEmails>();
         services.AddScoped<IEmailSender<ApplicationUser>>(sp => sp.GetRequiredService<AccountEmails>());
 
-        string[] api = [JwtBearerDefaults.AuthenticationScheme];
+        // Every API policy takes a JWT or an API key, and lets a key's scopes narrow it.
+        var scoped = new ApiKeyScopeRequirement();
+        void Api(AuthorizationPolicyBuilder p) => p.AddAuthenticationSchemes(ApiAuthentication.Scheme).RequireAuthenticatedUser().AddRequirements(scoped);
         services.AddAuthorizationBuilder()
-            .AddPolicy(Policies.Read, p => p.AddAuthenticationSchemes(api).RequireAuthenticatedUser().RequireClaim(Caller.TenantClaim))
-            .AddPolicy(Policies.Send, p => p.AddAuthenticationSchemes(api).RequireRole(Roles.SystemAdmin, Roles.Admin, Roles.Marketer, Roles.Integrator))
-            .AddPolicy(Policies.ManageUsers, p => p.AddAuthenticationSchemes(api).RequireRole(Roles.SystemAdmin, Roles.Admin))
-            .AddPolicy(Policies.ManageTenants, p => p.AddAuthenticationSchemes(api).RequireRole(Roles.SystemAdmin))
+            .AddPolicy(Policies.Read, p => { Api(p); p.RequireClaim(Caller.TenantClaim); })
+            .AddPolicy(Policies.Send, p => { Api(p); p.RequireRole(Roles.SystemAdmin, Roles.Admin, Roles.Marketer, Roles.Integrator); })
+            .AddPolicy(Policies.ManageUsers, p => { Api(p); p.RequireRole(Roles.SystemAdmin, Roles.Admin); })
+            .AddPolicy(Policies.ManageTenants, p => { Api(p); p.RequireRole(Roles.SystemAdmin); })
             .AddPolicy(HangfirePolicy, p => p.AddAuthenticationSchemes(IdentityConstants.ApplicationScheme).RequireRole(Roles.SystemAdmin));
 
         services.AddSingleton<JwtKeyProvider>();
@@ -97,6 +101,7 @@ public static class TenancyExtensions
         services.AddScoped<PasswordSignIn>();
         services.AddScoped<TokenService>();
         services.AddScoped<TenancyService>();
+        services.AddScoped<ApiKeyService>();
     }
 
     private sealed class ConfigureJwtValidation(JwtKeyProvider keys) : IConfigureNamedOptions<JwtBearerOptions>

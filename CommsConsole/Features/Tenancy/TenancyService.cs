@@ -105,7 +105,7 @@ public sealed class TenancyService(AppDbContext db, UserManager<ApplicationUser>
         if (userId == caller.UserId) return AppError.Validation("you cannot lock yourself out");
         var user = found.Value!;
         await users.SetLockoutEnabledAsync(user, true);
-        await users.SetLockoutEndDateAsync(user, locked ? DateTimeOffset.MaxValue : null);
+        await users.SetLockoutEndDateAsync(user, locked ? AccountLocks.LockedByAdmin : null);
         if (!locked) await users.ResetAccessFailedCountAsync(user);
         await users.UpdateSecurityStampAsync(user);
         return Summary(user);
