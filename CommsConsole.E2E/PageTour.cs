@@ -143,9 +143,22 @@ public static partial class PageTour
     /// <summary>Shows the settings of a provider kind in the primary provider's form of a channel (without saving them).</summary>
     private static async Task ChooseProviderAsync(IPage page, string channel, string kind, string field)
     {
-        await page.Locator($"[data-testid=provider-{channel}-primary] [data-testid=provider-kind] .mud-input-control").ClickAsync();
-        await page.GetByRole(AriaRole.Option, new() { Name = kind, Exact = true }).ClickAsync();
-        await Expect(Ui.Field(page, field)).ToBeVisibleAsync();
+        var select = page.Locator($"[data-testid=provider-{channel}-primary] [data-testid=provider-kind] .mud-input-control");
+        await Expect(select).ToBeVisibleAsync();
+        // A choice made while the page re-renders (a tab just switched, the circuit still loading) can be lost; choose again once.
+        for (var attempt = 1; ; attempt++)
+        {
+            await select.ClickAsync();
+            await page.GetByRole(AriaRole.Option, new() { Name = kind, Exact = true }).ClickAsync();
+            try
+            {
+                await Expect(Ui.Field(page, field)).ToBeVisibleAsync(new() { Timeout = 10_000 });
+                return;
+            }
+            catch (PlaywrightException) when (attempt == 1)
+            {
+            }
+        }
     }
 
     /// <summary>Signs in as the first SystemAdmin in whatever language the page is shown.</summary>
