@@ -798,6 +798,35 @@ public sealed partial class Bench(Settings s)
             $"{acceptPeak:F0} MB", "–", "1", "< 400 MB", acceptPeak < 400 ? "met" : $"**MISSED**: {acceptPeak:F0} MB", $"{startRss:F0} MB before the request"));
         _figures.Add(new Figure("9 rss drain", $"peak RSS of the server process (VmHWM) once figure 9's rows are dispatched",
             $"{peak:F0} MB", "–", "1", "< 400 MB", peak < 400 ? "met" : $"**MISSED**: {peak:F0} MB", "the dispatcher's (compare figure 5)"));
+        // A segment of the same contacts, its filter compiled to SQL over the attributes JSON, sent to as the list was.
+        using (var segmentContent = JsonContent.Create(new { name = "Shanghai", filter = "city = \"Shanghai\" AND has phone" }))
+        using (var created = await app.Http.PostAsync("/communication/segments", segmentContent))
+        {
+            var createdBody = await created.Content.ReadAsStringAsync();
+            if (!created.IsSuccessStatusCode) throw new InvalidOperationException($"POST /communication/segments answered {(int)created.StatusCode}: {createdBody}");
+            var segmentId = JsonDocument.Parse(createdBody).RootElement.GetProperty("id").GetInt64();
+            var segmentCpu = CpuSeconds(app.Pid);
+            var segmentTimer = Stopwatch.StartNew();
+            using var segmentSend = JsonContent.Create(new { channel = "sms", content = "【CommsConsole】Spring sale: 20% off this week.", segment_id = segmentId });
+            using var segmentResponse = await app.Http.PostAsync("/communication/bulk", segmentSend);
+            var segmentBody = await segmentResponse.Content.ReadAsStringAsync();
+            var segmentElapsed = segmentTimer.Elapsed;
+            segmentCpu = CpuSeconds(app.Pid) - segmentCpu;
+            var segmentPeak = app.MemoryMb("VmHWM");
+            if (!segmentResponse.IsSuccessStatusCode)
+                throw new InvalidOperationException($"POST /communication/bulk with segment_id answered {(int)segmentResponse.StatusCode}: {segmentBody[..Math.Min(segmentBody.Length, 500)]}");
+            using var segmentDoc = JsonDocument.Parse(segmentBody);
+            var segmentBatch = segmentDoc.RootElement.GetProperty("batch_id").GetInt64();
+            var segmentTotal = segmentDoc.RootElement.GetProperty("total").GetInt32();
+            var segmentRows = Db.Scalar(ro, """SELECT COUNT(*) FROM "Messages" WHERE "BatchId"=@b""", ("@b", segmentBatch));
+            if (segmentTotal != n || segmentRows != n) throw new InvalidOperationException($"the segment send answered total {segmentTotal} with {segmentRows} rows in the file, expected {n}");
+            Log($"   segment: accepted {segmentTotal:N0} in {segmentElapsed.TotalSeconds:F2} s (server CPU {segmentCpu:F1} s); peak RSS {segmentPeak:F0} MB");
+            _figures.Add(new Figure("9s", $"`POST /communication/bulk` with `segment_id` of a segment `city = \"Shanghai\" AND has phone` matching all {size}, send → answer (rows durable)",
+                $"{segmentElapsed.TotalSeconds:F2} s", "–", "1", "< 10 s", segmentElapsed.TotalSeconds < 10 ? "met" : $"**MISSED**: {segmentElapsed.TotalSeconds:F1} s",
+                $"after 9's drain; server CPU {segmentCpu:F1} s; peak RSS {segmentPeak:F0} MB (VmHWM since start-up)"));
+            await DrainAsync(ro, TimeSpan.FromMinutes(30), poll: 200);
+        }
+
         // The same list again with text that reads contact fields: rendered per contact in the app, a page at a time.
         var personal = JsonSerializer.SerializeToUtf8Bytes(new { channel = "sms", content = "【CommsConsole】{{ name }} in {{ attributes.city }}: 20% off this week.", list_id = listId });
         var personalCpu = CpuSeconds(app.Pid);
@@ -1070,6 +1099,8 @@ public sealed partial class Bench(Settings s)
               again and one `POST /communication/bulk` with that `list_id` (marketing SMS, no contact field in the text) is timed from send to the
               end of its answer; the answer must count every member and every row must be in the file once it is read. "9 rss" is the server's VmHWM
               once answered and "9 rss drain" after the drain; "9 drain" is the pending rows over the time from the answer until no row is pending or sending.
+              "9s": then a segment `city = "Shanghai" AND has phone` (every contact) is created over the API and one send with its `segment_id` timed
+              and checked the same way, and drained; "9p": then the list again with text reading the contact's name and city attribute, rendered per contact.
             """.TrimEnd());
     }
 

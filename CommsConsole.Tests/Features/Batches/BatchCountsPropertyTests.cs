@@ -58,7 +58,7 @@ public sealed class BatchCountsPropertyTests(BatchCountsPropertyTests.StillApp a
         var tenant = await app.CreateTenantAsync();
         var (client, userId) = await app.UserAsync(Roles.Admin, tenant);
         client.Dispose();
-        Assert.Equal(2, app.RemovedWorkers);
+        Assert.Equal(3, app.RemovedWorkers); // the sweeper, the dispatch server and the imports server
         var caller = new Caller(userId, tenant, Roles.Admin);
         var max = app.Services.GetRequiredService<IOptions<DispatchOptions>>().Value.MaxRetries;
         var dispatch = app.Services.GetRequiredService<IOptions<DispatchOptions>>().Value;
