@@ -34,9 +34,14 @@ public sealed class SegmentPagesTests(SharedApp app) : ConsoleComponentContext(a
 
         cut.Find("[data-testid=segment-filter]").Input("tag vip");
 
-        Assert.Contains("column 5", cut.Find("[data-testid=segment-error]").TextContent);
-        Assert.Contains("'vip'", cut.Find("[data-testid=segment-error]").TextContent);
+        // No count is waited for: the error is shown as soon as the handler has run (the clock never moves here).
+        cut.WaitForAssertion(() =>
+        {
+            Assert.Contains("column 5", cut.Find("[data-testid=segment-error]").TextContent);
+            Assert.Contains("'vip'", cut.Find("[data-testid=segment-error]").TextContent);
+        });
         Assert.Empty(cut.FindAll("[data-testid=segment-live-count]"));
+        Assert.Empty(cut.FindAll("[data-testid=segment-counting]"));
     }
 
     [Fact]
@@ -66,11 +71,11 @@ public sealed class SegmentPagesTests(SharedApp app) : ConsoleComponentContext(a
         var cut = Render<Segments>();
         cut.Find("[data-testid=segment-name]").Change("Phones");
         cut.Find("[data-testid=segment-filter]").Input("tag \"vip\"");
-        _clock.Advance(CommsConsole.Components.Pages.Audiences.Segments.Debounce);
+        PassTheDebounce(cut);
         cut.WaitForAssertion(() => Assert.Equal("1 contacts match", cut.Find("[data-testid=segment-live-count]").TextContent));
 
         cut.Find("[data-testid=segment-filter]").Input("has phone");
-        _clock.Advance(CommsConsole.Components.Pages.Audiences.Segments.Debounce);
+        PassTheDebounce(cut);
         cut.WaitForAssertion(() => Assert.Equal("2 contacts match", cut.Find("[data-testid=segment-live-count]").TextContent));
         cut.Find("[data-testid=segment-save]").Click();
 
@@ -124,5 +129,15 @@ public sealed class SegmentPagesTests(SharedApp app) : ConsoleComponentContext(a
 
         cut.WaitForAssertion(() => Assert.NotNull(cut.Find("[data-testid=segment-table]")));
         Assert.Empty(cut.FindAll("[data-testid=segment-editor]"));
+    }
+
+    /// <summary>
+    /// Once the page shows it is waiting to count (its debounce delay is then running on the fake clock), moves the clock
+    /// past the delay; moved earlier, the delay would start after the move and never end.
+    /// </summary>
+    private void PassTheDebounce(IRenderedComponent<Segments> cut)
+    {
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=segment-counting]")));
+        _clock.Advance(CommsConsole.Components.Pages.Audiences.Segments.Debounce);
     }
 }
