@@ -30,7 +30,7 @@ public sealed class SegmentPagesTests(SharedApp app) : ConsoleComponentContext(a
     public async Task ABadFilter_ShowsItsErrorWithTheColumn_AtOnce_AndNoCount()
     {
         await PrepareAsync();
-        var cut = Render<Segments>();
+        var cut = RenderLoaded();
 
         cut.Find("[data-testid=segment-filter]").Input("tag vip");
 
@@ -48,7 +48,7 @@ public sealed class SegmentPagesTests(SharedApp app) : ConsoleComponentContext(a
     public async Task TheLiveCount_WaitsForTypingToPause_AndAStaleCountIsNeverShown()
     {
         await PrepareAsync();
-        var cut = Render<Segments>();
+        var cut = RenderLoaded();
         var seen = new List<string>();
         cut.OnMarkupUpdated += (_, _) => seen.Add(cut.Markup);
 
@@ -68,7 +68,7 @@ public sealed class SegmentPagesTests(SharedApp app) : ConsoleComponentContext(a
     public async Task AfterACountIsShown_TheFilterCanBeTypedOver_AndSaved()
     {
         await PrepareAsync();
-        var cut = Render<Segments>();
+        var cut = RenderLoaded();
         cut.Find("[data-testid=segment-name]").Change("Phones");
         cut.Find("[data-testid=segment-filter]").Input("tag \"vip\"");
         PassTheDebounce(cut);
@@ -88,7 +88,7 @@ public sealed class SegmentPagesTests(SharedApp app) : ConsoleComponentContext(a
     public async Task SavingAFilter_ListsTheSegmentWithItsCount_AndLinksToItsContacts()
     {
         await PrepareAsync();
-        var cut = Render<Segments>();
+        var cut = RenderLoaded();
 
         cut.Find("[data-testid=segment-name]").Change("<b>VIPs</b>");
         cut.Find("[data-testid=segment-filter]").Input("tag \"vip\" OR has email");
@@ -125,7 +125,7 @@ public sealed class SegmentPagesTests(SharedApp app) : ConsoleComponentContext(a
     {
         await SignInAsync(Roles.Auditor);
 
-        var cut = Render<Segments>();
+        var cut = RenderLoaded();
 
         cut.WaitForAssertion(() => Assert.NotNull(cut.Find("[data-testid=segment-table]")));
         Assert.Empty(cut.FindAll("[data-testid=segment-editor]"));
@@ -139,5 +139,13 @@ public sealed class SegmentPagesTests(SharedApp app) : ConsoleComponentContext(a
     {
         cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=segment-counting]")));
         _clock.Advance(CommsConsole.Components.Pages.Audiences.Segments.Debounce);
+    }
+
+    /// <summary>The page once its first list is read: a click before that can land on a handler the next render replaces.</summary>
+    private IRenderedComponent<Segments> RenderLoaded()
+    {
+        var cut = Render<Segments>();
+        cut.WaitForAssertion(() => Assert.Equal("false", cut.Find("[data-testid=segment-table]").GetAttribute("aria-busy")));
+        return cut;
     }
 }

@@ -38,6 +38,8 @@ public partial class Segments
 
     private IReadOnlyList<SegmentView> _segments = [];
     private bool _canManage;
+    /// <summary>The first list has been read (until then the table says it is busy).</summary>
+    private bool _loaded;
     private Segment? _editing;
     private string? _name;
     private string? _filter;
@@ -54,6 +56,7 @@ public partial class Segments
         _canManage = caller.ManagesAudience;
         var result = await Services.RunAsync<SegmentService, Result<IReadOnlyList<SegmentView>>>(s => s.ListAsync(caller, CancellationToken.None));
         _segments = result.Value ?? [];
+        _loaded = true;
     }
 
     /// <summary>Shows a parse error at once; counts a good filter after <see cref="Debounce"/>, unless typing went on.</summary>
