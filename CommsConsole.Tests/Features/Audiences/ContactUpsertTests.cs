@@ -122,4 +122,77 @@ public sealed class ContactUpsertTests(SharedApp app)
     }
 
     private const System.Text.Json.JsonValueKind JsonValueKindNull = System.Text.Json.JsonValueKind.Null;
+
+    [Fact]
+    public async Task AnArray_IsUpsertedElementByElement_ABadElementAnsweredInItsItem_AndTheOthersWritten()
+    {
+        var tenant = await app.CreateTenantAsync();
+        var (client, _) = await app.UserAsync(Roles.Integrator, tenant);
+
+        var (status, body) = await client.PostAsync("/communication/contacts", new object[]
+        {
+            new { phone = "13800150001", name = "Ann" },
+            new { phone = "+86 138-0015-0001", tags = new[] { "vip" } },
+            new { phone = "12345" },
+            "not a contact",
+            new { name = 5, phone = "13800150005" },
+            new { email = "Bo@Example.com" },
+        });
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        var items = body.GetProperty("items").EnumerateArray().ToList();
+        Assert.Equal([0, 1, 2, 3, 4, 5], items.Select(i => i.Int("index")));
+        Assert.True(items[0].GetProperty("created").GetBoolean());
+        Assert.False(items[1].GetProperty("created").GetBoolean());
+        Assert.Equal(items[0].Long("id"), items[1].Long("id"));
+        Assert.StartsWith("phone: '12345'", items[2].Str("error"));
+        Assert.Equal("body[3]: a JSON object is required", items[3].Str("error"));
+        Assert.Equal("body[4].name has the wrong type", items[4].Str("error"));
+        Assert.True(items[5].GetProperty("created").GetBoolean());
+        Assert.Equal((2, 1, 3), (body.Int("created"), body.Int("updated"), body.Int("failed")));
+
+        using var db = app.Db();
+        var stored = await db.Contacts.AsNoTracking().Include(c => c.Tags).Where(c => c.TenantId == tenant).OrderBy(c => c.Id).ToListAsync();
+        Assert.Equal([("13800150001", null), (null, "bo@example.com")], stored.Select(c => (c.Phone, c.Email)));
+        Assert.Equal("vip", Assert.Single(stored[0].Tags).Tag);
+    }
+
+    [Fact]
+    public async Task AnArray_Empty_TooLong_OrFromARoleThatCannotUpsert_IsRefusedWhole_WithNothingWritten()
+    {
+        var tenant = await app.CreateTenantAsync();
+        var (integrator, _) = await app.UserAsync(Roles.Integrator, tenant);
+        var (auditor, _) = await app.UserAsync(Roles.Auditor, tenant);
+
+        var (empty, emptyBody) = await integrator.PostAsync("/communication/contacts", Array.Empty<object>());
+        Assert.Equal((HttpStatusCode.BadRequest, "body: the array holds no contact"), (empty, emptyBody.Str("message")));
+        var tooMany = Enumerable.Range(0, 1_001).Select(i => new { phone = $"1380016{i:D4}" }).ToArray();
+        var (over, overBody) = await integrator.PostAsync("/communication/contacts", tooMany);
+        Assert.Equal((HttpStatusCode.BadRequest, "body: at most 1000 contacts a request; import more as CSV"), (over, overBody.Str("message")));
+        var (refused, _) = await auditor.PostAsync("/communication/contacts", new[] { new { phone = "13800160001" } });
+        Assert.Equal(HttpStatusCode.Forbidden, refused);
+        var (scalar, _) = await integrator.PostAsync("/communication/contacts", 42);
+        Assert.Equal(HttpStatusCode.BadRequest, scalar);
+
+        using var db = app.Db();
+        Assert.False(await db.Contacts.AnyAsync(c => c.TenantId == tenant));
+    }
+
+    [Fact]
+    public async Task TheSameArray_TwentyTimesAtOnce_LeavesOneContactAPerson()
+    {
+        var tenant = await app.CreateTenantAsync();
+        var (client, _) = await app.UserAsync(Roles.Marketer, tenant);
+        var people = Enumerable.Range(0, 10).Select(i => new { phone = $"1380017{i:D4}", name = $"P{i}" }).ToArray();
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => client.PostAsync("/communication/contacts", people)));
+
+        Assert.All(answers, a => Assert.Equal(HttpStatusCode.OK, a.Status));
+        Assert.All(answers, a => Assert.Equal(10, a.Body.Int("created") + a.Body.Int("updated") + a.Body.Int("failed")));
+        using var db = app.Db();
+        Assert.Equal(10, await db.Contacts.CountAsync(c => c.TenantId == tenant));
+        // A collision with a concurrent request is answered as a conflict in its item, never as a second contact.
+        var ids = answers.SelectMany(a => a.Body.GetProperty("items").EnumerateArray()).Where(i => i.Str("error") is null).Select(i => i.Long("id")).Distinct();
+        Assert.Equal(10, ids.Count());
+    }
 }

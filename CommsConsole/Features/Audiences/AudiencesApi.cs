@@ -25,6 +25,25 @@ public sealed class ContactRequest
     internal ContactInput ToInput() => new(Phone, Email, Name, Attributes, Tags);
 }
 
+/// <summary>dto.ContactBatchItem: one element of an array upsert: its contact's id and whether it was created, or why not.</summary>
+[DocumentName("dto.ContactBatchItem")]
+public sealed record ContactBatchItem(
+    [property: JsonPropertyName("index")] int Index,
+    [property: JsonPropertyName("id")] long? Id,
+    [property: JsonPropertyName("created")] bool? Created,
+    [property: JsonPropertyName("error")] string? Error);
+
+/// <summary>dto.ContactBatchResponse: the answer to an array upsert, an item per element in order.</summary>
+[DocumentName("dto.ContactBatchResponse")]
+public sealed record ContactBatchResponse(
+    [property: JsonPropertyName("code")] int Code,
+    [property: JsonPropertyName("message")] string Message,
+    [property: JsonPropertyName("items")] IReadOnlyList<ContactBatchItem> Items,
+    [property: JsonPropertyName("created")] int Created,
+    [property: JsonPropertyName("updated")] int Updated,
+    [property: JsonPropertyName("failed")] int Failed,
+    [property: JsonPropertyName("timestamp")] string Timestamp);
+
 /// <summary>dto.ConsentResponse: whether the contact may receive marketing on a channel, since when and how.</summary>
 [DocumentName("dto.ConsentResponse")]
 public sealed record ConsentResponse(
@@ -178,10 +197,14 @@ public static class AudiencesApi
     {
         var group = app.MapGroup("/communication").WithTags("audiences").RequireAuthorization(Policies.Read);
         group.MapGet("/contacts", ListContacts).Errors().WithSummary("Page through the tenant's contacts (search q over name, phone and email; tag; list_id; segment_id)");
-        group.MapPost("/contacts", UpsertContact).Errors().WithSummary("Add a contact, or update the one with the same phone or email")
+        group.MapPost("/contacts", UpsertContact).Errors().WithSummary("Add a contact (or an array of up to 1,000), or update the one with the same phone or email")
+            .Accepts<ContactRequest>("application/json")
             .WithDescription("The phone number and email address are normalised first (`+86 138-0013-8000`, `13800138000` and full-width digits are one number), and " +
                 "a contact with either is updated rather than duplicated: fields left out are kept, `attributes` are merged key by key (null removes a key) and `tags` are added. " +
-                "201 when created, 200 when updated; 409 when the phone and the email belong to two different contacts. Marketers, Admins and Integrators.")
+                "201 when created, 200 when updated; 409 when the phone and the email belong to two different contacts. The body may also be a JSON array of such " +
+                "objects (at most 1,000): each is upserted in order on its own and the answer is 200 with one item per element (`index`, `id`, `created`, or " +
+                "`error`) and the counts; a bad element never stops the others. Marketers, Admins and Integrators.")
+            .Produces<ContactBatchResponse>(200)
             .Produces<SimpleResponse>(409);
         group.MapGet("/contacts/export", ExportContacts).Errors().WithSummary("The contacts of a list, a segment, a tag or a search as CSV (attributes as columns)")
             .WithDescription("The same filters as `GET /communication/contacts` (`list_id`, `segment_id`, `tag`, `q`), every matching contact, streamed as `text/csv`: " +
@@ -245,16 +268,79 @@ public static class AudiencesApi
             new PageInfo(p.PageNumber, p.PageSize, p.Total, p.TotalPages, p.HasNext, p.HasPrev), services.Now));
     }
 
-    public static async Task<Results<Created<ContactResponse>, Ok<ContactResponse>, SimpleError>> UpsertContact(
-        [FromBody] ContactRequest body, [AsParameters] AudienceServices services, CancellationToken ct)
+    /// <summary>Most contacts one upsert request may carry (more: the CSV import).</summary>
+    public const int MaxUpsertBatch = 1_000;
+
+    public static async Task<Results<Created<ContactResponse>, Ok<ContactResponse>, Ok<ContactBatchResponse>, SimpleError>> UpsertContact(
+        [FromBody] JsonElement body, [AsParameters] AudienceServices services, CancellationToken ct)
     {
-        if (body is null) return services.Error(AppError.Validation("body: a JSON object is required"));
-        var result = await services.Contacts.UpsertAsync(body.ToInput(), ContactSource.Api, services.Caller, ct);
+        if (body.ValueKind == JsonValueKind.Array) return await UpsertContactsAsync(body, services, ct);
+        if (body.ValueKind != JsonValueKind.Object) return services.Error(AppError.Validation("body: a JSON object or an array of them is required"));
+        var request = ReadContact(body, null);
+        if (!request.IsOk) return services.Error(request.Error!);
+        var result = await services.Contacts.UpsertAsync(request.Value!.ToInput(), ContactSource.Api, services.Caller, ct);
         if (!result.IsOk) return services.Error(result.Error!);
         var (contact, created) = result.Value;
         var response = ContactResponse.From(contact);
         return created ? TypedResults.Created($"/communication/contacts/{response.Id}", response) : TypedResults.Ok(response);
     }
+
+    /// <summary>
+    /// An array of contacts, each upserted as one would be on its own, in order: a bad one is answered in its item and
+    /// never stops the others (a later item naming the same person updates the contact an earlier one created).
+    /// </summary>
+    private static async Task<Results<Created<ContactResponse>, Ok<ContactResponse>, Ok<ContactBatchResponse>, SimpleError>> UpsertContactsAsync(
+        JsonElement body, AudienceServices services, CancellationToken ct)
+    {
+        var count = body.GetArrayLength();
+        if (count == 0) return services.Error(AppError.Validation("body: the array holds no contact"));
+        if (count > MaxUpsertBatch) return services.Error(AppError.Validation($"body: at most {MaxUpsertBatch} contacts a request; import more as CSV"));
+        if (ContactService.RefusedUpsert(services.Caller) is { } refused) return services.Error(refused);
+        var items = new List<ContactBatchItem>(count);
+        var index = 0;
+        foreach (var element in body.EnumerateArray())
+        {
+            var request = element.ValueKind == JsonValueKind.Object ? ReadContact(element, $"body[{index}]") : AppError.Validation($"{$"body[{index}]"}: a JSON object is required");
+            if (!request.IsOk)
+            {
+                items.Add(new ContactBatchItem(index++, null, null, request.Error!.Message));
+                continue;
+            }
+            var result = await services.Contacts.UpsertAsync(request.Value!.ToInput(), ContactSource.Api, services.Caller, ct);
+            items.Add(result.IsOk
+                ? new ContactBatchItem(index, result.Value.Contact.Contact.Id, result.Value.Created, null)
+                : new ContactBatchItem(index, null, null, result.Error!.Message));
+            index++;
+        }
+        return TypedResults.Ok(new ContactBatchResponse(200, "ok", items, items.Count(i => i.Created == true), items.Count(i => i.Created == false),
+            items.Count(i => i.Error is not null), services.Now));
+    }
+
+    /// <summary>
+    /// One contact of a request body, or why it cannot be one, worded as the binder words a body it cannot read (the
+    /// field's path, then what is wrong); <paramref name="element"/> sits at <paramref name="path"/> of an array, or is the body.
+    /// </summary>
+    private static Result<ContactRequest> ReadContact(JsonElement element, string? path)
+    {
+        try
+        {
+            return element.Deserialize<ContactRequest>(ReadOptions)!;
+        }
+        catch (JsonException json)
+        {
+            var field = string.IsNullOrEmpty(json.Path) || json.Path == "$" ? null : json.Path.TrimStart('$', '.');
+            var at = (path, field) switch
+            {
+                (null, null) => "body",
+                (null, _) => field,
+                (_, null) => path,
+                _ => path + "." + field,
+            };
+            return AppError.Validation($"{at} has the wrong type");
+        }
+    }
+
+    private static readonly JsonSerializerOptions ReadOptions = new(JsonSerializerDefaults.Web);
 
     public static async Task<Results<Ok<ContactResponse>, SimpleError>> GetContact(string id, [AsParameters] AudienceServices services, CancellationToken ct)
     {

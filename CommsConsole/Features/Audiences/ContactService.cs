@@ -17,12 +17,19 @@ public sealed class ContactService(AppDbContext db, SuppressionService suppressi
     public const int MaxHistory = 200;
 
     /// <summary>
+    /// Why <paramref name="caller"/> may not add or update contacts by upsert, or null: Marketers and Admins manage them,
+    /// Integrators may upsert.
+    /// </summary>
+    public static AppError? RefusedUpsert(Caller caller) =>
+        caller.ManagesAudience || caller.Role == Roles.Integrator ? null : AppError.Forbidden("your role cannot add or change contacts");
+
+    /// <summary>
     /// Creates the contact, or updates the one with the same phone or email (left-out fields kept, attributes merged,
     /// tags added). Two existing contacts matching the phone and the email each are a conflict, not a merge.
     /// </summary>
     public async Task<Result<(ContactView Contact, bool Created)>> UpsertAsync(ContactInput input, ContactSource source, Caller caller, CancellationToken ct)
     {
-        if (!caller.ManagesAudience && caller.Role != Roles.Integrator) return AppError.Forbidden("your role cannot add or change contacts");
+        if (RefusedUpsert(caller) is { } refused) return refused;
         var checkedInput = Check(input, requireAddress: true);
         if (!checkedInput.IsOk) return checkedInput.Error!;
         var (phone, email, tags) = checkedInput.Value;
