@@ -18,11 +18,12 @@ public sealed class AudienceService(AppDbContext db, TimeProvider clock) : IAudi
                 // The list must be the sending tenant's own: another tenant's answers as a missing one.
                 if (!await db.ContactLists.AnyAsync(l => l.Id == audience.Id && l.TenantId == tenantId, ct))
                     return AppError.NotFound($"{audience.Field}: no list with id {audience.Id}");
-                return new AudienceMembers(ListMembers(audience.Id, tenantId));
+                return Members(other => ListMembers(other, audience.Id, tenantId));
             case AudienceKind.Segment:
                 var segment = await db.Segments.AsNoTracking().FirstOrDefaultAsync(x => x.Id == audience.Id && x.TenantId == tenantId, ct);
                 if (segment is null) return AppError.NotFound($"{audience.Field}: no segment with id {audience.Id}");
-                return new AudienceMembers(SegmentService.Members(db, tenantId, segment, clock.GetUtcNow()));
+                var at = clock.GetUtcNow();
+                return Members(other => SegmentService.Members(other, tenantId, segment, at));
             default:
                 throw new ArgumentOutOfRangeException(nameof(audience), audience.Kind, null);
         }
@@ -34,6 +35,8 @@ public sealed class AudienceService(AppDbContext db, TimeProvider clock) : IAudi
     /// to search by: offered (TenantId, Phone), SQLite read every contact of the tenant for each page of a send read in id
     /// order (a million contacts took minutes instead of seconds).
     /// </summary>
-    public IQueryable<Contact> ListMembers(long listId, string tenantId) =>
+    public static IQueryable<Contact> ListMembers(AppDbContext db, long listId, string tenantId) =>
         db.Contacts.AsNoTracking().Where(c => c.TenantId + "" == tenantId && db.ContactListMembers.Any(m => m.ListId == listId && m.ContactId == c.Id));
+
+    private AudienceMembers Members(Func<AppDbContext, IQueryable<Contact>> on) => new(on(db), on);
 }

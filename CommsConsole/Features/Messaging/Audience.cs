@@ -18,7 +18,10 @@ public interface IAudienceResolver
 }
 
 /// <summary>An audience's contacts, as a query of the tenant's contacts.</summary>
-public sealed record AudienceMembers(IQueryable<Contact> Contacts);
+/// <param name="Contacts">The members, as a query of the resolver's own context.</param>
+/// <param name="On">The same members as a query of another context, so that they can be read on a connection of its own
+/// while the first one writes (a send counts its audience by reason while it writes the rows).</param>
+public sealed record AudienceMembers(IQueryable<Contact> Contacts, Func<AppDbContext, IQueryable<Contact>> On);
 
 /// <summary>Those of an audience who were not written as messages, by reason, and those who were.</summary>
 /// <param name="WillReceive">Members with a valid address and no opt-out: written as pending.</param>

@@ -90,7 +90,8 @@ public sealed class MessagingService(
     IOptions<DispatchOptions> dispatchOptions,
     IMemoryCache counts,
     SendRateLimit rateLimit,
-    IAudienceResolver audiences)
+    IAudienceResolver audiences,
+    IDbContextFactory<AppDbContext> contexts)
 {
     public const int MaxBulkRecipients = 10_000;
     public const int DefaultPageSize = PageSizes.Default;
@@ -189,13 +190,15 @@ public sealed class MessagingService(
         var members = Shape(found.Value!.Contacts, channel);
         var optedOut = gate.OptedOut(tenantId, channel);
         var valid = members.Where(ValidAddress(channel));
-        var tally = await CountAudienceAsync(members, channel, optedOut, marketing, ct);
-        if (tally.Members == 0) return AppError.Validation($"{audience.Field}: it has no contacts");
-        if (tally.WillReceive + tally.Unsubscribed == 0)
+        // The first member with an address is enough to go on (its counts by reason are read while the rows are written);
+        // an audience with none is counted here, for the refusal to say why.
+        if (!await valid.AnyAsync(ct))
         {
+            var none = await CountAudienceAsync(members, channel, optedOut, marketing, ct);
+            if (none.Members == 0) return AppError.Validation($"{audience.Field}: it has no contacts");
             return channel == Channel.Sms
-                ? AppError.Validation($"{audience.Field}: none of its {tally.Members} contacts has a valid phone number ({tally.NoAddress} without one, {tally.Invalid} invalid)")
-                : AppError.Validation($"{audience.Field}: none of its {tally.Members} contacts has a valid email address ({tally.NoAddress} without one, {tally.Invalid} invalid)");
+                ? AppError.Validation($"{audience.Field}: none of its {none.Members} contacts has a valid phone number ({none.NoAddress} without one, {none.Invalid} invalid)")
+                : AppError.Validation($"{audience.Field}: none of its {none.Members} contacts has a valid email address ({none.NoAddress} without one, {none.Invalid} invalid)");
         }
 
         var now = clock.GetUtcNow();
@@ -240,6 +243,9 @@ public sealed class MessagingService(
             }
         }
 
+        // Counting the members by reason is a pass over all of them (a second for a million): it runs on a connection of its
+        // own beside the one writing the rows, not before it. Those written (pending, suppressed) are counted by the writes.
+        var tallying = CountAudienceElsewhereAsync(found.Value!, tenantId, channel, marketing, ct);
         BatchCounts written;
         try
         {
@@ -269,9 +275,15 @@ public sealed class MessagingService(
         }
         catch (RefusedAudienceException refused)
         {
+            await ((Task)tallying).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             return refused.Error;
         }
-        var counts = tally with { WillReceive = written.Pending, Unsubscribed = written.Suppressed };
+        catch
+        {
+            await ((Task)tallying).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            throw;
+        }
+        var counts = await tallying with { WillReceive = written.Pending, Unsubscribed = written.Suppressed };
         var receipt = new SendReceipt(batch, [], 0) { Audience = counts };
         if (batch.Pending == 0) return receipt;
         if (due > now) dispatch.KickAt(due);
@@ -296,6 +308,13 @@ public sealed class MessagingService(
         var receiving = marketing ? valid.Where(r => !optedOut.Any(s => s.Address == r.Address)) : valid;
         var sample = samples <= 0 ? [] : await receiving.OrderBy(r => r.ContactId).Take(samples).ToListAsync(ct);
         return new AudienceSurvey(counts, sample.Select(r => new AudienceMember(r.ContactId, r.Address!, r.Name, r.Phone, r.Email, r.Attributes)).ToList());
+    }
+
+    /// <summary><see cref="CountAudienceAsync"/> of <paramref name="audience"/> on a context (and connection) of its own.</summary>
+    private async Task<AudienceCounts> CountAudienceElsewhereAsync(AudienceMembers audience, string tenantId, Channel channel, bool marketing, CancellationToken ct)
+    {
+        await using var other = await contexts.CreateDbContextAsync(ct);
+        return await CountAudienceAsync(Shape(audience.On(other), channel), channel, SuppressionService.Active(other, tenantId, channel), marketing, ct);
     }
 
     private sealed class RefusedAudienceException(AppError error) : Exception(error.ToString())
