@@ -756,11 +756,20 @@ public sealed partial class Bench(Settings s)
             (tenant, user) = AdminIds(path);
         }
         SqliteConnection.ClearAllPools();
-        var (listId, generated) = Db.GenerateAudience(path, tenant, user, n);
+        var (listId, warmUpListId, generated) = Db.GenerateAudience(path, tenant, user, n);
         Log($"   generated {n:N0} contacts in list {listId} in {generated.TotalSeconds:F1} s");
         await using var app = await AppServer.StartAsync("audience", path);
         using var ro = Db.OpenReadOnly(app.DbPath);
         var startRss = app.MemoryMb("VmRSS");
+
+        // Warm-up, as the other figures have one: a send to a list of 1,000 of the same contacts, drained.
+        using (var warmUp = JsonContent.Create(new { channel = "sms", content = "【CommsConsole】Spring sale: 20% off this week.", list_id = warmUpListId }))
+        using (var warmUpResponse = await app.Http.PostAsync("/communication/bulk", warmUp))
+        {
+            if (!warmUpResponse.IsSuccessStatusCode)
+                throw new InvalidOperationException($"the warm-up send answered {(int)warmUpResponse.StatusCode}: {await warmUpResponse.Content.ReadAsStringAsync()}");
+        }
+        await DrainAsync(ro, TimeSpan.FromMinutes(5), poll: 200);
 
         var payload = JsonSerializer.SerializeToUtf8Bytes(new { channel = "sms", content = "【CommsConsole】Spring sale: 20% off this week.", list_id = listId });
         var cpuBefore = CpuSeconds(app.Pid);
@@ -795,7 +804,7 @@ public sealed partial class Bench(Settings s)
             $"{accepted.TotalSeconds:F2} s", "–", "1 (fresh app)", "< 10 s", accepted.TotalSeconds < 10 ? "met" : $"**MISSED**: {accepted.TotalSeconds:F1} s",
             $"{total:N0} rows written: {willReceive:N0} pending, {total - willReceive:N0} suppressed; the server used {acceptCpu:F1} s of CPU meanwhile (1-minute load average {load} on {Environment.ProcessorCount} cores)"));
         _figures.Add(new Figure("9 rss", $"peak RSS of the server process (VmHWM) from start-up to figure 9's answer",
-            $"{acceptPeak:F0} MB", "–", "1", "< 400 MB", acceptPeak < 400 ? "met" : $"**MISSED**: {acceptPeak:F0} MB", $"{startRss:F0} MB before the request"));
+            $"{acceptPeak:F0} MB", "–", "1", "< 400 MB", acceptPeak < 400 ? "met" : $"**MISSED**: {acceptPeak:F0} MB", $"{startRss:F0} MB at start-up, before the warm-up"));
         _figures.Add(new Figure("9 rss drain", $"peak RSS of the server process (VmHWM) once figure 9's rows are dispatched",
             $"{peak:F0} MB", "–", "1", "< 400 MB", peak < 400 ? "met" : $"**MISSED**: {peak:F0} MB", "the dispatcher's (compare figure 5)"));
         // A segment of the same contacts, its filter compiled to SQL over the attributes JSON, sent to as the list was.
@@ -1095,8 +1104,8 @@ public sealed partial class Bench(Settings s)
         foreach (var method in ImportMethods()) yield return method;
         yield return (["9"], $"""
             - **9**: the app creates its file and admin and is stopped; {s.AudienceContacts:N0} contacts of the admin's tenant (a phone, a name, a city
-              attribute; every hundredth opted out of SMS) and one list holding them all are written straight into the file in SQL; the app is started
-              again and one `POST /communication/bulk` with that `list_id` (marketing SMS, no contact field in the text) is timed from send to the
+              attribute; every hundredth opted out of SMS), one list holding them all and one holding the first 1,000 are written straight into the file
+              in SQL; the app is started again, sends to the list of 1,000 as a warm-up (drained), and one `POST /communication/bulk` with the big list's `list_id` (marketing SMS, no contact field in the text) is timed from send to the
               end of its answer; the answer must count every member and every row must be in the file once it is read. "9 rss" is the server's VmHWM
               once answered and "9 rss drain" after the drain; "9 drain" is the pending rows over the time from the answer until no row is pending or sending.
               "9s": then a segment `city = "Shanghai" AND has phone` (every contact) is created over the API and one send with its `segment_id` timed
