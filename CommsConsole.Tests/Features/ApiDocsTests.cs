@@ -33,6 +33,38 @@ public sealed class ApiDocsTests(SharedApp app)
         Assert.True(doc.GetProperty("components").GetProperty("securitySchemes").TryGetProperty("Bearer", out _));
     }
 
+    /// <summary>What a generated client needs: a unique id for every operation, numbers typed as numbers, a server URL it can prefix.</summary>
+    [Fact]
+    public async Task OpenApiDocument_NamesEveryOperation_TypesEveryNumber_AndItsServerHasNoTrailingSlash()
+    {
+        using var client = app.Anonymous();
+        var (_, doc) = await client.GetJsonAsync("/openapi/v1.json");
+        var ids = new List<string>();
+        var textNumbers = new List<string>();
+        foreach (var path in doc.GetProperty("paths").EnumerateObject())
+        {
+            foreach (var operation in path.Value.EnumerateObject())
+            {
+                Assert.True(operation.Value.TryGetProperty("operationId", out var id), $"{operation.Name} {path.Name} has no operationId");
+                ids.Add(id.GetString()!);
+                if (!operation.Value.TryGetProperty("parameters", out var parameters)) continue;
+                foreach (var parameter in parameters.EnumerateArray())
+                {
+                    var name = parameter.GetProperty("name").GetString()!;
+                    var numeric = name is "page" or "page_size" || (name.EndsWith("_id", StringComparison.Ordinal) && name is not ("user_id" or "tenant_id"));
+                    if (!numeric || parameter.GetProperty("in").GetString() != "query") continue;
+                    if (parameter.GetProperty("schema").GetProperty("type").ToString() != "integer") textNumbers.Add($"{operation.Name} {path.Name} {name}");
+                }
+            }
+        }
+        Assert.Equal(ids.Count, ids.Distinct(StringComparer.Ordinal).Count());
+        Assert.Contains("getCommunicationLogs", ids);
+        Assert.Contains("deleteCommunicationListsByIdContactsByContactId", ids);
+        Assert.Empty(textNumbers);
+        foreach (var server in doc.GetProperty("servers").EnumerateArray())
+            Assert.False(server.GetProperty("url").GetString()!.EndsWith('/'), server.GetProperty("url").GetString());
+    }
+
     [Fact]
     public async Task ApiReference_IsBrowsable()
     {

@@ -25,6 +25,7 @@ public static class ApiDocsExtensions
                 return Task.CompletedTask;
             });
             options.AddIdempotencyKeyParameter();
+            options.AddConventions();
         });
     }
 
@@ -32,6 +33,7 @@ public static class ApiDocsExtensions
     public static void MapApiDocs(this WebApplication app)
     {
         app.MapOpenApi().AllowAnonymous();
-        app.MapScalarApiReference().AllowAnonymous();
+        // Served whole from the app (its script is in the package): no fonts from the internet either, so it works offline.
+        app.MapScalarApiReference(options => options.DisableDefaultFonts()).AllowAnonymous();
     }
 }

@@ -249,10 +249,10 @@ public static class AudiencesApi
     public static async Task<Results<Ok<ContactPageResponse>, SimpleError>> ListContacts(
         [FromQuery(Name = "q")] string? q,
         [FromQuery(Name = "tag")] string? tag,
-        [FromQuery(Name = "list_id")] string? listId,
-        [FromQuery(Name = "segment_id")] string? segmentId,
-        [FromQuery(Name = "page")] string? page,
-        [FromQuery(Name = "page_size")] string? pageSize,
+        [FromQuery(Name = "list_id"), WholeNumber(Id = true)] string? listId,
+        [FromQuery(Name = "segment_id"), WholeNumber(Id = true)] string? segmentId,
+        [FromQuery(Name = "page"), WholeNumber] string? page,
+        [FromQuery(Name = "page_size"), WholeNumber] string? pageSize,
         [AsParameters] AudienceServices services,
         CancellationToken ct)
     {
@@ -388,8 +388,8 @@ public static class AudiencesApi
     public static async Task<Results<PushStreamHttpResult, SimpleError>> ExportContacts(
         [FromQuery(Name = "q")] string? q,
         [FromQuery(Name = "tag")] string? tag,
-        [FromQuery(Name = "list_id")] string? listId,
-        [FromQuery(Name = "segment_id")] string? segmentId,
+        [FromQuery(Name = "list_id"), WholeNumber(Id = true)] string? listId,
+        [FromQuery(Name = "segment_id"), WholeNumber(Id = true)] string? segmentId,
         [AsParameters] AudienceServices services,
         CancellationToken ct)
     {

@@ -48,8 +48,8 @@ public static class AuditApi
     }
 
     public static async Task<Results<Ok<AuditPageResponse>, SimpleError>> ListAudit(
-        [FromQuery(Name = "page")] string? page,
-        [FromQuery(Name = "page_size")] string? pageSize,
+        [FromQuery(Name = "page"), WholeNumber] string? page,
+        [FromQuery(Name = "page_size"), WholeNumber] string? pageSize,
         [AsParameters] AuditServices services,
         CancellationToken ct)
     {

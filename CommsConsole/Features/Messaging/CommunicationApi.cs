@@ -174,8 +174,8 @@ public static class CommunicationApi
         [FromQuery(Name = "channel")] string? channel,
         [FromQuery(Name = "status")] string? status,
         [FromQuery(Name = "purpose")] string? purpose,
-        [FromQuery(Name = "page")] string? page,
-        [FromQuery(Name = "page_size")] string? pageSize,
+        [FromQuery(Name = "page"), WholeNumber] string? page,
+        [FromQuery(Name = "page_size"), WholeNumber] string? pageSize,
         [AsParameters] CommunicationServices services,
         CancellationToken ct)
     {

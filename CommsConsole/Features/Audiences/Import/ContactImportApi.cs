@@ -177,7 +177,7 @@ public static class ContactImportApi
     }
 
     public static async Task<Results<Ok<ImportResponse>, SimpleError>> GetImport(string id,
-        [FromQuery(Name = "page")] string? page, [FromQuery(Name = "page_size")] string? pageSize, [AsParameters] ImportServices services, CancellationToken ct)
+        [FromQuery(Name = "page"), WholeNumber] string? page, [FromQuery(Name = "page_size"), WholeNumber] string? pageSize, [AsParameters] ImportServices services, CancellationToken ct)
     {
         if (!AudienceIds.TryParse(id, "import", out var key, out var missing)) return services.Error(missing!);
         if (!QueryNumbers.TryParsePositive(page, 1, out var pageNumber)) return services.Error(AppError.Validation($"page: '{page}' is not a whole number of 1 or more"));
