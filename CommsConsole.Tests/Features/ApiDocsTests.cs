@@ -1,4 +1,7 @@
 using System.Net;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using CommsConsole.Tests.Infrastructure;
 
 namespace CommsConsole.Tests.Features;
@@ -63,6 +66,24 @@ public sealed class ApiDocsTests(SharedApp app)
         Assert.Empty(textNumbers);
         foreach (var server in doc.GetProperty("servers").EnumerateArray())
             Assert.False(server.GetProperty("url").GetString()!.EndsWith('/'), server.GetProperty("url").GetString());
+    }
+
+    /// <summary>
+    /// docs/openapi.json is the document as served (less its server URL, which names the host asked): the generated-client
+    /// tests (CommsConsole.ClientTests) build their client from it, and integrators can read it without running the app.
+    /// COMMSCONSOLE_WRITE_OPENAPI=1 rewrites it.
+    /// </summary>
+    [Fact]
+    public async Task OpenApiDocument_IsTheOneInDocs()
+    {
+        using var client = app.Anonymous();
+        var served = JsonNode.Parse(await client.GetStringAsync("/openapi/v1.json"))!.AsObject();
+        served.Remove("servers");
+        var text = served.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n";
+        var path = Path.Combine(SourceTree.Root, "docs", "openapi.json");
+        if (Environment.GetEnvironmentVariable("COMMSCONSOLE_WRITE_OPENAPI") == "1") await File.WriteAllTextAsync(path, text);
+        Assert.True(File.Exists(path) && await File.ReadAllTextAsync(path) == text,
+            "docs/openapi.json is not the document the app serves: run COMMSCONSOLE_WRITE_OPENAPI=1 dotnet test CommsConsole.Tests --filter OpenApiDocument_IsTheOneInDocs and commit it");
     }
 
     [Fact]

@@ -11,7 +11,8 @@ public static class ApiDocsExtensions
         builder.Services.AddOpenApi(options =>
         {
             options.CreateSchemaReferenceId = type =>
-                type.Type.GetCustomAttribute<DocumentNameAttribute>()?.Name ?? Microsoft.AspNetCore.OpenApi.OpenApiOptions.CreateDefaultSchemaReferenceId(type);
+                OpenApiConventions.IsAnyValue(type.Type) ? null
+                : type.Type.GetCustomAttribute<DocumentNameAttribute>()?.Name ?? Microsoft.AspNetCore.OpenApi.OpenApiOptions.CreateDefaultSchemaReferenceId(type);
             options.AddDocumentTransformer((document, _, _) =>
             {
                 document.Info.Title = "CommsConsole API";

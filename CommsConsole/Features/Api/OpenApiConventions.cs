@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Text;
+using System.Text.Json;
 using Microsoft.AspNetCore.Mvc.Infrastructure;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
@@ -7,10 +8,11 @@ using Microsoft.OpenApi;
 namespace CommsConsole.Features.Api;
 
 /// <summary>
-/// A query parameter bound as text, so that the endpoint answers a bad value with its own 400 in its envelope, but
-/// documented as the whole number it is (<see cref="QueryNumbers"/> reads it): a generated client then sends a number.
+/// A query parameter bound as text, or a body field bound as any JSON value, so that the endpoint answers a bad value with
+/// its own 400 in its envelope, but documented as the whole number it is (<see cref="QueryNumbers"/> reads it): a
+/// generated client then sends a number.
 /// </summary>
-[AttributeUsage(AttributeTargets.Parameter)]
+[AttributeUsage(AttributeTargets.Parameter | AttributeTargets.Property)]
 public sealed class WholeNumberAttribute : Attribute
 {
     /// <summary>An id (64 bits) rather than a count or a page (32 bits).</summary>
@@ -36,6 +38,19 @@ public static class OpenApiConventions
             }
             return Task.CompletedTask;
         });
+        // A field bound as any JSON value is documented as what it is: a whole number where marked, else any value (inline,
+        // not a component named after System.Text.Json's JsonElement, which generators took for an object type).
+        options.AddSchemaTransformer((schema, context, _) =>
+        {
+            if (!IsAnyValue(context.JsonTypeInfo.Type)) return Task.CompletedTask;
+            if (context.JsonPropertyInfo?.AttributeProvider?.GetCustomAttributes(typeof(WholeNumberAttribute), false).FirstOrDefault() is WholeNumberAttribute number)
+            {
+                schema.Type = JsonSchemaType.Integer;
+                schema.Format = number.Id ? "int64" : "int32";
+                schema.Minimum = "1";
+            }
+            return Task.CompletedTask;
+        });
         // The document names the server it was asked from; a trailing slash doubles the first one of every path.
         options.AddDocumentTransformer((document, _, _) =>
         {
@@ -43,6 +58,9 @@ public static class OpenApiConventions
             return Task.CompletedTask;
         });
     }
+
+    /// <summary>A field bound as any JSON value (<see cref="JsonElement"/>, nullable or not).</summary>
+    public static bool IsAnyValue(Type type) => (Nullable.GetUnderlyingType(type) ?? type) == typeof(JsonElement);
 
     /// <summary>
     /// An operation's id when its endpoint names none: its method and path in camel case, e.g. <c>GET /communication/lists/{id}</c>

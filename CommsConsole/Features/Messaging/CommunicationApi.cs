@@ -24,9 +24,9 @@ public sealed class BulkSendRequest
     /// <summary>transactional or marketing (the default here): marketing is held to opt-outs, quiet hours and the tenant's footer rules.</summary>
     [JsonPropertyName("purpose")] public string? Purpose { get; set; }
     /// <summary>Send to the members of this contact list instead of <c>recipients</c>.</summary>
-    [JsonPropertyName("list_id")] public JsonElement? ListId { get; set; }
+    [JsonPropertyName("list_id"), WholeNumber(Id = true)] public JsonElement? ListId { get; set; }
     /// <summary>Send to the members of this segment instead of <c>recipients</c>.</summary>
-    [JsonPropertyName("segment_id")] public JsonElement? SegmentId { get; set; }
+    [JsonPropertyName("segment_id"), WholeNumber(Id = true)] public JsonElement? SegmentId { get; set; }
 }
 
 /// <summary>dto.AudienceCounts: a send to a list or segment, who was written and who was not, by reason.</summary>

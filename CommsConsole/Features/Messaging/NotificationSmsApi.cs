@@ -28,9 +28,9 @@ public sealed class SmsBatchRequest
 {
     public List<string?>? Phones { get; set; }
     /// <summary>Send to the members of this contact list instead of <c>phones</c>.</summary>
-    public JsonElement? ListId { get; set; }
+    [WholeNumber(Id = true)] public JsonElement? ListId { get; set; }
     /// <summary>Send to the members of this segment instead of <c>phones</c>.</summary>
-    public JsonElement? SegmentId { get; set; }
+    [WholeNumber(Id = true)] public JsonElement? SegmentId { get; set; }
     public string? Content { get; set; }
     public long? CampusId { get; set; }
     public string? BizType { get; set; }
