@@ -12,6 +12,8 @@ public class Template
     public Channel Channel { get; set; }
     public string? Subject { get; set; }
     public required string Body { get; set; }
+    /// <summary>An email template's format (Markdown or HTML); null keeps the older rule: HTML when the body has tags, else plain text.</summary>
+    public EmailBodyFormat? Format { get; set; }
     public string? CreatedBy { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public string? UpdatedBy { get; set; }

@@ -10,7 +10,7 @@ namespace CommsConsole.Tests.Features.Providers;
 public sealed class SmtpDispatchTests
 {
     /// <summary>The app with SMTP to <paramref name="peer"/> as the installation's email provider (and a postal address for marketing).</summary>
-    private static async Task<AppFactory> StartAppAsync(SmtpPeer peer)
+    internal static async Task<AppFactory> StartAppAsync(SmtpPeer peer)
     {
         var app = new AppFactory(null, new Dictionary<string, string?>
         {
@@ -84,9 +84,9 @@ public sealed class SmtpDispatchTests
             Assert.Contains("Dear " + value, plain.TextBody);
         }
 
-        // An HTML template is HTML: the value encoded, the template's own tags kept.
+        // An HTML template is HTML: the value encoded (text, once sanitised: quotes need no escaping there), the template's own tags kept.
         var html = await SendAsync("html@example.com", "<p>Dear <b>{{ name }}</b></p>", "transactional");
-        Assert.Contains("<p>Dear <b>&lt;p&gt;&lt;a href=&quot;http://evil.example&quot;&gt;x&lt;/a&gt;&lt;/p&gt;</b></p>", html.HtmlBody);
+        Assert.Contains("<p>Dear <b>&lt;p&gt;&lt;a href=\"http://evil.example\"&gt;x&lt;/a&gt;&lt;/p&gt;</b></p>", html.HtmlBody);
         Assert.DoesNotContain("<a href", html.HtmlBody);
     }
 }

@@ -22,7 +22,7 @@ public static class ComplianceText
         if (isHtml)
         {
             var lines = string.Join("<br>", postalAddress.Split('\n').Select(l => WebUtility.HtmlEncode(l.Trim())));
-            return content + "\n<p class=\"postal-address\" style=\"color:#666;font-size:12px\">" + lines + "</p>";
+            return AtEndOfBody(content, "\n<p class=\"postal-address\" style=\"color:#666;font-size:12px\">" + lines + "</p>");
         }
         return content.TrimEnd() + "\n\n--\n" + postalAddress.Trim();
     }
@@ -31,7 +31,14 @@ public static class ComplianceText
     public static string WithUnsubscribeLink(string content, string url, bool isHtml)
     {
         if (isHtml)
-            return content + "\n<p class=\"unsubscribe\" style=\"color:#666;font-size:12px\"><a href=\"" + WebUtility.HtmlEncode(url) + "\">Unsubscribe / 退订</a></p>";
+            return AtEndOfBody(content, "\n<p class=\"unsubscribe\" style=\"color:#666;font-size:12px\"><a href=\"" + WebUtility.HtmlEncode(url) + "\">Unsubscribe / 退订</a></p>");
         return content.TrimEnd() + "\nUnsubscribe / 退订: " + url;
+    }
+
+    /// <summary>Adds to the end of an HTML body: inside its body element when it is a whole document (a body whose styles were inlined).</summary>
+    private static string AtEndOfBody(string html, string addition)
+    {
+        var end = html.LastIndexOf("</body>", StringComparison.OrdinalIgnoreCase);
+        return end < 0 ? html + addition : html.Insert(end, addition);
     }
 }

@@ -17,6 +17,12 @@ public sealed class BulkSendRequest
     [JsonPropertyName("content")] public string? Content { get; set; }
     [JsonPropertyName("recipients")] public List<string?>? Recipients { get; set; }
     [JsonPropertyName("subject")] public string? Subject { get; set; }
+    /// <summary>
+    /// Email only, optional: <c>markdown</c> or <c>html</c>, the format <c>content</c> is written in (a stored template keeps its
+    /// own). Either is sent as HTML, sanitised, with its CSS inlined and a plain-text alternative. Without it, content with
+    /// HTML tags is HTML and anything else plain text.
+    /// </summary>
+    [JsonPropertyName("format")] public string? Format { get; set; }
     [JsonPropertyName("template")] public string? Template { get; set; }
     [JsonPropertyName("user_id")] public string? UserId { get; set; }
     /// <summary>Template variables; values are strings (numbers and booleans are accepted and used as text).</summary>
@@ -121,6 +127,9 @@ public static class CommunicationApi
         group.MapPost("/bulk", SendBulk).RequireAuthorization(Policies.Send)
             .WithSummary("Send SMS or email to many recipients")
             .WithDescription("Writes one pending log row per recipient and returns them; dispatch happens in the background. `content` (or the stored template's body) is a Liquid template rendered with `variables`. " +
+                "For email, `format` (`markdown` or `html`, optional) says what `content` is written in: either goes out as HTML, sanitised (no scripts, event handlers, " +
+                "`javascript:`/`data:` addresses, frames or forms), its `<style>` sheets inlined, with a plain-text alternative; variable values are inserted as text. " +
+                "Without `format`, content with HTML tags is HTML and anything else plain text; a stored template keeps its own format. " +
                 "`purpose` is `marketing` (the default) or `transactional`: marketing to an opted-out recipient is recorded as `suppressed` and not sent, marketing SMS gets the tenant's opt-out hint and waits out its quiet hours, " +
                 "and marketing email needs the tenant's postal address. Over the per-tenant or per-user request rate the answer is 429 with `Retry-After`. " +
                 "Instead of `recipients`, `list_id` (or `segment_id`) sends to a contact list's members (exactly one of the three): only members with a valid address for the channel " +
@@ -222,11 +231,17 @@ public static class CommunicationApi
             if (!Wire.TryParsePurpose(body.Purpose, out var given)) return AppError.Validation($"purpose: '{body.Purpose}' is not one of transactional, marketing");
             purpose = given;
         }
+        EmailBodyFormat? format = null; // plain text or HTML as the content looks when not given
+        if (body.Format is not null)
+        {
+            if (!EmailFormat.TryParse(body.Format, out var given)) return AppError.Validation($"format: '{Phones.Echo(body.Format)}' is not one of markdown, html");
+            format = given;
+        }
         var variables = SendVariables.FromJson(body.Variables, SendVariables.Field.Variables);
         if (!variables.IsOk) return variables.Error;
         request = new SendRequest
         {
-            Channel = channel, Recipients = body.Recipients, Audience = audience.Value, Content = body.Content, Subject = body.Subject, TemplateCode = body.Template,
+            Channel = channel, Recipients = body.Recipients, Audience = audience.Value, Content = body.Content, Subject = body.Subject, TemplateCode = body.Template, Format = format,
             Variables = variables.Value, OnBehalfOfUserId = body.UserId, Source = BatchSources.ApiBulk, Purpose = purpose,
         };
         return null;

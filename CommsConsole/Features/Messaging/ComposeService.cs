@@ -10,6 +10,10 @@ public sealed record ComposeDraft
     public string? TemplateCode { get; init; }
     public string? Content { get; init; }
     public string? Subject { get; init; }
+    /// <summary>An email's format when written here (a stored template keeps its own); null: HTML if it has tags, else plain text.</summary>
+    public EmailBodyFormat? Format { get; init; }
+    /// <summary>Values for every recipient (the template editor's samples); a CSV's columns override them.</summary>
+    public IReadOnlyDictionary<string, string>? Variables { get; init; }
     public RecipientList Recipients { get; init; } = RecipientList.Empty;
     /// <summary>Marketing unless the sender says the message is transactional.</summary>
     public Purpose Purpose { get; init; } = Purpose.Marketing;
@@ -150,6 +154,8 @@ public sealed class ComposeService(MessagingService messaging, SendPlanner plann
         Audience = draft.Audience,
         Content = draft.Content,
         Subject = draft.Subject,
+        Format = draft.Format,
+        Variables = draft.Variables,
         TemplateCode = string.IsNullOrWhiteSpace(draft.TemplateCode) ? null : draft.TemplateCode,
         NotBefore = draft.ScheduleAt,
         Source = BatchSources.Console,

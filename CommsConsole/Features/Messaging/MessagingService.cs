@@ -21,6 +21,8 @@ public sealed record SendRequest
     public string? Content { get; init; }
     public string? Subject { get; init; }
     public string? TemplateCode { get; init; }
+    /// <summary>The format of <see cref="Content"/> for email (a stored template keeps its own); when null, HTML if it has tags, else plain text.</summary>
+    public EmailBodyFormat? Format { get; init; }
     public IReadOnlyDictionary<string, string>? Variables { get; init; }
     /// <summary>Variables of each recipient (e.g. the columns of an uploaded CSV), aligned with <see cref="Recipients"/>; they override <see cref="Variables"/>.</summary>
     public IReadOnlyList<IReadOnlyDictionary<string, string>>? RecipientVariables { get; init; }

@@ -31,7 +31,11 @@ public sealed record SendContent(
     bool IsHtml,
     Purpose Purpose,
     EffectivePolicy Policy,
-    AppError? Unready);
+    AppError? Unready)
+{
+    /// <summary>An email's format (<see cref="EmailBody"/>): declared, or HTML when its source has tags; null for plain text and SMS.</summary>
+    public EmailBodyFormat? Format { get; init; }
+}
 
 /// <summary>
 /// A send to an audience worked out before anything is written. When the content reads no contact field it is rendered

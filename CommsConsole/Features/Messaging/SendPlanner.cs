@@ -103,6 +103,8 @@ public sealed class SendPlanner(TemplateService templates, LiquidTemplateEngine 
         Template? template = null;
         var body = request.Content;
         var subject = request.Subject;
+        var format = request.Format;
+        if (format is not null && request.Channel != Channel.Email) return AppError.Validation("format: only email content has a format (markdown or html)");
         if (!string.IsNullOrWhiteSpace(request.TemplateCode))
         {
             template = await templates.FindByCodeAsync(tenantId, request.TemplateCode, ct);
@@ -110,6 +112,7 @@ public sealed class SendPlanner(TemplateService templates, LiquidTemplateEngine 
             if (template.Channel != request.Channel)
                 return AppError.Validation($"template: '{template.Code}' is an {ErrorText.Term(template.Channel.ToWire())} template, not {ErrorText.Term(request.Channel.ToWire())}");
             body = template.Body;
+            format = template.Format;
             if (string.IsNullOrWhiteSpace(subject)) subject = template.Subject;
         }
         if (string.IsNullOrWhiteSpace(body)) return draft ? (SendContent?)null : AppError.Validation("content: must not be empty", MessagingService.CodeEmptyContent);
@@ -131,7 +134,8 @@ public sealed class SendPlanner(TemplateService templates, LiquidTemplateEngine 
         var purpose = request.Purpose ?? MarketingGate.DefaultPurpose(request.Source, request.TemplateCode);
         var policy = await gate.PolicyAsync(tenantId, ct);
         if (MarketingGate.Refuse(request.Channel, purpose, policy) is { } refused) return refused;
-        return new SendContent(request.Channel, template, bodyTemplate, subjectTemplate, EmailFormat.IsHtml(request.Channel, body), purpose, policy, unready);
+        var resolvedFormat = EmailFormat.Resolve(request.Channel, format, body);
+        return new SendContent(request.Channel, template, bodyTemplate, subjectTemplate, resolvedFormat is not null, purpose, policy, unready) { Format = resolvedFormat };
     }
 
     private Result<List<MessageLedger.NewMessage>> Render(SendRequest request, List<(int Index, string Recipient)> recipients, SendContent content)
@@ -166,7 +170,7 @@ public sealed class SendPlanner(TemplateService templates, LiquidTemplateEngine 
         Dictionary<string, int> segmentsByContent)
     {
         var channel = content.Channel;
-        var rendered = RenderOne(channel, content.Body, content.Subject, variables, content.IsHtml, at);
+        var rendered = RenderOne(channel, content.Body, content.Subject, variables, content.Format, at);
         if (!rendered.IsOk) return rendered.Error!;
         var (text, renderedSubject) = rendered.Value;
         text = MarketingGate.DecorateAtAccept(channel, content.Purpose, text, content.Policy, content.IsHtml);
@@ -219,15 +223,22 @@ public sealed class SendPlanner(TemplateService templates, LiquidTemplateEngine 
     }
 
     private Result<(string Content, string? Subject)> RenderOne(Channel channel, CompiledTemplate body, CompiledTemplate? subject,
-        IReadOnlyDictionary<string, string> variables, bool isHtml, ErrorText at)
+        IReadOnlyDictionary<string, string> variables, EmailBodyFormat? format, ErrorText at)
     {
-        // Recipient data must not inject markup into an HTML email; the template's own markup stays.
-        if (!engine.TryRender(body, variables, isHtml, out var content, out var error)) return AppError.Validation($"content: could not be rendered{at}: {error}");
+        // Recipient data must not inject markup (or Markdown) into an email; the template's own markup stays.
+        if (!engine.TryRender(body, variables, EmailBody.EncodingFor(format), out var content, out var error)) return AppError.Validation($"content: could not be rendered{at}: {error}");
         if (string.IsNullOrWhiteSpace(content)) return AppError.Validation($"content: is empty once rendered{at}", MessagingService.CodeEmptyContent);
         if (channel == Channel.Sms && content.Length > MaxSmsLength)
             return AppError.Validation($"content: SMS text is {content.Length} characters once rendered{at}; at most {MaxSmsLength} are allowed");
         if (channel == Channel.Email && content.Length > MaxEmailBodyLength)
             return AppError.Validation($"content: email body is {content.Length} characters once rendered{at}; at most {MaxEmailBodyLength} are allowed");
+        if (channel == Channel.Email)
+        {
+            // Markdown made HTML, sanitised, its CSS inlined: what is stored is what goes out.
+            if (!EmailBody.TryFinish(content, format, out var finished, out var why)) return AppError.Validation($"content: {why}{at}");
+            if (string.IsNullOrWhiteSpace(finished)) return AppError.Validation($"content: is empty once rendered{at}", MessagingService.CodeEmptyContent);
+            content = finished;
+        }
         if (subject is null) return (content, null);
         if (!engine.TryRender(subject, variables, htmlEncode: false, out var renderedSubject, out var subjectError)) return AppError.Validation($"subject: could not be rendered{at}: {subjectError}");
         renderedSubject = renderedSubject.Trim();

@@ -57,7 +57,7 @@ internal sealed class LiquidSandbox : LiquidTemplateContext
     }
 
     /// <summary>Renders once with the recipient's variables pushed as the only global beside the filters, then pops them.</summary>
-    public string Render(ScribanTemplate template, IReadOnlyDictionary<string, string> variables, bool htmlEncode)
+    public string Render(ScribanTemplate template, IReadOnlyDictionary<string, string> variables, ValueEncoding encoding)
     {
         Reset();
         Tags.Clear();
@@ -65,7 +65,7 @@ internal sealed class LiquidSandbox : LiquidTemplateContext
         foreach (var (key, value) in variables)
         {
             var text = value ?? "";
-            var encoded = htmlEncode ? System.Net.WebUtility.HtmlEncode(text) : text;
+            var encoded = ValueEncodings.Encode(text, encoding);
             // "attributes.city" is read as attributes.city: a dotted name becomes a member of an object (one level).
             var dot = key.IndexOf('.');
             if (dot > 0 && dot < key.Length - 1)

@@ -89,6 +89,15 @@ public sealed class LiquidTemplateEngine
     /// so recipient data cannot inject markup; the template's own markup is kept. Never throws.
     /// </summary>
     public bool TryRender(CompiledTemplate template, IReadOnlyDictionary<string, string> variables, bool htmlEncode,
+        [NotNullWhen(true)] out string? output, [NotNullWhen(false)] out string? error) =>
+        TryRender(template, variables, htmlEncode ? ValueEncoding.Html : ValueEncoding.None, out output, out error);
+
+    /// <summary>
+    /// Renders with every variable value encoded for the text it lands in (<see cref="ValueEncoding"/>): HTML-encoded in
+    /// HTML, also with Markdown's punctuation escaped in Markdown, so recipient data cannot inject markup; the template's
+    /// own markup is kept. Never throws.
+    /// </summary>
+    public bool TryRender(CompiledTemplate template, IReadOnlyDictionary<string, string> variables, ValueEncoding encoding,
         [NotNullWhen(true)] out string? output, [NotNullWhen(false)] out string? error)
     {
         output = null;
@@ -111,7 +120,7 @@ public sealed class LiquidTemplateEngine
         context.Clock = _clock;
         try
         {
-            output = context.Render(template.Inner, variables, htmlEncode);
+            output = context.Render(template.Inner, variables, encoding);
             context.Return(); // a context whose render failed midway is not reused
             error = null;
             return true;

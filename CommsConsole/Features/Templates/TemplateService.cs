@@ -34,7 +34,7 @@ public sealed class TemplateService(AppDbContext db, LiquidTemplateEngine engine
         var template = new Template
         {
             TenantId = caller.TenantId, Code = code, Name = input.Name.Trim(), Channel = input.Channel,
-            Subject = input.Subject, Body = input.Body, CreatedBy = caller.UserId, CreatedAt = now, UpdatedBy = caller.UserId, UpdatedAt = now,
+            Subject = input.Subject, Body = input.Body, Format = input.Format, CreatedBy = caller.UserId, CreatedAt = now, UpdatedBy = caller.UserId, UpdatedAt = now,
         };
         db.Templates.Add(template);
         await db.SaveChangesAsync(ct);
@@ -61,6 +61,7 @@ public sealed class TemplateService(AppDbContext db, LiquidTemplateEngine engine
         template.Channel = input.Channel;
         template.Subject = input.Subject;
         template.Body = input.Body;
+        template.Format = input.Format;
         template.UpdatedBy = caller.UserId;
         template.UpdatedAt = clock.GetUtcNow();
         await db.SaveChangesAsync(ct);
@@ -80,6 +81,44 @@ public sealed class TemplateService(AppDbContext db, LiquidTemplateEngine engine
     {
         if (string.IsNullOrEmpty(source)) return (null, []);
         return engine.TryCompile(source, out var compiled, out var error) ? (null, compiled.Variables) : (error, []);
+    }
+
+    /// <summary>
+    /// Copies a starter of the gallery (<see cref="StarterTemplates"/>) into the caller's tenant as a template of its own, to
+    /// be edited there: under the starter's code, or the first of CODE_2, CODE_3… that is free. Requests at once each get
+    /// their own code (a code taken meanwhile is tried again with the next).
+    /// </summary>
+    public async Task<Result<Template>> CreateFromStarterAsync(string? key, string? language, Caller caller, CancellationToken ct)
+    {
+        if (!caller.CanSend) return AppError.Forbidden("your role cannot manage templates");
+        if (StarterTemplates.Find(key, language) is not { } starter) return AppError.NotFound($"starter: no starter template '{Phones.Echo(key ?? "")}'");
+        const int attempts = 25;
+        for (var attempt = 1; ; attempt++)
+        {
+            // One writer at a time on SQLite; on PostgreSQL a code taken meanwhile fails the insert and is looked for again.
+            await using var tx = await WriteTransaction.BeginAsync(db.Database, ct);
+            var taken = await db.Templates.AsNoTracking().Where(t => t.TenantId == caller.TenantId && t.Code.StartsWith(starter.Code))
+                .Select(t => t.Code).ToListAsync(ct);
+            var code = starter.Code;
+            for (var n = 2; taken.Contains(code); n++) code = $"{starter.Code}_{n}";
+            var now = clock.GetUtcNow();
+            var template = new Template
+            {
+                TenantId = caller.TenantId, Code = code, Name = starter.Name, Channel = Channel.Email, Subject = starter.Subject, Body = starter.Body,
+                Format = starter.Format, CreatedBy = caller.UserId, CreatedAt = now, UpdatedBy = caller.UserId, UpdatedAt = now,
+            };
+            db.Templates.Add(template);
+            try
+            {
+                await db.SaveChangesAsync(ct);
+                await tx.CommitAsync(ct);
+                return template;
+            }
+            catch (DbUpdateException) when (attempt < attempts)
+            {
+                db.Entry(template).State = EntityState.Detached; // the code was taken meanwhile: look again
+            }
+        }
     }
 
     /// <summary>Gives a new tenant the templates every tenant starts with.</summary>
@@ -109,6 +148,8 @@ public sealed class TemplateService(AppDbContext db, LiquidTemplateEngine engine
         if (input.Body.Length > Template.MaxBody) return AppError.Validation($"body: at most {Template.MaxBody} characters");
         if (!engine.TryCompile(input.Body, out _, out var error)) return AppError.Validation($"body: {error}");
         if (input.Channel == Channel.Email && string.IsNullOrWhiteSpace(input.Subject)) return AppError.Validation("subject: required for email templates");
+        if (input.Format is { } format && (input.Channel != Channel.Email || !Enum.IsDefined(format)))
+            return AppError.Validation("format: only email templates have a format (markdown or html)");
         if (input.Subject is { Length: > 0 } && !engine.TryCompile(input.Subject, out _, out var subjectError)) return AppError.Validation($"subject: {subjectError}");
         return null;
     }

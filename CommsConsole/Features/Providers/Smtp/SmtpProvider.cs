@@ -1,7 +1,5 @@
-using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
-using System.Text.RegularExpressions;
 using MailKit.Net.Smtp;
 using MailKit.Security;
 using MimeKit;
@@ -13,7 +11,7 @@ namespace CommsConsole.Features.Providers.Smtp;
 /// one message (5xx) fails only that message permanently; 4xx replies, refused connections, socket errors and
 /// timeouts are transient. Never retries: dispatch decides when to try again.
 /// </summary>
-public sealed partial class SmtpProvider : IMessageProvider
+public sealed class SmtpProvider : IMessageProvider
 {
     private readonly SmtpOptions _options;
     private readonly SecureSocketOptions _security;
@@ -147,7 +145,7 @@ public sealed partial class SmtpProvider : IMessageProvider
         if (m.IsHtml)
         {
             body.HtmlBody = m.Content;
-            body.TextBody = HtmlToText(m.Content);
+            body.TextBody = EmailText.FromHtml(m.Content);
         }
         else
         {
@@ -180,23 +178,4 @@ public sealed partial class SmtpProvider : IMessageProvider
         SmtpErrorCode.MessageNotAccepted => "the message",
         _ => "a command",
     };
-
-    internal static string HtmlToText(string html)
-    {
-        var text = ScriptOrStyle().Replace(html, "");
-        text = LineBreak().Replace(text, "\n");
-        text = AnyTag().Replace(text, "");
-        text = WebUtility.HtmlDecode(text);
-        text = ManyBlankLines().Replace(text, "\n\n");
-        return text.Trim();
-    }
-
-    [GeneratedRegex(@"<(script|style|head)\b[^>]*>.*?</\1\s*>", RegexOptions.IgnoreCase | RegexOptions.Singleline)]
-    private static partial Regex ScriptOrStyle();
-    [GeneratedRegex(@"<br\s*/?>|</(p|div|h[1-6]|li|tr|table|blockquote|pre)\s*>", RegexOptions.IgnoreCase)]
-    private static partial Regex LineBreak();
-    [GeneratedRegex(@"<[^>]+>")]
-    private static partial Regex AnyTag();
-    [GeneratedRegex(@"\n\s*\n(\s*\n)+")]
-    private static partial Regex ManyBlankLines();
 }
