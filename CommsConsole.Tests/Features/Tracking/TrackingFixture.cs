@@ -93,7 +93,8 @@ public sealed class TrackingFixture : IAsyncLifetime
     /// <summary>A client with no cookies that follows no redirect, as a mail client or scanner is.</summary>
     public HttpClient Reader(string? userAgent = Browser)
     {
-        var client = App.Anonymous();
+        // The factory's own client follows redirects when the app runs on Kestrel; a reader here must see them.
+        var client = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false }) { BaseAddress = App.BaseAddress };
         if (userAgent is not null) client.DefaultRequestHeaders.TryAddWithoutValidation("User-Agent", userAgent);
         return client;
     }

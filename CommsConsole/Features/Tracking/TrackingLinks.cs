@@ -44,6 +44,11 @@ public sealed class TrackingLinks(IServiceScopeFactory scopes, PublicUrls urls)
     public TrackingTarget? Read(EngagementKind kind, string? token)
     {
         if (token is null || token.Length != TokenLength) return null;
+        // Only the URL-safe alphabet reaches the decoder (it threw on characters beyond Latin-1: full-width digits).
+        foreach (var c in token)
+        {
+            if (!char.IsAsciiLetterOrDigit(c) && c != '-' && c != '_') return null;
+        }
         Span<byte> data = stackalloc byte[TokenBytes];
         if (!Base64Url.TryDecodeFromChars(token, data, out var written) || written != TokenBytes) return null;
         if (data[0] != Tag(kind)) return null;
