@@ -25,6 +25,13 @@ public class TenantPolicy
     public int RetentionDays { get; set; }
     /// <summary>The ISO 4217 code of the currency the tenant's provider prices and costs are in (CNY).</summary>
     public string? Currency { get; set; }
+    /// <summary>
+    /// Opens and clicks of marketing email are tracked unless the tenant turned it off (privacy). Stored as "off" so that
+    /// a tenant saved before tracking existed keeps the default, on.
+    /// </summary>
+    public bool MarketingEmailTrackingOff { get; set; }
+    /// <summary>Opens and clicks of transactional email are tracked only when the tenant turned it on.</summary>
+    public bool TransactionalEmailTrackingOn { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
     public string? UpdatedBy { get; set; }
 }

@@ -879,6 +879,52 @@ namespace CommsConsole.Data.Migrations
                     b.ToTable("MessageDailyCounts");
                 });
 
+            modelBuilder.Entity("CommsConsole.Data.MessageEvent", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("Automated")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("BatchId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Kind")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("LinkPosition")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("MessageId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("TenantId")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Url")
+                        .HasMaxLength(2048)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("UserAgent")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("MessageId", "At");
+
+                    b.HasIndex("BatchId", "Kind", "Automated", "MessageId");
+
+                    b.ToTable("MessageEvents");
+                });
+
             modelBuilder.Entity("CommsConsole.Data.ProviderAccount", b =>
                 {
                     b.Property<int>("Id")
@@ -1164,6 +1210,9 @@ namespace CommsConsole.Data.Migrations
                         .HasMaxLength(3)
                         .HasColumnType("TEXT");
 
+                    b.Property<bool>("MarketingEmailTrackingOff")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("PostalAddress")
                         .HasMaxLength(500)
                         .HasColumnType("TEXT");
@@ -1185,6 +1234,9 @@ namespace CommsConsole.Data.Migrations
                         .IsRequired()
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
+
+                    b.Property<bool>("TransactionalEmailTrackingOn")
+                        .HasColumnType("INTEGER");
 
                     b.Property<long>("UpdatedAt")
                         .HasColumnType("INTEGER");

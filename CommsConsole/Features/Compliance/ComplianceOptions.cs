@@ -31,6 +31,10 @@ public sealed class PolicyDefaults
     public int RetentionDays { get; set; } = 180;
     /// <summary>The ISO 4217 code of the currency provider prices and costs are in.</summary>
     public string Currency { get; set; } = "CNY";
+    /// <summary>Track opens and clicks of marketing email (a tenant may turn it off).</summary>
+    public bool TrackMarketingEmail { get; set; } = true;
+    /// <summary>Track opens and clicks of transactional email (a tenant may turn it on).</summary>
+    public bool TrackTransactionalEmail { get; set; }
 }
 
 public sealed class RateLimitSettings

@@ -20,8 +20,13 @@ public sealed record EffectivePolicy(
     int RetentionDays,
     IReadOnlyList<string> SensitiveWords,
     bool Saved,
-    string Currency = Currencies.Fallback)
+    string Currency = Currencies.Fallback,
+    bool TrackMarketingEmail = true,
+    bool TrackTransactionalEmail = false)
 {
+    /// <summary>Whether opens and clicks of an email of this purpose are tracked (links rewritten, pixel added) for this tenant.</summary>
+    public bool TracksEmail(Purpose purpose) => purpose == Purpose.Marketing ? TrackMarketingEmail : TrackTransactionalEmail;
+
     public bool HasQuietHours => QuietStartMinutes != QuietEndMinutes;
 
     /// <summary>When the quiet hours that <paramref name="at"/> falls in end, or null when it falls outside them.</summary>
@@ -75,6 +80,10 @@ public sealed record PolicyInput
     public int RetentionDays { get; init; }
     public IReadOnlyList<string> SensitiveWords { get; init; } = [];
     public string Currency { get; init; } = "CNY";
+    /// <summary>Track opens and clicks of marketing email (on unless turned off).</summary>
+    public bool TrackMarketingEmail { get; init; } = true;
+    /// <summary>Track opens and clicks of transactional email too (off unless turned on).</summary>
+    public bool TrackTransactionalEmail { get; init; }
 }
 
 /// <summary>Reads and saves tenants' compliance policies. Admins manage their own tenant's; a SystemAdmin any tenant's.</summary>
@@ -90,12 +99,13 @@ public sealed class PolicyService(AppDbContext db, TimeProvider clock, IOptions<
         {
             return new EffectivePolicy(tenantId, row.PostalAddress, row.SmsOptOutHint, row.QuietHoursStartMinutes, row.QuietHoursEndMinutes,
                 FindZone(row.TimeZoneId) ?? TimeZoneInfo.Utc, row.VerifyCodesPerMinute, row.VerifyCodesPerHour, row.VerifyCodesPerDay, row.RetentionDays, words, true,
-                Currencies.Find(row.Currency) ?? Currencies.Find(options.Value.Defaults.Currency) ?? Currencies.Fallback);
+                Currencies.Find(row.Currency) ?? Currencies.Find(options.Value.Defaults.Currency) ?? Currencies.Fallback,
+                !row.MarketingEmailTrackingOff, row.TransactionalEmailTrackingOn);
         }
         var d = options.Value.Defaults;
         return new EffectivePolicy(tenantId, Blank(d.PostalAddress), Blank(d.SmsOptOutHint), ParseTime(d.QuietHoursStart) ?? 21 * 60, ParseTime(d.QuietHoursEnd) ?? 8 * 60,
             FindZone(d.TimeZoneId) ?? TimeZoneInfo.Utc, d.VerifyCodesPerMinute, d.VerifyCodesPerHour, d.VerifyCodesPerDay, d.RetentionDays, words, false,
-            Currencies.Find(d.Currency) ?? Currencies.Fallback);
+            Currencies.Find(d.Currency) ?? Currencies.Fallback, d.TrackMarketingEmail, d.TrackTransactionalEmail);
     }
 
     public static PolicyInput ToInput(EffectivePolicy p) => new()
@@ -104,6 +114,7 @@ public sealed class PolicyService(AppDbContext db, TimeProvider clock, IOptions<
         QuietHoursStart = FormatTime(p.QuietStartMinutes), QuietHoursEnd = FormatTime(p.QuietEndMinutes), TimeZoneId = p.TimeZone.Id,
         VerifyCodesPerMinute = p.VerifyCodesPerMinute, VerifyCodesPerHour = p.VerifyCodesPerHour, VerifyCodesPerDay = p.VerifyCodesPerDay,
         RetentionDays = p.RetentionDays, SensitiveWords = p.SensitiveWords, Currency = p.Currency,
+        TrackMarketingEmail = p.TrackMarketingEmail, TrackTransactionalEmail = p.TrackTransactionalEmail,
     };
 
     public async Task<Result<PolicyInput>> GetForEditAsync(Caller caller, string tenantId, CancellationToken ct)
@@ -160,6 +171,8 @@ public sealed class PolicyService(AppDbContext db, TimeProvider clock, IOptions<
                 row.VerifyCodesPerDay = input.VerifyCodesPerDay;
                 row.RetentionDays = input.RetentionDays;
                 row.Currency = currency;
+                row.MarketingEmailTrackingOff = !input.TrackMarketingEmail;
+                row.TransactionalEmailTrackingOn = input.TrackTransactionalEmail;
                 row.UpdatedAt = now;
                 row.UpdatedBy = caller.UserId;
 

@@ -65,10 +65,11 @@ public sealed class DispatchJob(
             var rows = await GateAsync(gate, group.Key.TenantId, group.Key.Channel, group.ToList(), outcomes, ct);
             if (rows.Count == 0) continue;
             var provider = await providers.ResolveAsync(group.Key.TenantId, group.Key.Channel, ct);
+            var tracking = await scope.ServiceProvider.GetRequiredService<Tracking.EmailTracking>().ForTenantAsync(group.Key.TenantId, group.Key.Channel, ct);
             IReadOnlyList<SendResult> results;
             try
             {
-                results = await provider.SendAsync(rows.Select(m => ToOutbound(gate, m)).ToList(), ct);
+                results = await provider.SendAsync(rows.Select(m => ToOutbound(gate, tracking, m)).ToList(), ct);
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
             {
@@ -127,10 +128,15 @@ public sealed class DispatchJob(
         return go;
     }
 
-    private OutboundMessage ToOutbound(Compliance.MarketingGate gate, Message m)
+    /// <summary>
+    /// The row as its provider gets it: a tracked email's links rewritten and its pixel added (to the stored content, where
+    /// <c>/r/</c> finds them again), then what marketing adds as it goes out (the unsubscribe link and headers).
+    /// </summary>
+    private static OutboundMessage ToOutbound(Compliance.MarketingGate gate, Tracking.TenantTracking? tracking, Message m)
     {
-        var outbound = new OutboundMessage(m.Id, m.BatchId, m.TenantId, m.Channel, m.Recipient, m.Subject, m.Content, m.Segments) { IsHtml = m.IsHtml };
-        return gate.DecorateAtDispatch(m.TenantId, m.Channel, m.Purpose, m.Recipient, m.Content, m.IsHtml) is { } decorated
+        var content = tracking?.Applies(m) == true ? tracking.Rewrite(m) : m.Content;
+        var outbound = new OutboundMessage(m.Id, m.BatchId, m.TenantId, m.Channel, m.Recipient, m.Subject, content, m.Segments) { IsHtml = m.IsHtml };
+        return gate.DecorateAtDispatch(m.TenantId, m.Channel, m.Purpose, m.Recipient, content, m.IsHtml) is { } decorated
             ? outbound with { Content = decorated.Content, Headers = decorated.Headers }
             : outbound;
     }

@@ -355,6 +355,9 @@ public sealed class MessageLedger(AppDbContext db)
         await db.MessageAttempts.Where(a => to.Select(m => m.Id).Contains(a.MessageId)).ExecuteUpdateAsync(s => s
             .SetProperty(a => a.Response, (string?)null)
             .SetProperty(a => a.Error, (string?)null), ct);
+        // Opens and clicks stay counted; what the person's client said of itself goes.
+        await db.MessageEvents.Where(e => e.TenantId == tenantId && to.Select(m => m.Id).Contains(e.MessageId)).ExecuteUpdateAsync(s => s
+            .SetProperty(e => e.UserAgent, (string?)null), ct);
         // Every SET expression reads the row as it was, so the error is tested against the recipient before it is replaced.
         var anonymised = await to.ExecuteUpdateAsync(s => s
             .SetProperty(m => m.Error, m => m.Error != null && m.Error.Contains(m.Recipient) ? ErasedMarker : m.Error)
@@ -421,7 +424,7 @@ public sealed class MessageLedger(AppDbContext db)
     /// <summary>
     /// Purges up to <paramref name="max"/> of a tenant's messages created before <paramref name="cutoff"/>, with their
     /// attempts, counting them first into the daily counts (tenant, user, day, channel, status, cost) so that the dashboard
-    /// still shows them. Pending and sending rows are never purged. A batch keeps its counts: they record what became of
+    /// still shows them; their opens and clicks stay counted, without the User-Agents. Pending and sending rows are never purged. A batch keeps its counts: they record what became of
     /// its rows. Returns how many rows went.
     /// </summary>
     public async Task<int> PurgeAsync(string tenantId, DateTimeOffset cutoff, int max, CancellationToken ct)
@@ -446,6 +449,12 @@ public sealed class MessageLedger(AppDbContext db)
             GROUP BY 1, 2, 3, 4, 5 -- by position: the day expression carries a parameter, and PostgreSQL does not match two of them
             ON CONFLICT ("TenantId","UserId","Day","Channel","Status")
             DO UPDATE SET "Count" = "MessageDailyCounts"."Count" + excluded."Count", "Cost" = "MessageDailyCounts"."Cost" + excluded."Cost"
+            """, ct);
+        // Opens and clicks stay, so that a batch's report still adds up; what the reader's client said of itself goes.
+        await db.Database.ExecuteSqlAsync($"""
+            UPDATE "MessageEvents" SET "UserAgent" = NULL WHERE "UserAgent" IS NOT NULL AND "MessageId" IN (
+              SELECT "Id" FROM "Messages"
+              WHERE "TenantId" = {tenantId} AND "Id" >= {first} AND "Id" <= {last} AND "CreatedAt" < {before} AND "Status" <> {pending} AND "Status" <> {sending})
             """, ct);
         await db.Database.ExecuteSqlAsync($"""
             DELETE FROM "MessageAttempts" WHERE "MessageId" IN (

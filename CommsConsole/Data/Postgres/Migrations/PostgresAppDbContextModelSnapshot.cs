@@ -906,6 +906,54 @@ namespace CommsConsole.Data.Postgres.Migrations
                     b.ToTable("MessageDailyCounts");
                 });
 
+            modelBuilder.Entity("CommsConsole.Data.MessageEvent", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<long>("At")
+                        .HasColumnType("bigint");
+
+                    b.Property<bool>("Automated")
+                        .HasColumnType("boolean");
+
+                    b.Property<long>("BatchId")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("Kind")
+                        .HasColumnType("integer");
+
+                    b.Property<int?>("LinkPosition")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("MessageId")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("TenantId")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<string>("Url")
+                        .HasMaxLength(2048)
+                        .HasColumnType("character varying(2048)");
+
+                    b.Property<string>("UserAgent")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("MessageId", "At");
+
+                    b.HasIndex("BatchId", "Kind", "Automated", "MessageId");
+
+                    b.ToTable("MessageEvents");
+                });
+
             modelBuilder.Entity("CommsConsole.Data.ProviderAccount", b =>
                 {
                     b.Property<int>("Id")
@@ -1201,6 +1249,9 @@ namespace CommsConsole.Data.Postgres.Migrations
                         .HasMaxLength(3)
                         .HasColumnType("character varying(3)");
 
+                    b.Property<bool>("MarketingEmailTrackingOff")
+                        .HasColumnType("boolean");
+
                     b.Property<string>("PostalAddress")
                         .HasMaxLength(500)
                         .HasColumnType("character varying(500)");
@@ -1222,6 +1273,9 @@ namespace CommsConsole.Data.Postgres.Migrations
                         .IsRequired()
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
+
+                    b.Property<bool>("TransactionalEmailTrackingOn")
+                        .HasColumnType("boolean");
 
                     b.Property<long>("UpdatedAt")
                         .HasColumnType("bigint");
