@@ -4,6 +4,7 @@ using CommsConsole.Features.Api;
 using CommsConsole.Features.Audiences;
 using CommsConsole.Features.Audit;
 using CommsConsole.Features.Batches;
+using CommsConsole.Features.Bounces;
 using CommsConsole.Features.Compliance;
 using CommsConsole.Features.Dashboard;
 using CommsConsole.Features.Dispatch;
@@ -29,6 +30,7 @@ builder.AddDispatch();
 builder.AddCompliance();
 builder.AddAudiences();
 builder.AddAudit();
+builder.AddBounces();
 builder.AddApiDocs();
 builder.AddIdempotentSends();
 builder.AddConsole();
@@ -68,6 +70,7 @@ app.MapDispatch();
 app.MapCompliance();
 app.MapAudiences();
 app.MapAudit();
+app.MapBounces();
 
 app.Run();
 

@@ -22,7 +22,7 @@ public sealed class ApiDocsTests(SharedApp app)
         }
         var paths = doc.GetProperty("paths").EnumerateObject().Select(p => p.Name).ToList();
         Assert.Equal(
-            ["/admin/providers", "/admin/providers/{channel}/{role}", "/admin/tenants", "/admin/users", "/auth/api-keys", "/auth/api-keys/{id}", "/auth/token", "/communication/audit", "/communication/bulk", "/communication/contacts",
+            ["/admin/providers", "/admin/providers/{channel}/{role}", "/admin/tenants", "/admin/users", "/auth/api-keys", "/auth/api-keys/{id}", "/auth/token", "/communication/audit", "/communication/bounces", "/communication/bulk", "/communication/contacts",
              "/communication/contacts/export", "/communication/contacts/import", "/communication/contacts/import/{id}",
              "/communication/contacts/import/{id}/errors.csv", "/communication/contacts/{id}", "/communication/contacts/{id}/consent", "/communication/contacts/{id}/export",
              "/communication/lists", "/communication/lists/{id}", "/communication/lists/{id}/contacts", "/communication/lists/{id}/contacts/{contact_id}",

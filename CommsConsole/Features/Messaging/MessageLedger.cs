@@ -365,6 +365,11 @@ public sealed class MessageLedger(AppDbContext db)
             .SetProperty(m => m.Remark, (string?)null)
             .SetProperty(m => m.Response, (string?)null)
             .SetProperty(m => m.UpdatedAt, now), ct);
+        // The bounces of those messages keep their kind, status and time (a batch's figures still add up), not the address.
+        if (email is not null)
+            await db.Bounces.Where(b => b.TenantId == tenantId && b.Recipient == email).ExecuteUpdateAsync(s => s
+                .SetProperty(b => b.Recipient, ErasedMarker)
+                .SetProperty(b => b.Reason, (string?)null), ct);
         if (batchIds.Count > 0) await RecountAsync(batchIds, ct);
         await tx.CommitAsync(ct);
         return (cancelled, anonymised);
@@ -446,6 +451,11 @@ public sealed class MessageLedger(AppDbContext db)
             GROUP BY 1, 2, 3, 4, 5 -- by position: the day expression carries a parameter, and PostgreSQL does not match two of them
             ON CONFLICT ("TenantId","UserId","Day","Channel","Status")
             DO UPDATE SET "Count" = "MessageDailyCounts"."Count" + excluded."Count", "Cost" = "MessageDailyCounts"."Cost" + excluded."Cost"
+            """, ct);
+        await db.Database.ExecuteSqlAsync($"""
+            DELETE FROM "Bounces" WHERE "MessageId" IN (
+              SELECT "Id" FROM "Messages"
+              WHERE "TenantId" = {tenantId} AND "Id" >= {first} AND "Id" <= {last} AND "CreatedAt" < {before} AND "Status" <> {pending} AND "Status" <> {sending})
             """, ct);
         await db.Database.ExecuteSqlAsync($"""
             DELETE FROM "MessageAttempts" WHERE "MessageId" IN (

@@ -92,7 +92,10 @@ public sealed partial class SmtpProvider : IMessageProvider
             catch (Exception ex) when (!(ex is OperationCanceledException && ct.IsCancellationRequested))
             {
                 var (kind, error) = Classify(ex, "sending");
-                results.Add(new SendResult(m.Id, kind, Error: error, Response: ex is SmtpCommandException c ? $"{(int)c.StatusCode} {c.Message}" : null));
+                results.Add(new SendResult(m.Id, kind, Error: error, Response: ex is SmtpCommandException c ? $"{(int)c.StatusCode} {c.Message}" : null)
+                {
+                    Refusal = RefusalOf(ex),
+                });
             }
         }
 
@@ -173,6 +176,17 @@ public sealed partial class SmtpProvider : IMessageProvider
         _ => (SendResultKind.TransientFailure, $"SMTP error while {doing}: {ex.GetType().Name}: {ex.Message}"),
     };
 
+    /// <summary>The recipient's refusal (5xx: a hard bounce) or deferral (4xx: a soft one) when the server replied so to RCPT TO.</summary>
+    internal static RecipientRefusal? RefusalOf(Exception ex)
+    {
+        if (ex is not SmtpCommandException { ErrorCode: SmtpErrorCode.RecipientNotAccepted } c) return null;
+        var code = (int)c.StatusCode;
+        if (code is < 400 or >= 600) return null;
+        var text = c.Message ?? "";
+        var enhanced = EnhancedStatus().Match(text);
+        return new RecipientRefusal(code >= 500, code, enhanced.Success ? enhanced.Value : null, text);
+    }
+
     private static string Describe(SmtpCommandException c) => c.ErrorCode switch
     {
         SmtpErrorCode.RecipientNotAccepted => $"the recipient {c.Mailbox}",
@@ -191,6 +205,8 @@ public sealed partial class SmtpProvider : IMessageProvider
         return text.Trim();
     }
 
+    [GeneratedRegex(@"\b[245]\.\d{1,3}\.\d{1,3}\b")]
+    private static partial Regex EnhancedStatus();
     [GeneratedRegex(@"<(script|style|head)\b[^>]*>.*?</\1\s*>", RegexOptions.IgnoreCase | RegexOptions.Singleline)]
     private static partial Regex ScriptOrStyle();
     [GeneratedRegex(@"<br\s*/?>|</(p|div|h[1-6]|li|tr|table|blockquote|pre)\s*>", RegexOptions.IgnoreCase)]
