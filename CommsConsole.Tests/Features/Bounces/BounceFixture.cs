@@ -49,6 +49,13 @@ public sealed class BounceFixture : IAsyncLifetime
     }
 }
 
+/// <summary>The bounce tests that send through the SMTP peer share one app and one peer, one test at a time.</summary>
+[CollectionDefinition(Name)]
+public sealed class BounceCollection : ICollectionFixture<BounceFixture>
+{
+    public const string Name = "bounces";
+}
+
 /// <summary>A tenant of the bounce tests: its Admin, a Marketer who sends, and its bounce mailbox.</summary>
 public sealed record BounceTenant(AppFactory App, string TenantId, Caller Admin, HttpClient Marketer, Pop3Server Mailbox) : IAsyncDisposable
 {

@@ -2,6 +2,7 @@ using System.Net;
 using CommsConsole.Data;
 using CommsConsole.Features.Bounces;
 using CommsConsole.Features.Messaging;
+using CommsConsole.Tests.Features.Audiences;
 using CommsConsole.Tests.Features.Batches;
 using CommsConsole.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
@@ -13,7 +14,8 @@ namespace CommsConsole.Tests.Features.Bounces;
 /// Delivery status notifications read from a tenant's bounce mailbox on a real POP3 server, about messages the app sent
 /// through its SMTP path to a real SMTP peer.
 /// </summary>
-public sealed class BounceMailboxTests(BounceFixture fixture) : IClassFixture<BounceFixture>
+[Collection(BounceCollection.Name)]
+public sealed class BounceMailboxTests(BounceFixture fixture)
 {
     private AppFactory App => fixture.App;
 
@@ -216,6 +218,26 @@ public sealed class BounceMailboxTests(BounceFixture fixture) : IClassFixture<Bo
         var other = await App.CreateTenantAsync();
         var (_, otherAdmin) = await App.NewUserAsync(Roles.Admin, other);
         Assert.Equal(ErrorKind.Forbidden, (await service.SaveAsync(new Caller(otherAdmin, other, Roles.Admin), t.TenantId, same, CancellationToken.None)).Error!.Kind);
+    }
+
+    [Fact]
+    public async Task ErasingThePerson_KeepsTheBatchFigures_ButNotTheAddress()
+    {
+        await using var t = await BounceTenant.CreateAsync(App);
+        var (batchId, rows) = await t.SendAsync("Erase.Me@Example.com");
+        t.Mailbox.Add("dsn", Dsn.Hard(rows[0]));
+        Assert.Equal(1, (await t.ReadMailboxAsync()).Value!.Applied);
+        var id = await t.Marketer.UpsertContactAsync(new { email = "erase.me@example.com" });
+
+        var (status, _) = await t.Marketer.DeleteJsonAsync($"/communication/contacts/{id}");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        using var db = App.Db();
+        var bounce = await db.Bounces.SingleAsync(b => b.BatchId == batchId);
+        Assert.Equal((MessageLedger.ErasedMarker, BounceKind.Hard, (string?)null), (bounce.Recipient, bounce.Kind, bounce.Reason));
+        var (_, body) = await t.Marketer.GetJsonAsync($"/communication/bounces?batch_id={batchId}");
+        Assert.Equal(1, body.GetProperty("figures").Int("hard"));
+        Assert.DoesNotContain("erase.me", body.ToString(), StringComparison.OrdinalIgnoreCase);
     }
 
     [Fact]

@@ -10,8 +10,9 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace CommsConsole.Tests.Features.Bounces;
 
-/// <summary>Bounces learned in the SMTP conversation, and bounce mailboxes under the network target rule.</summary>
-public sealed class SmtpAndGuardBounceTests(BounceFixture fixture) : IClassFixture<BounceFixture>
+/// <summary>Bounces learned in the SMTP conversation with a real SMTP peer.</summary>
+[Collection(BounceCollection.Name)]
+public sealed class SmtpBounceTests(BounceFixture fixture)
 {
     [Fact]
     public async Task RecipientRefusedBySmtp_IsAHardBounce_AndADeferralASoftOne_EachRecordedOnce()
@@ -38,44 +39,5 @@ public sealed class SmtpAndGuardBounceTests(BounceFixture fixture) : IClassFixtu
         using var scope = fixture.App.Services.CreateScope();
         var figures = await scope.ServiceProvider.GetRequiredService<BounceService>().FiguresAsync(batchId, CancellationToken.None);
         Assert.Equal((1, 1, 2), (figures.Hard, figures.Soft, figures.Bounced));
-    }
-
-    [Fact]
-    public async Task MailboxOnLoopback_IsRefused_UnlessTheInstallationAllowsPrivateTargets()
-    {
-        // The app as installed: tenants' destinations may not reach the server's own networks.
-        await using var guarded = new AppFactory(null, new Dictionary<string, string?>
-        {
-            ["Security:AllowPrivateNetworkTargets"] = "false",
-            ["Bounces:MailboxCron"] = "0 0 31 2 *",
-        });
-        await ((IAsyncLifetime)guarded).InitializeAsync();
-        await using var t = await BounceTenant.CreateAsync(guarded, mailbox: false);
-        t.Mailbox.Add("dsn", Dsn.For("<1.00@x.example>", "a@example.com", "failed", "5.1.1", "550"));
-
-        foreach (var host in new[] { "127.0.0.1", "localhost", "::ffff:127.0.0.1", "10.0.0.8", "169.254.169.254" })
-        {
-            var refused = await t.SaveMailboxAsync(new BounceSettingsInput(host, t.Mailbox.Port, "None", "pop3", t.Mailbox.UserName, t.Mailbox.Password, true, null));
-            Assert.Equal("mailbox_host", refused.Error?.Text.Field);
-            Assert.Contains("refused", refused.Error!.Message);
-        }
-        using (var db = guarded.Db())
-            Assert.False(await db.BounceSettings.AnyAsync(s => s.TenantId == t.TenantId));
-
-        // A mailbox saved while its name resolved outside (here written directly) is still refused at the connection.
-        using (var db = guarded.Db())
-        {
-            db.BounceSettings.Add(new BounceSettings { TenantId = t.TenantId, Host = "127.0.0.1", Port = t.Mailbox.Port, Security = "None", Protocol = "pop3", Enabled = true });
-            await db.SaveChangesAsync();
-        }
-        var read = await t.ReadMailboxAsync();
-        Assert.False(read.IsOk);
-        Assert.StartsWith("mailbox_host: refused", read.Error!.Message);
-        Assert.Equal(0, t.Mailbox.SignIns);
-        Assert.Equal(["dsn"], t.Mailbox.Messages());
-        using var after = guarded.Db();
-        var settings = await after.BounceSettings.SingleAsync(s => s.TenantId == t.TenantId);
-        Assert.StartsWith("mailbox_host: refused", settings.LastError);
-        Assert.Null(settings.LeaseId);
     }
 }
