@@ -4,6 +4,7 @@ using CommsConsole.Features.Api;
 using CommsConsole.Features.Audiences;
 using CommsConsole.Features.Audit;
 using CommsConsole.Features.Batches;
+using CommsConsole.Features.Bounces;
 using CommsConsole.Features.Compliance;
 using CommsConsole.Features.Dashboard;
 using CommsConsole.Features.Dispatch;
@@ -31,6 +32,7 @@ builder.AddCompliance();
 builder.AddAudiences();
 builder.AddAudit();
 builder.AddTracking();
+builder.AddBounces();
 builder.AddApiDocs();
 builder.AddIdempotentSends();
 builder.AddConsole();
@@ -71,6 +73,7 @@ app.MapCompliance();
 app.MapAudiences();
 app.MapAudit();
 app.MapTracking();
+app.MapBounces();
 
 app.Run();
 

@@ -26,7 +26,7 @@ public sealed class ApiDocsTests(SharedApp app)
         var paths = doc.GetProperty("paths").EnumerateObject().Select(p => p.Name).ToList();
         Assert.Equal(
             ["/admin/providers", "/admin/providers/{channel}/{role}", "/admin/tenants", "/admin/users", "/auth/api-keys", "/auth/api-keys/{id}", "/auth/token", "/communication/audit",
-             "/communication/batches/{id}/engagement", "/communication/batches/{id}/engagement/recipients", "/communication/batches/{id}/engagement/recipients.csv",
+             "/communication/batches/{id}/engagement", "/communication/batches/{id}/engagement/recipients", "/communication/batches/{id}/engagement/recipients.csv", "/communication/bounces",
              "/communication/bulk", "/communication/contacts",
              "/communication/contacts/export", "/communication/contacts/import", "/communication/contacts/import/{id}",
              "/communication/contacts/import/{id}/errors.csv", "/communication/contacts/{id}", "/communication/contacts/{id}/consent", "/communication/contacts/{id}/export",

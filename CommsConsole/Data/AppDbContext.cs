@@ -41,6 +41,8 @@ public class AppDbContext : IdentityDbContext<ApplicationUser>, IDataProtectionK
     public DbSet<ContactImportError> ContactImportErrors => Set<ContactImportError>();
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
     public DbSet<MessageEvent> MessageEvents => Set<MessageEvent>();
+    public DbSet<Bounce> Bounces => Set<Bounce>();
+    public DbSet<BounceSettings> BounceSettings => Set<BounceSettings>();
     /// <summary>ASP.NET Core data protection keys (cookies, stored provider secrets), shared by every node.</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 

@@ -59,6 +59,7 @@ public sealed class DispatchJob(
         if (claimed.Count == 0) return 0;
 
         var outcomes = new List<MessageLedger.Outcome>(claimed.Count);
+        var refusals = new List<(Message Message, RecipientRefusal Refusal)>();
         var gate = scope.ServiceProvider.GetRequiredService<Compliance.MarketingGate>();
         foreach (var group in claimed.GroupBy(m => (m.TenantId, m.Channel)))
         {
@@ -82,6 +83,7 @@ public sealed class DispatchJob(
             {
                 var r = byId.GetValueOrDefault(m.Id) ?? SendResult.Transient(m.Id, $"{provider.Name} gave no result for this message");
                 outcomes.Add(ToOutcome(m, r, r.Provider ?? provider.Name, finishedAt, o));
+                if (r.Refusal is { } refusal) refusals.Add((m, refusal));
             }
         }
 
@@ -90,6 +92,7 @@ public sealed class DispatchJob(
         {
             logger.LogWarning("Lease {Lease} ran out for {Count} messages; their outcomes were left to the new owner", lease, claimed.Count - written);
         }
+        if (refusals.Count > 0) await scope.ServiceProvider.GetRequiredService<Bounces.BounceRecorder>().RecordRefusalsAsync(refusals, ct);
         // Names the node, so that an operator (and the multi-node test) can tell from the logs which node sent what.
         logger.LogDebug("Node {Node} dispatched {Count} messages", o.Node, written);
         return claimed.Count;

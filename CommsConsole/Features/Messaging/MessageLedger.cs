@@ -368,6 +368,11 @@ public sealed class MessageLedger(AppDbContext db)
             .SetProperty(m => m.Remark, (string?)null)
             .SetProperty(m => m.Response, (string?)null)
             .SetProperty(m => m.UpdatedAt, now), ct);
+        // The bounces of those messages keep their kind, status and time (a batch's figures still add up), not the address.
+        if (email is not null)
+            await db.Bounces.Where(b => b.TenantId == tenantId && b.Recipient == email).ExecuteUpdateAsync(s => s
+                .SetProperty(b => b.Recipient, ErasedMarker)
+                .SetProperty(b => b.Reason, (string?)null), ct);
         if (batchIds.Count > 0) await RecountAsync(batchIds, ct);
         await tx.CommitAsync(ct);
         return (cancelled, anonymised);
@@ -453,6 +458,11 @@ public sealed class MessageLedger(AppDbContext db)
         // Opens and clicks stay, so that a batch's report still adds up; what the reader's client said of itself goes.
         await db.Database.ExecuteSqlAsync($"""
             UPDATE "MessageEvents" SET "UserAgent" = NULL WHERE "UserAgent" IS NOT NULL AND "MessageId" IN (
+              SELECT "Id" FROM "Messages"
+              WHERE "TenantId" = {tenantId} AND "Id" >= {first} AND "Id" <= {last} AND "CreatedAt" < {before} AND "Status" <> {pending} AND "Status" <> {sending})
+            """, ct);
+        await db.Database.ExecuteSqlAsync($"""
+            DELETE FROM "Bounces" WHERE "MessageId" IN (
               SELECT "Id" FROM "Messages"
               WHERE "TenantId" = {tenantId} AND "Id" >= {first} AND "Id" <= {last} AND "CreatedAt" < {before} AND "Status" <> {pending} AND "Status" <> {sending})
             """, ct);

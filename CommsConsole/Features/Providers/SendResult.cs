@@ -3,6 +3,9 @@ namespace CommsConsole.Features.Providers;
 public sealed record SendResult(long MessageId, SendResultKind Kind, string? ThirdPartyId = null, string? ThirdPartyStatus = null,
     string? Response = null, string? Error = null, decimal Cost = 0m, string? Provider = null)
 {
+    /// <summary>Set when the receiving server refused or deferred the recipient itself (an SMTP RCPT reply): a bounce of the message.</summary>
+    public RecipientRefusal? Refusal { get; init; }
+
     public static SendResult Transient(long id, string error, string? response = null) => new(id, SendResultKind.TransientFailure, Error: error, Response: response);
     public static SendResult Permanent(long id, string error, string? response = null) => new(id, SendResultKind.PermanentFailure, Error: error, Response: response);
 
@@ -31,3 +34,9 @@ public sealed record SendResult(long MessageId, SendResultKind Kind, string? Thi
         return text[..end] + "…";
     }
 }
+
+/// <summary>
+/// A recipient refused (5xx, permanent) or deferred (4xx) in the sending conversation, with the server's reply code, its
+/// enhanced status code when it gave one (5.1.1) and its text.
+/// </summary>
+public sealed record RecipientRefusal(bool Permanent, int ReplyCode, string? EnhancedStatus, string Text);

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using MailKit.Net.Smtp;
@@ -11,7 +12,7 @@ namespace CommsConsole.Features.Providers.Smtp;
 /// one message (5xx) fails only that message permanently; 4xx replies, refused connections, socket errors and
 /// timeouts are transient. Never retries: dispatch decides when to try again.
 /// </summary>
-public sealed class SmtpProvider : IMessageProvider
+public sealed partial class SmtpProvider : IMessageProvider
 {
     private readonly SmtpOptions _options;
     private readonly SecureSocketOptions _security;
@@ -90,7 +91,10 @@ public sealed class SmtpProvider : IMessageProvider
             catch (Exception ex) when (!(ex is OperationCanceledException && ct.IsCancellationRequested))
             {
                 var (kind, error) = Classify(ex, "sending");
-                results.Add(new SendResult(m.Id, kind, Error: error, Response: ex is SmtpCommandException c ? $"{(int)c.StatusCode} {c.Message}" : null));
+                results.Add(new SendResult(m.Id, kind, Error: error, Response: ex is SmtpCommandException c ? $"{(int)c.StatusCode} {c.Message}" : null)
+                {
+                    Refusal = RefusalOf(ex),
+                });
             }
         }
 
@@ -171,6 +175,17 @@ public sealed class SmtpProvider : IMessageProvider
         _ => (SendResultKind.TransientFailure, $"SMTP error while {doing}: {ex.GetType().Name}: {ex.Message}"),
     };
 
+    /// <summary>The recipient's refusal (5xx: a hard bounce) or deferral (4xx: a soft one) when the server replied so to RCPT TO.</summary>
+    internal static RecipientRefusal? RefusalOf(Exception ex)
+    {
+        if (ex is not SmtpCommandException { ErrorCode: SmtpErrorCode.RecipientNotAccepted } c) return null;
+        var code = (int)c.StatusCode;
+        if (code is < 400 or >= 600) return null;
+        var text = c.Message ?? "";
+        var enhanced = EnhancedStatus().Match(text);
+        return new RecipientRefusal(code >= 500, code, enhanced.Success ? enhanced.Value : null, text);
+    }
+
     private static string Describe(SmtpCommandException c) => c.ErrorCode switch
     {
         SmtpErrorCode.RecipientNotAccepted => $"the recipient {c.Mailbox}",
@@ -178,4 +193,7 @@ public sealed class SmtpProvider : IMessageProvider
         SmtpErrorCode.MessageNotAccepted => "the message",
         _ => "a command",
     };
+
+    [GeneratedRegex(@"\b[245]\.\d{1,3}\.\d{1,3}\b")]
+    private static partial Regex EnhancedStatus();
 }
