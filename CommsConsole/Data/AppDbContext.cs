@@ -40,6 +40,7 @@ public class AppDbContext : IdentityDbContext<ApplicationUser>, IDataProtectionK
     public DbSet<ContactImport> ContactImports => Set<ContactImport>();
     public DbSet<ContactImportError> ContactImportErrors => Set<ContactImportError>();
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
+    public DbSet<Campaign> Campaigns => Set<Campaign>();
     /// <summary>ASP.NET Core data protection keys (cookies, stored provider secrets), shared by every node.</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
