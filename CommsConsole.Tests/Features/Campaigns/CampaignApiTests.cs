@@ -344,4 +344,30 @@ public sealed class CampaignApiTests(SharedApp app)
         Assert.All(answers.Where(a => a.Status == HttpStatusCode.OK), a =>
             Assert.Equal(a.Body.Str("name")["Edit ".Length..], a.Body.Str("content")["【Shop】Edit ".Length..]));
     }
+
+    [Fact]
+    public async Task AnAuditor_ReadsTheTenantsCampaigns_ButCannotCreateChangeOrSendThem()
+    {
+        var tenant = await app.CreateTenantAsync();
+        var (marketer, _) = await app.UserAsync(Roles.Marketer, tenant);
+        var (auditor, _) = await app.UserAsync(Roles.Auditor, tenant);
+        var id = await CreateAsync(marketer, SmsDraft("Audited", "13800161001"));
+
+        var (read, campaign) = await auditor.GetJsonAsync($"/communication/campaigns/{id}");
+        Assert.Equal((HttpStatusCode.OK, "Audited"), (read, campaign.Str("name")));
+        var refused = new[]
+        {
+            await auditor.PostAsync("/communication/campaigns", SmsDraft("Mine", "13800161002")),
+            await auditor.SendJsonAsync(HttpMethod.Patch, $"/communication/campaigns/{id}", new { name = "Changed" }),
+            await auditor.PostAsync($"/communication/campaigns/{id}/send", new { }),
+            await auditor.PostAsync($"/communication/campaigns/{id}/test", new { recipients = new[] { "13800161003" } }),
+            await auditor.PostAsync($"/communication/campaigns/{id}/cancel", new { }),
+            await auditor.PostAsync($"/communication/campaigns/{id}/duplicate", new { }),
+        };
+        Assert.All(refused, r => Assert.Equal(HttpStatusCode.Forbidden, r.Status));
+        using var db = app.Db();
+        Assert.Equal(1, await db.Campaigns.CountAsync(c => c.TenantId == tenant));
+        Assert.Equal((CampaignState.Draft, "Audited"), await db.Campaigns.Where(c => c.Id == id).Select(c => new ValueTuple<CampaignState, string>(c.State, c.Name)).SingleAsync());
+        Assert.False(await db.Batches.AnyAsync(b => b.TenantId == tenant));
+    }
 }
