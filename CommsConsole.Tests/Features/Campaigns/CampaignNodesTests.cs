@@ -7,6 +7,7 @@ using CommsConsole.Tests.Features.Audiences;
 using CommsConsole.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace CommsConsole.Tests.Features.Campaigns;
 
@@ -63,6 +64,9 @@ public sealed class CampaignNodesTests(SharedApp app)
         }
         finally
         {
+            // Hangfire's log provider is process-wide and was last pointed at node B's loggers, now disposed: point it back
+            // at the shared app's, whose workers would otherwise fail on their next fetch.
+            Hangfire.Logging.LogProvider.SetCurrentLogProvider(new Hangfire.AspNetCore.AspNetCoreLogProvider(app.Services.GetRequiredService<ILoggerFactory>()));
             await AppFactory.DeleteAsync(directory);
         }
     }
