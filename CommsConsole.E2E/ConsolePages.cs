@@ -12,6 +12,7 @@ public static class ConsolePages
         new("compose", "/compose"),
         new("campaigns", "/batches"),
         new("campaign", "/batches/{batch}"),
+        new("campaign-list", "/campaigns"),
         new("templates", "/templates"),
         new("logs", "/logs"),
         new("contacts", "/contacts"),

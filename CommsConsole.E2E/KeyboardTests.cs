@@ -34,8 +34,8 @@ public sealed class KeyboardTests(AccessibilityFixture fixture)
         await page.WaitForURLAsync("**/batches/*");
         var batchUrl = page.Url;
 
-        // The batch, opened again from the campaign list.
-        await PressOnAsync(page.GetByRole(AriaRole.Link, new() { Name = "Campaigns", Exact = true }), "Enter");
+        // The batch, opened again from the batch list.
+        await PressOnAsync(page.GetByRole(AriaRole.Link, new() { Name = "Batches", Exact = true }), "Enter");
         await page.WaitForURLAsync("**/batches");
         await PressOnAsync(page.GetByTestId("batch-name").First, "Enter");
         await page.WaitForURLAsync(batchUrl);

@@ -19,7 +19,7 @@ public sealed class ApiDocsTests(SharedApp app)
         foreach (var name in new[] { "dto.BulkSendRequest", "dto.CommunicationLogListResponse", "dto.CommunicationLogResponse", "dto.PageInfo", "dto.SimpleResponse",
                      "dto.ContactRequest", "dto.ContactResponse", "dto.ContactPageResponse", "dto.ConsentRequest", "dto.ListResponse", "dto.ListContactsRequest",
                      "dto.ErasureResponse", "dto.AuditPageResponse", "dto.SegmentRequest", "dto.SegmentResponse", "dto.SegmentCountRequest", "dto.SegmentCountResponse",
-                     "dto.ImportStartedResponse", "dto.ImportResponse" })
+                     "dto.ImportStartedResponse", "dto.ImportResponse", "dto.CampaignRequest", "dto.CampaignResponse", "dto.CampaignStatsResponse" })
         {
             Assert.Contains(name, schemas);
         }
@@ -27,7 +27,10 @@ public sealed class ApiDocsTests(SharedApp app)
         Assert.Equal(
             ["/admin/providers", "/admin/providers/{channel}/{role}", "/admin/tenants", "/admin/users", "/auth/api-keys", "/auth/api-keys/{id}", "/auth/token", "/communication/audit",
              "/communication/batches/{id}/engagement", "/communication/batches/{id}/engagement/recipients", "/communication/batches/{id}/engagement/recipients.csv", "/communication/bounces",
-             "/communication/bulk", "/communication/contacts",
+             "/communication/bulk",
+             "/communication/campaigns", "/communication/campaigns/{id}", "/communication/campaigns/{id}/cancel", "/communication/campaigns/{id}/duplicate",
+             "/communication/campaigns/{id}/schedule", "/communication/campaigns/{id}/send", "/communication/campaigns/{id}/stats", "/communication/campaigns/{id}/test",
+             "/communication/contacts",
              "/communication/contacts/export", "/communication/contacts/import", "/communication/contacts/import/{id}",
              "/communication/contacts/import/{id}/errors.csv", "/communication/contacts/{id}", "/communication/contacts/{id}/consent", "/communication/contacts/{id}/export",
              "/communication/lists", "/communication/lists/{id}", "/communication/lists/{id}/contacts", "/communication/lists/{id}/contacts/{contact_id}",

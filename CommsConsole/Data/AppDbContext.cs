@@ -43,6 +43,7 @@ public class AppDbContext : IdentityDbContext<ApplicationUser>, IDataProtectionK
     public DbSet<MessageEvent> MessageEvents => Set<MessageEvent>();
     public DbSet<Bounce> Bounces => Set<Bounce>();
     public DbSet<BounceSettings> BounceSettings => Set<BounceSettings>();
+    public DbSet<Campaign> Campaigns => Set<Campaign>();
     /// <summary>ASP.NET Core data protection keys (cookies, stored provider secrets), shared by every node.</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 

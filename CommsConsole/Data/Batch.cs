@@ -32,6 +32,10 @@ public class Batch : IOwnedRecord
     public int Duplicates { get; set; }
     /// <summary>When the batch was scheduled to go out, if later than its creation.</summary>
     public DateTimeOffset? ScheduledAt { get; set; }
+    /// <summary>The campaign this batch was sent for (its send, or one of its test sends).</summary>
+    public long? CampaignId { get; set; }
+    /// <summary>A test send of <see cref="CampaignId"/>: never counted in the campaign's results.</summary>
+    public bool IsTest { get; set; }
 
     public int Done => Sent + Delivered + Failed + Cancelled + Suppressed;
     public int Progress => Total == 0 ? 100 : (int)(100L * Done / Total);

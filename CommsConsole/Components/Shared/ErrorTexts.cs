@@ -32,6 +32,8 @@ public static class ErrorTexts
         ["listId"] = "List",
         ["segment_id"] = "Segment",
         ["segmentId"] = "Segment",
+        ["scheduled_at"] = "Scheduled for",
+        ["state"] = "State",
         ["content"] = "Content",
         ["currency"] = "Currency of provider prices and costs",
         ["email"] = "Email",

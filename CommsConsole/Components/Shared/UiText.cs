@@ -64,6 +64,8 @@ public static class UiText
         BatchSources.Console => L["sent from the console"],
         BatchSources.ApiBulk => L["sent through the API"],
         BatchSources.SmsSend or BatchSources.SmsBatch or BatchSources.SmsTemplate => L["sent through the SMS API"],
+        BatchSources.Campaign => L["sent as a campaign"],
+        BatchSources.CampaignTest => L["a campaign's test send"],
         _ => source,
     };
 

@@ -13,5 +13,6 @@ public sealed class BatchConfiguration : IEntityTypeConfiguration<Batch>
         b.Property(x => x.Subject).HasMaxLength(500);
         b.Property(x => x.Name).HasMaxLength(Batch.MaxName);
         b.HasIndex(x => new { x.TenantId, x.CreatedAt });
+        b.HasIndex(x => x.CampaignId);
     }
 }

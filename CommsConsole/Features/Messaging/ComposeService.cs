@@ -25,6 +25,10 @@ public sealed record ComposeDraft
     public bool SkipInvalid { get; init; }
     /// <summary>Send to this contact list or segment instead of <see cref="Recipients"/>.</summary>
     public AudienceRef? Audience { get; init; }
+    /// <summary>Variables shared by every recipient (a campaign's); a recipient's own (CSV columns) take precedence.</summary>
+    public IReadOnlyDictionary<string, string>? Variables { get; init; }
+    /// <summary>For a list or segment: preview for this member of it rather than the first few.</summary>
+    public long? PreviewContactId { get; init; }
 }
 
 /// <summary>One recipient's message as the send will store it (and, for marketing email, as dispatch will add its unsubscribe link).</summary>
@@ -96,7 +100,7 @@ public sealed class ComposeService(MessagingService messaging, SendPlanner plann
     private async Task<ComposePreview> PreviewAudienceAsync(ComposeDraft draft, Caller caller, CancellationToken ct)
     {
         var request = ToRequest(draft);
-        var survey = await messaging.SurveyAudienceAsync(request.Audience!, draft.Channel, draft.Purpose, caller, PreviewCount, ct);
+        var survey = await messaging.SurveyAudienceAsync(request.Audience!, draft.Channel, draft.Purpose, caller, PreviewCount, ct, draft.PreviewContactId);
         if (!survey.IsOk) return new ComposePreview([], null, survey.Error!.Text, 0, 0, 0m, []);
         var counts = survey.Value!.Counts;
         if (string.IsNullOrWhiteSpace(draft.Content) && string.IsNullOrWhiteSpace(draft.TemplateCode))
@@ -161,5 +165,6 @@ public sealed class ComposeService(MessagingService messaging, SendPlanner plann
         Source = BatchSources.Console,
         Name = draft.Name,
         Purpose = draft.Purpose,
+        Variables = draft.Variables,
     };
 }

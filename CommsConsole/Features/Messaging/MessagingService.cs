@@ -45,6 +45,10 @@ public sealed record SendRequest
     public string? Name { get; init; }
     /// <summary>Send no earlier than this (a scheduled send); now when null.</summary>
     public DateTimeOffset? NotBefore { get; init; }
+    /// <summary>The campaign the send is for, kept on its batch.</summary>
+    public long? CampaignId { get; init; }
+    /// <summary>A campaign's test send: its batch is marked so and never counted in the campaign's results.</summary>
+    public bool IsTest { get; init; }
     /// <summary>
     /// When set, the send hands it the start of dispatch to run once the caller's answer is written, so that a large answer
     /// is not written while dispatch already competes for the CPU; the send still decides whether and how much to start.
@@ -144,7 +148,7 @@ public sealed class MessagingService(
         {
             TenantId = caller.TenantId, UserId = owner, Channel = request.Channel, Purpose = plan.Purpose, TemplateId = plan.Template?.Id, Subject = rows[0].Subject,
             Source = request.Source, Name = string.IsNullOrWhiteSpace(request.Name) ? null : request.Name.Trim(),
-            CreatedAt = now, Duplicates = plan.Duplicates, ScheduledAt = due > now ? due : null,
+            CreatedAt = now, Duplicates = plan.Duplicates, ScheduledAt = due > now ? due : null, CampaignId = request.CampaignId, IsTest = request.IsTest,
         };
         var prototype = new Message
         {
@@ -212,7 +216,7 @@ public sealed class MessagingService(
         {
             TenantId = tenantId, UserId = owner, Channel = channel, Purpose = content.Purpose, TemplateId = content.Template?.Id,
             Subject = plan.Shared?.Subject ?? content.Subject?.Source, Source = request.Source, Name = string.IsNullOrWhiteSpace(request.Name) ? null : request.Name.Trim(),
-            CreatedAt = now, ScheduledAt = due > now ? due : null,
+            CreatedAt = now, ScheduledAt = due > now ? due : null, CampaignId = request.CampaignId, IsTest = request.IsTest,
         };
         var prototype = new Message
         {
@@ -298,7 +302,8 @@ public sealed class MessagingService(
     /// What a send to an audience would do, written nowhere: its members counted by reason, and up to
     /// <paramref name="samples"/> members who would receive it (for a preview rendered for real contacts).
     /// </summary>
-    public async Task<Result<AudienceSurvey>> SurveyAudienceAsync(AudienceRef audience, Channel channel, Purpose purpose, Caller caller, int samples, CancellationToken ct)
+    public async Task<Result<AudienceSurvey>> SurveyAudienceAsync(AudienceRef audience, Channel channel, Purpose purpose, Caller caller, int samples, CancellationToken ct,
+        long? onlyContactId = null)
     {
         var found = await audiences.MembersAsync(audience, caller.TenantId, ct);
         if (!found.IsOk) return found.Error!;
@@ -308,6 +313,7 @@ public sealed class MessagingService(
         var valid = members.Where(ValidAddress(channel));
         var counts = await CountAudienceAsync(members, channel, optedOut, marketing, ct);
         var receiving = marketing ? valid.Where(r => !optedOut.Any(s => s.Address == r.Address)) : valid;
+        if (onlyContactId is { } only) receiving = receiving.Where(r => r.ContactId == only);
         var sample = samples <= 0 ? [] : await receiving.OrderBy(r => r.ContactId).Take(samples).ToListAsync(ct);
         return new AudienceSurvey(counts, sample.Select(r => new AudienceMember(r.ContactId, r.Address!, r.Name, r.Phone, r.Email, r.Attributes)).ToList());
     }
