@@ -12,7 +12,7 @@ public sealed record ComposeDraft
     public string? Subject { get; init; }
     /// <summary>An email's format when written here (a stored template keeps its own); null: HTML if it has tags, else plain text.</summary>
     public EmailBodyFormat? Format { get; init; }
-    /// <summary>Values for every recipient (the template editor's samples); a CSV's columns override them.</summary>
+    /// <summary>Values for every recipient (a campaign's variables, the template editor's samples); a CSV's columns override them.</summary>
     public IReadOnlyDictionary<string, string>? Variables { get; init; }
     public RecipientList Recipients { get; init; } = RecipientList.Empty;
     /// <summary>Marketing unless the sender says the message is transactional.</summary>
@@ -25,8 +25,6 @@ public sealed record ComposeDraft
     public bool SkipInvalid { get; init; }
     /// <summary>Send to this contact list or segment instead of <see cref="Recipients"/>.</summary>
     public AudienceRef? Audience { get; init; }
-    /// <summary>Variables shared by every recipient (a campaign's); a recipient's own (CSV columns) take precedence.</summary>
-    public IReadOnlyDictionary<string, string>? Variables { get; init; }
     /// <summary>For a list or segment: preview for this member of it rather than the first few.</summary>
     public long? PreviewContactId { get; init; }
 }
@@ -165,6 +163,5 @@ public sealed class ComposeService(MessagingService messaging, SendPlanner plann
         Source = BatchSources.Console,
         Name = draft.Name,
         Purpose = draft.Purpose,
-        Variables = draft.Variables,
     };
 }
