@@ -77,6 +77,57 @@ public sealed class CampaignApiTests(SharedApp app)
         Assert.Equal(cost.Sum(), decimal.Parse(stats.Str("cost"), CultureInfo.InvariantCulture));
     }
 
+    /// <summary>
+    /// An email campaign's stats carry its people's opens and clicks and its bounces, as the tracking and bounce services count
+    /// them; a machine's prefetch and its test send's events are not the campaign's.
+    /// </summary>
+    [Fact]
+    public async Task EmailStats_CountPeoplesOpensAndClicks_AndBounces_ButNotMachinesOrTheTestSend()
+    {
+        var tenant = await app.CreateTenantAsync();
+        var (client, _) = await app.UserAsync(Roles.Marketer, tenant);
+        var id = await CreateAsync(client, new
+        {
+            name = "Newsletter", channel = "email", purpose = "transactional", subject = "News", content = "<p>Hello, <a href=\"https://example.com/a\">read</a></p>",
+            recipients = new[] { "ann@example.com", "bob@example.com", "cat@example.com" },
+        });
+        var (tested, test) = await client.PostAsync($"/communication/campaigns/{id}/test", new { recipients = new[] { "me@example.com" } });
+        Assert.Equal(HttpStatusCode.OK, tested);
+        var testBatch = test.Long("batch_id");
+        var (status, started) = await client.PostAsync($"/communication/campaigns/{id}/send", new { });
+        Assert.Equal(HttpStatusCode.OK, status);
+        var batchId = started.Long("batch_id");
+        await app.WaitSettledAsync(testBatch);
+        await app.WaitSettledAsync(batchId);
+
+        using (var db = app.Db())
+        {
+            var messages = await db.Messages.AsNoTracking().Where(m => m.BatchId == batchId || m.BatchId == testBatch).ToListAsync();
+            Message To(string address) => messages.Single(m => m.Recipient == address);
+            var at = DateTimeOffset.UtcNow;
+            MessageEvent Hit(Message m, EngagementKind kind, bool automated = false) => new()
+            {
+                TenantId = tenant, MessageId = m.Id, BatchId = m.BatchId, Kind = kind, At = at, Automated = automated,
+                LinkPosition = kind == EngagementKind.Click ? 0 : null, Url = kind == EngagementKind.Click ? "https://example.com/a" : null,
+            };
+            db.MessageEvents.AddRange(
+                Hit(To("ann@example.com"), EngagementKind.Open), Hit(To("ann@example.com"), EngagementKind.Open), Hit(To("ann@example.com"), EngagementKind.Click),
+                Hit(To("bob@example.com"), EngagementKind.Open, automated: true), Hit(To("bob@example.com"), EngagementKind.Click, automated: true),
+                Hit(To("me@example.com"), EngagementKind.Open), Hit(To("me@example.com"), EngagementKind.Click));
+            var cat = To("cat@example.com");
+            var me = To("me@example.com");
+            db.Bounces.AddRange(
+                new Bounce { TenantId = tenant, UserId = cat.UserId, MessageId = cat.Id, BatchId = batchId, Recipient = cat.Recipient, Kind = BounceKind.Hard, At = at },
+                new Bounce { TenantId = tenant, UserId = me.UserId, MessageId = me.Id, BatchId = testBatch, Recipient = me.Recipient, Kind = BounceKind.Hard, At = at });
+            await db.SaveChangesAsync();
+        }
+
+        var (_, stats) = await client.GetJsonAsync($"/communication/campaigns/{id}/stats");
+        Assert.Equal((1, 2), (stats.GetProperty("opened").Int("unique"), stats.GetProperty("opened").Int("total")));
+        Assert.Equal((1, 1), (stats.GetProperty("clicked").Int("unique"), stats.GetProperty("clicked").Int("total")));
+        Assert.Equal((1, 1, 0), (stats.Int("bounced"), stats.Int("bounced_hard"), stats.Int("bounced_soft")));
+    }
+
     [Fact]
     public async Task Stats_CountRecipientsWhoOptedOutByLinkOrReplyAfterTheStart_AndNobodyElse()
     {

@@ -1,3 +1,5 @@
+using CommsConsole.Features.Bounces;
+using CommsConsole.Features.Tracking;
 using System.Text.Json;
 using CommsConsole.Data;
 using CommsConsole.Features.Messaging;
@@ -28,10 +30,18 @@ public sealed record CampaignInput
 /// <summary>A campaign with the batch its send wrote (null until it starts) and what that batch has cost so far.</summary>
 public sealed record CampaignView(Campaign Campaign, Batch? Batch, decimal Cost);
 
-/// <summary>A campaign's delivery results, from its batch's messages (test sends never count).</summary>
+/// <summary>
+/// A campaign's results, from its batch's messages (test sends never count): delivery, cost and opt-outs, and for email the
+/// people's opens and clicks (<see cref="EngagementService"/>: unique messages and total hits, machines apart) and bounces
+/// (<see cref="BounceService"/>: hard, and soft of messages that did not also bounce hard).
+/// </summary>
 public sealed record CampaignStats(
     int Audience, int Pending, int Sent, int Delivered, int Failed, int Suppressed, int Cancelled, decimal Cost, int Unsubscribed,
-    IReadOnlyList<FailureReason> Failures, IReadOnlyList<HourCount> SendsByHour);
+    IReadOnlyList<FailureReason> Failures, IReadOnlyList<HourCount> SendsByHour,
+    EngagementCount Opened, EngagementCount Clicked, int BouncedHard, int BouncedSoft)
+{
+    public int Bounced => BouncedHard + BouncedSoft;
+}
 
 public sealed record FailureReason(string Reason, int Count);
 
@@ -48,6 +58,8 @@ public sealed class CampaignService(
     MessagingService messaging,
     SendPlanner planner,
     IAudienceResolver audiences,
+    EngagementService engagement,
+    BounceService bounces,
     TimeProvider clock,
     ILogger<CampaignService> logger)
 {
@@ -557,7 +569,7 @@ public sealed class CampaignService(
         var found = await FindAsync(id, caller, ct);
         if (!found.IsOk) return found.Error!;
         var campaign = found.Value!;
-        if (campaign.BatchId is not { } batchId) return new CampaignStats(0, 0, 0, 0, 0, 0, 0, 0m, 0, [], []);
+        if (campaign.BatchId is not { } batchId) return new CampaignStats(0, 0, 0, 0, 0, 0, 0, 0m, 0, [], [], EngagementCount.None, EngagementCount.None, 0, 0);
         var batch = await db.Batches.AsNoTracking().FirstAsync(b => b.Id == batchId, ct);
         var byStatus = (await db.Messages.AsNoTracking().Where(m => m.BatchId == batchId).GroupBy(m => m.Status)
             .Select(g => new { Status = g.Key, Count = g.Count() }).ToListAsync(ct)).ToDictionary(r => r.Status, r => r.Count);
@@ -579,10 +591,14 @@ public sealed class CampaignService(
                         && db.Messages.Any(m => m.BatchId == batchId && m.Recipient == e.Address))
             .Select(e => e.Address).Distinct().CountAsync(ct);
 
+        var engaged = batch.Channel == Channel.Email ? await engagement.ForBatchAsync(batch.TenantId, batchId, ct) : null;
+        var bounced = await bounces.FiguresAsync(batchId, ct);
+
         return new CampaignStats(
             batch.Total, Count(MessageStatus.Pending) + Count(MessageStatus.Sending), Count(MessageStatus.Sent), Count(MessageStatus.Delivered),
             Count(MessageStatus.Failed), Count(MessageStatus.Suppressed), Count(MessageStatus.Cancelled), await CostAsync(batchId, ct), unsubscribed,
             failures.Select(f => new FailureReason(f.Reason ?? "", f.Count)).ToList(),
-            hours.OrderBy(h => h.Hour).Select(h => new HourCount(new DateTimeOffset(h.Hour * TimeSpan.TicksPerHour, TimeSpan.Zero), (int)h.Count)).ToList());
+            hours.OrderBy(h => h.Hour).Select(h => new HourCount(new DateTimeOffset(h.Hour * TimeSpan.TicksPerHour, TimeSpan.Zero), (int)h.Count)).ToList(),
+            engaged?.Opened ?? EngagementCount.None, engaged?.Clicked ?? EngagementCount.None, bounced.Hard, bounced.Soft);
     }
 }

@@ -1,3 +1,4 @@
+using CommsConsole.Features.Tracking;
 using System.Globalization;
 using System.Security.Claims;
 using System.Text.Json;
@@ -150,6 +151,14 @@ public sealed record CampaignStatsResponse(
     [property: JsonPropertyName("unsubscribed")] int Unsubscribed,
     [property: JsonPropertyName("failures")] IReadOnlyList<CampaignFailureResponse> Failures,
     [property: JsonPropertyName("sends_by_hour")] IReadOnlyList<CampaignHourResponse> SendsByHour,
+    /// <summary>Email: messages opened by people (unique) and their opens (total); machines' prefetches are not counted.</summary>
+    [property: JsonPropertyName("opened")] EngagementCountResponse Opened,
+    /// <summary>Email: messages whose links people followed (unique) and their clicks (total).</summary>
+    [property: JsonPropertyName("clicked")] EngagementCountResponse Clicked,
+    /// <summary>Email: messages that bounced, hard or soft (each once).</summary>
+    [property: JsonPropertyName("bounced")] int Bounced,
+    [property: JsonPropertyName("bounced_hard")] int BouncedHard,
+    [property: JsonPropertyName("bounced_soft")] int BouncedSoft,
     [property: JsonPropertyName("timestamp")] string Timestamp);
 
 /// <summary>What the campaign handlers are given: the caller and the services they answer with.</summary>
@@ -359,6 +368,7 @@ public static partial class CampaignsApi
         return TypedResults.Ok(new CampaignStatsResponse(200, "ok", c.Id, c.State.ToWire(), c.BatchId, s.Audience, s.Pending, s.Sent, s.Delivered, s.Failed,
             s.Suppressed, s.Cancelled, s.Cost.ToString("0.00##", CultureInfo.InvariantCulture), s.Unsubscribed,
             s.Failures.Select(f => new CampaignFailureResponse(f.Reason, f.Count)).ToList(),
-            s.SendsByHour.Select(h => new CampaignHourResponse(ApiEnvelope.Timestamp(h.Hour), h.Count)).ToList(), services.Now));
+            s.SendsByHour.Select(h => new CampaignHourResponse(ApiEnvelope.Timestamp(h.Hour), h.Count)).ToList(),
+            EngagementCountResponse.From(s.Opened), EngagementCountResponse.From(s.Clicked), s.Bounced, s.BouncedHard, s.BouncedSoft, services.Now));
     }
 }
