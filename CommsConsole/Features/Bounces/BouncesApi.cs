@@ -63,10 +63,10 @@ public static class BouncesApi
     }
 
     public static async Task<Results<Ok<BouncePageResponse>, SimpleError>> ListBounces(
-        [FromQuery(Name = "batch_id")] string? batchId,
+        [FromQuery(Name = "batch_id"), WholeNumber(Id = true)] string? batchId,
         [FromQuery(Name = "kind")] string? kind,
-        [FromQuery(Name = "page")] string? page,
-        [FromQuery(Name = "page_size")] string? pageSize,
+        [FromQuery(Name = "page"), WholeNumber] string? page,
+        [FromQuery(Name = "page_size"), WholeNumber] string? pageSize,
         [AsParameters] BounceServices services,
         CancellationToken ct)
     {

@@ -272,8 +272,8 @@ public static partial class CampaignsApi
 
     public static async Task<Results<Ok<CampaignPageResponse>, SimpleError>> List(
         [FromQuery(Name = "state")] string? state,
-        [FromQuery(Name = "page")] string? page,
-        [FromQuery(Name = "page_size")] string? pageSize,
+        [FromQuery(Name = "page"), WholeNumber] string? page,
+        [FromQuery(Name = "page_size"), WholeNumber] string? pageSize,
         [AsParameters] CampaignServices services,
         CancellationToken ct)
     {

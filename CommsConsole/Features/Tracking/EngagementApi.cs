@@ -119,8 +119,8 @@ public static class EngagementApi
         string id,
         [FromQuery(Name = "kind")] string? kind,
         [FromQuery(Name = "url")] string? url,
-        [FromQuery(Name = "page")] string? page,
-        [FromQuery(Name = "page_size")] string? pageSize,
+        [FromQuery(Name = "page"), WholeNumber] string? page,
+        [FromQuery(Name = "page_size"), WholeNumber] string? pageSize,
         [AsParameters] EngagementServices services,
         CancellationToken ct)
     {
