@@ -12,6 +12,7 @@ using CommsConsole.Features.Providers;
 using CommsConsole.Features.Receipts;
 using CommsConsole.Features.Templates;
 using CommsConsole.Features.Tenancy;
+using CommsConsole.Features.Webhooks;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -29,6 +30,7 @@ builder.AddDispatch();
 builder.AddCompliance();
 builder.AddAudiences();
 builder.AddAudit();
+builder.AddWebhooks();
 builder.AddApiDocs();
 builder.AddIdempotentSends();
 builder.AddConsole();
@@ -68,6 +70,7 @@ app.MapDispatch();
 app.MapCompliance();
 app.MapAudiences();
 app.MapAudit();
+app.MapWebhooks();
 
 app.Run();
 

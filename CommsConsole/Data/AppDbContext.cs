@@ -40,6 +40,9 @@ public class AppDbContext : IdentityDbContext<ApplicationUser>, IDataProtectionK
     public DbSet<ContactImport> ContactImports => Set<ContactImport>();
     public DbSet<ContactImportError> ContactImportErrors => Set<ContactImportError>();
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
+    public DbSet<WebhookEndpoint> WebhookEndpoints => Set<WebhookEndpoint>();
+    public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
+    public DbSet<WebhookAttempt> WebhookAttempts => Set<WebhookAttempt>();
     /// <summary>ASP.NET Core data protection keys (cookies, stored provider secrets), shared by every node.</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
