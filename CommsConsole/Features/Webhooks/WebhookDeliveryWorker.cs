@@ -135,28 +135,50 @@ public sealed class WebhookDeliveryWorker(
         var now = clock.GetUtcNow();
         var disabled = false;
         await using var tx = await WriteTransaction.BeginBackgroundAsync(db.Database, ct);
-        foreach (var (d, r) in outcomes)
+        // Only deliveries still leased to this claim are written (one whose lease ran out belongs to whoever claimed it since).
+        var allIds = outcomes.Select(x => x.Delivery.Id).ToList();
+        var ours = (await db.WebhookDeliveries.Where(x => allIds.Contains(x.Id) && x.LeaseId == lease && x.Status == WebhookDeliveryStatus.Sending)
+            .Select(x => x.Id).ToListAsync(ct)).ToHashSet();
+
+        // The usual outcome, a 2xx, is written set-wise: one statement per status code rather than one per delivery.
+        foreach (var group in outcomes.Where(x => x.Result is { Succeeded: true } && ours.Contains(x.Delivery.Id)).GroupBy(x => x.Result!.StatusCode))
         {
-            var attempt = d.Attempts + 1;
-            var (status, next) = r switch
-            {
-                null => (WebhookDeliveryStatus.Cancelled, d.NextAttemptAt),
-                { Succeeded: true } => (WebhookDeliveryStatus.Succeeded, d.NextAttemptAt),
-                { Gone: true } => (WebhookDeliveryStatus.Failed, d.NextAttemptAt),
-                _ when attempt <= delays.Count => (WebhookDeliveryStatus.Pending, now + delays[attempt - 1]),
-                _ => (WebhookDeliveryStatus.Failed, d.NextAttemptAt),
-            };
-            var done = status is not WebhookDeliveryStatus.Pending;
-            var written = await db.WebhookDeliveries.Where(x => x.Id == d.Id && x.LeaseId == lease && x.Status == WebhookDeliveryStatus.Sending)
+            var ids = group.Select(x => x.Delivery.Id).ToList();
+            var code = group.Key;
+            await db.WebhookDeliveries.Where(x => ids.Contains(x.Id) && x.LeaseId == lease)
                 .ExecuteUpdateAsync(s => s
-                    .SetProperty(x => x.Status, status)
-                    .SetProperty(x => x.Attempts, r is null ? d.Attempts : attempt)
-                    .SetProperty(x => x.NextAttemptAt, next)
-                    .SetProperty(x => x.LastStatusCode, r is null ? d.LastStatusCode : r.StatusCode)
-                    .SetProperty(x => x.CompletedAt, done ? (DateTimeOffset?)now : null)
+                    .SetProperty(x => x.Status, WebhookDeliveryStatus.Succeeded)
+                    .SetProperty(x => x.Attempts, x => x.Attempts + 1)
+                    .SetProperty(x => x.LastStatusCode, code)
+                    .SetProperty(x => x.CompletedAt, (DateTimeOffset?)now)
                     .SetProperty(x => x.LeaseId, (string?)null)
                     .SetProperty(x => x.LeaseUntil, (DateTimeOffset?)null), ct);
-            if (written == 0 || r is null) continue;
+        }
+        foreach (var (d, r) in outcomes)
+        {
+            if (!ours.Contains(d.Id)) continue;
+            var attempt = d.Attempts + 1;
+            if (r is { Succeeded: false } or null)
+            {
+                var (status, next) = r switch
+                {
+                    null => (WebhookDeliveryStatus.Cancelled, d.NextAttemptAt),
+                    { Gone: true } => (WebhookDeliveryStatus.Failed, d.NextAttemptAt),
+                    _ when attempt <= delays.Count => (WebhookDeliveryStatus.Pending, now + delays[attempt - 1]),
+                    _ => (WebhookDeliveryStatus.Failed, d.NextAttemptAt),
+                };
+                var done = status is not WebhookDeliveryStatus.Pending;
+                await db.WebhookDeliveries.Where(x => x.Id == d.Id && x.LeaseId == lease)
+                    .ExecuteUpdateAsync(s => s
+                        .SetProperty(x => x.Status, status)
+                        .SetProperty(x => x.Attempts, r is null ? d.Attempts : attempt)
+                        .SetProperty(x => x.NextAttemptAt, next)
+                        .SetProperty(x => x.LastStatusCode, r is null ? d.LastStatusCode : r.StatusCode)
+                        .SetProperty(x => x.CompletedAt, done ? (DateTimeOffset?)now : null)
+                        .SetProperty(x => x.LeaseId, (string?)null)
+                        .SetProperty(x => x.LeaseUntil, (DateTimeOffset?)null), ct);
+            }
+            if (r is null) continue;
             db.WebhookAttempts.Add(new WebhookAttempt
             {
                 DeliveryId = d.Id, EndpointId = d.EndpointId, TenantId = d.TenantId, Event = d.Event, Number = attempt,

@@ -27,8 +27,11 @@ public sealed class WebhookOptions
     /// <summary>How often an idle worker looks for due deliveries (new events wake it at once on their own node).</summary>
     public double PollSeconds { get; set; } = 1;
 
-    /// <summary>How long a claim holds its deliveries; a node that dies holding them leaves them to another after this.</summary>
-    public double LeaseSeconds { get; set; } = 300;
+    /// <summary>
+    /// How long a claim holds its deliveries; a node that dies holding them leaves them to another after this. Longer than
+    /// a claim can take against an endpoint that never answers (two loops × <see cref="ClaimSize"/> / <see cref="PerEndpointConcurrency"/> × <see cref="TimeoutSeconds"/>).
+    /// </summary>
+    public double LeaseSeconds { get; set; } = 900;
 
     /// <summary>How long the fact "some endpoint wants event X" is cached before the database is asked again.</summary>
     public double SubscriptionCacheSeconds { get; set; } = 5;
