@@ -21,6 +21,7 @@ public static class ConsolePages
         new("opt-outs", "/opt-outs"),
         new("compliance", "/settings/compliance"),
         new("providers", "/settings/providers"),
+        new("webhooks", "/settings/webhooks"),
         new("developers", "/developers"),
         new("users", "/users"),
         new("tenants", "/tenants"),

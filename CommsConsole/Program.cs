@@ -15,6 +15,7 @@ using CommsConsole.Features.Receipts;
 using CommsConsole.Features.Templates;
 using CommsConsole.Features.Tenancy;
 using CommsConsole.Features.Tracking;
+using CommsConsole.Features.Webhooks;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -35,6 +36,7 @@ builder.AddCampaigns();
 builder.AddAudit();
 builder.AddTracking();
 builder.AddBounces();
+builder.AddWebhooks();
 builder.AddApiDocs();
 builder.AddIdempotentSends();
 builder.AddConsole();
@@ -77,6 +79,7 @@ app.MapCampaigns();
 app.MapAudit();
 app.MapTracking();
 app.MapBounces();
+app.MapWebhooks();
 
 app.Run();
 

@@ -19,7 +19,8 @@ public sealed class ApiDocsTests(SharedApp app)
         foreach (var name in new[] { "dto.BulkSendRequest", "dto.CommunicationLogListResponse", "dto.CommunicationLogResponse", "dto.PageInfo", "dto.SimpleResponse",
                      "dto.ContactRequest", "dto.ContactResponse", "dto.ContactPageResponse", "dto.ConsentRequest", "dto.ListResponse", "dto.ListContactsRequest",
                      "dto.ErasureResponse", "dto.AuditPageResponse", "dto.SegmentRequest", "dto.SegmentResponse", "dto.SegmentCountRequest", "dto.SegmentCountResponse",
-                     "dto.ImportStartedResponse", "dto.ImportResponse", "dto.CampaignRequest", "dto.CampaignResponse", "dto.CampaignStatsResponse" })
+                     "dto.ImportStartedResponse", "dto.ImportResponse", "dto.CampaignRequest", "dto.CampaignResponse", "dto.CampaignStatsResponse",
+                     "dto.WebhookEndpointRequest", "dto.WebhookEndpointResponse", "dto.WebhookDeliveryListResponse" })
         {
             Assert.Contains(name, schemas);
         }
@@ -36,7 +37,8 @@ public sealed class ApiDocsTests(SharedApp app)
              "/communication/lists", "/communication/lists/{id}", "/communication/lists/{id}/contacts", "/communication/lists/{id}/contacts/{contact_id}",
              "/communication/logs", "/communication/segments", "/communication/segments/count", "/communication/segments/{id}", "/notification/sms/retry/{id}",
              "/notification/sms/send", "/notification/sms/send-batch", "/notification/sms/send-template", "/notification/sms/status/{id}",
-             "/webhooks/submail", "/webhooks/submail/{tenantId}"],
+             "/webhooks/endpoints", "/webhooks/endpoints/{id}", "/webhooks/endpoints/{id}/deliveries", "/webhooks/endpoints/{id}/deliveries/{delivery_id}/resend",
+             "/webhooks/endpoints/{id}/rotate-secret", "/webhooks/endpoints/{id}/test", "/webhooks/submail", "/webhooks/submail/{tenantId}"],
             paths.Order(StringComparer.Ordinal));
         Assert.True(doc.GetProperty("components").GetProperty("securitySchemes").TryGetProperty("Bearer", out _));
     }

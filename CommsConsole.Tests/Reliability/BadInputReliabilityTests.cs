@@ -260,7 +260,12 @@ public sealed class BadInputReliabilityTests(SharedApp app, ITestOutputHelper ou
         // Paths and methods no endpoint serves, in each family
         ["unknown path: POST /communication/campaigns"] = new("POST", "/communication/campaigns", "{}", Status: 404, Field: "path"),
         ["unknown path: GET /notification/sms/nothing"] = new("GET", "/notification/sms/nothing", null, Status: 404, Field: "path"),
-        ["unknown path: POST /webhooks/endpoints"] = new("POST", "/webhooks/endpoints", "{}", As.Anonymous, Status: 404, Field: "path"),
+        ["unknown path: POST /webhooks/endpoints/1/nothing"] = new("POST", "/webhooks/endpoints/1/nothing", "{}", As.Anonymous, Status: 404, Field: "path"),
+        ["webhooks: no token"] = new("POST", "/webhooks/endpoints", """{"url":"https://hooks.example.com/x","events":["message.sent"]}""", As.Anonymous, Status: 401),
+        ["webhooks: an integrator"] = new("POST", "/webhooks/endpoints", """{"url":"https://hooks.example.com/x","events":["message.sent"]}""", Status: 403),
+        ["webhooks: empty object"] = new("POST", "/webhooks/endpoints", "{}", As.Admin, Field: "url"),
+        ["webhooks: url 10,000 chars"] = new("POST", "/webhooks/endpoints", "{\"url\":" + Q("https://hooks.example.com/" + Huge) + ",\"events\":[\"message.sent\"]}", As.Admin, Field: "url"),
+        ["webhooks: script tag as event"] = new("POST", "/webhooks/endpoints", "{\"url\":\"https://hooks.example.com/x\",\"events\":[" + Q(Script) + "]}", As.Admin, Field: "events"),
         ["unknown path: GET /admin/nothing"] = new("GET", "/admin/nothing", null, As.Admin, Status: 404, Field: "path"),
         ["wrong method: GET /auth/token"] = new("GET", "/auth/token", null, As.Anonymous, Status: 405, Field: "method"),
     };
@@ -395,7 +400,7 @@ public sealed class BadInputReliabilityTests(SharedApp app, ITestOutputHelper ou
             "POST /communication/bulk", "GET /communication/logs", "POST /notification/sms/send", "POST /notification/sms/send-batch",
             "POST /notification/sms/send-template", "GET /notification/sms/status/", "POST /notification/sms/retry/", "POST /auth/token",
             "POST /admin/tenants", "POST /admin/users", "GET /admin/users", "PUT /admin/providers/", "GET /admin/providers",
-            "DELETE /admin/providers/", "POST /webhooks/submail/",
+            "DELETE /admin/providers/", "POST /webhooks/submail/", "POST /webhooks/endpoints",
         ];
         foreach (var endpoint in endpoints)
         {

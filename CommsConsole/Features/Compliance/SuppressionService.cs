@@ -14,7 +14,7 @@ public sealed record ImportResult(int Added, int AlreadySuppressed);
 /// The suppression list: who must not receive marketing from a tenant on a channel. Sends and dispatch ask it;
 /// unsubscribe links and SMS replies add to it; Admins search, add, remove, import and export it.
 /// </summary>
-public sealed class SuppressionService(AppDbContext db, TimeProvider clock)
+public sealed class SuppressionService(AppDbContext db, TimeProvider clock, Webhooks.WebhookOutbox? webhooks = null)
 {
     public const int MaxImportRows = 100_000;
     private const int LookupChunk = 500;
@@ -97,6 +97,16 @@ public sealed class SuppressionService(AppDbContext db, TimeProvider clock)
         row.RemovalReason = null;
         var recorded = EventOf(change, key);
         db.ConsentEvents.Add(recorded);
+        // contact.unsubscribed goes into the webhook outbox in the same save as the opt-out itself.
+        IReadOnlyList<WebhookDelivery> events = webhooks is null ? [] : await webhooks.AddAsync(db, change.TenantId, Webhooks.WebhookEvents.ContactUnsubscribed, new
+        {
+            channel = change.Channel.ToWire(),
+            address = key,
+            method = System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(change.Method.ToString()),
+            note = change.Note,
+            tenant_id = change.TenantId,
+            at = Api.ApiEnvelope.Timestamp(now),
+        }, now, ct);
         try
         {
             await db.SaveChangesAsync(ct);
@@ -104,9 +114,10 @@ public sealed class SuppressionService(AppDbContext db, TimeProvider clock)
         catch (DbUpdateException) when (row.Id == 0)
         {
             // Added at the same moment by another request (two clicks on one link): it is suppressed either way, and
-            // that request recorded the event.
+            // that request recorded the event (and its webhook events).
             db.Entry(row).State = EntityState.Detached;
             db.Entry(recorded).State = EntityState.Detached;
+            foreach (var e in events) db.Entry(e).State = EntityState.Detached;
             return false;
         }
         return true;

@@ -20,7 +20,7 @@ namespace CommsConsole.Features.Messaging;
 /// <c>FOR UPDATE SKIP LOCKED</c>, so that two nodes claiming at once get disjoint rows without waiting on each other.
 /// </para>
 /// </summary>
-public sealed class MessageLedger(AppDbContext db)
+public sealed class MessageLedger(AppDbContext db, Webhooks.WebhookOutbox? webhooks = null)
 {
     private readonly BatchCountWriter _counts = new(db);
 
@@ -71,6 +71,7 @@ public sealed class MessageLedger(AppDbContext db)
             while (await reader.ReadAsync(ct)) result.Add(Copy(prototype, reader.GetInt64(0), batch.Id, rows[i++]));
         }
         if (result.Count != rows.Count) throw new InvalidOperationException($"batch {batch.Id}: wrote {rows.Count} rows but read back {result.Count}");
+        await RecordAcceptedAsync(batch, counts, prototype.CreatedAt, ct);
         await tx.CommitAsync(ct);
         return result;
     }
@@ -109,8 +110,17 @@ public sealed class MessageLedger(AppDbContext db)
             .SetProperty(b => b.Total, batch.Total)
             .SetProperty(b => b.Pending, batch.Pending)
             .SetProperty(b => b.Suppressed, batch.Suppressed), ct);
+        await RecordAcceptedAsync(batch, counts, prototype.CreatedAt, ct);
         await tx.CommitAsync(ct);
         return counts;
+    }
+
+    /// <summary>The events of a batch just written: its rows suppressed at once, and its completion when nothing is left to send.</summary>
+    private async Task RecordAcceptedAsync(Batch batch, BatchCounts counts, DateTimeOffset now, CancellationToken ct)
+    {
+        if (webhooks is null) return;
+        if (counts.Suppressed > 0) await webhooks.RecordBatchRowsAsync(db, Webhooks.WebhookEvents.MessageSuppressed, batch.Id, MessageStatus.Suppressed, now, ct);
+        if (counts.Pending == 0 && counts.Suppressed > 0) await webhooks.RecordCompletedBatchesAsync(db, [batch.Id], now, ct);
     }
 
     /// <summary>
@@ -238,6 +248,15 @@ public sealed class MessageLedger(AppDbContext db)
             moves[batchId] = moves.GetValueOrDefault(batchId).Move(MessageStatus.Sending, o.Status);
         }
         foreach (var (batchId, move) in moves) await ShiftAsync(batchId, move, ct);
+        if (webhooks is not null && written.Count > 0)
+        {
+            // The outcomes' events go into the outbox in this transaction: written with the outcomes or not at all.
+            foreach (var group in outcomes.Where(o => written.Contains(o.MessageId)).GroupBy(o => Webhooks.WebhookEvents.ForStatus(o.Status)))
+            {
+                if (group.Key is { } name) await webhooks.RecordMessagesAsync(db, name, group.Select(o => o.MessageId).ToList(), now, ct);
+            }
+            await webhooks.RecordCompletedBatchesAsync(db, moves.Keys, now, ct);
+        }
         await tx.CommitAsync(ct);
         return written.Count;
     }
@@ -421,7 +440,11 @@ public sealed class MessageLedger(AppDbContext db)
             set(s);
             s.SetProperty(m => m.UpdatedAt, now);
         }, ct);
-        if (changed == 1) await ShiftAsync(batchId, BatchCounts.Moved(MessageStatus.Sent, to), ct);
+        if (changed == 1)
+        {
+            await ShiftAsync(batchId, BatchCounts.Moved(MessageStatus.Sent, to), ct);
+            if (webhooks is not null && Webhooks.WebhookEvents.ForStatus(to) is { } name) await webhooks.RecordMessagesAsync(db, name, [messageId], now, ct);
+        }
         await tx.CommitAsync(ct);
         return changed == 1;
     }
