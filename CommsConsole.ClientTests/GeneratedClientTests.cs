@@ -117,6 +117,42 @@ public sealed class GeneratedClientTests(ClientApp app) : IClassFixture<ClientAp
     }
 
     [Fact]
+    public async Task AWebhookEndpoint_IsRegistered_Listed_Rotated_AndRemoved()
+    {
+        var client = app.Client(await app.TokenAsync());
+        var endpoints = client.Webhooks.Endpoints;
+        var created = await endpoints.PostAsync(new WebhookEndpointRequest
+        {
+            Url = "https://hooks.example.com/commsconsole", Events = ["batch.completed"], Description = "generated client",
+        });
+        Assert.StartsWith("whsec_", created!.Secret);
+        var id = created.Id!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        var listed = await endpoints.GetAsync();
+        var mine = Assert.Single(listed!.Items!, e => e.Id == created.Id);
+        Assert.Null(mine.Secret); // shown once, at creation
+        Assert.Equal(["batch.completed"], mine.Events);
+
+        var rotated = await endpoints[id].RotateSecret.PostAsync();
+        Assert.StartsWith("whsec_", rotated!.Secret);
+        Assert.NotEqual(created.Secret, rotated.Secret);
+
+        var patched = await endpoints[id].PatchAsync(new WebhookEndpointRequest { Enabled = false });
+        Assert.False(patched!.Enabled);
+
+        // An unknown event is the document's error envelope, typed.
+        var refused = await Assert.ThrowsAsync<SimpleResponse>(() => endpoints.PostAsync(new WebhookEndpointRequest
+        {
+            Url = "https://hooks.example.com/x", Events = ["message.teleported"],
+        }));
+        Assert.Equal(400, refused.ResponseStatusCode);
+
+        await endpoints[id].DeleteAsync();
+        var gone = await Assert.ThrowsAsync<SimpleResponse>(() => endpoints[id].GetAsync());
+        Assert.Equal(404, gone.ResponseStatusCode);
+    }
+
+    [Fact]
     public async Task TheFiveNotificationSmsCalls()
     {
         var client = app.Client(await app.TokenAsync());

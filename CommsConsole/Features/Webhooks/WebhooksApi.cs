@@ -187,7 +187,7 @@ public static class WebhooksApi
     }
 
     public static async Task<Results<Ok<WebhookDeliveryListResponse>, SimpleError>> Deliveries(string id,
-        [FromQuery(Name = "page")] string? page, [FromQuery(Name = "page_size")] string? pageSize, [AsParameters] WebhookServices services, CancellationToken ct)
+        [FromQuery(Name = "page"), WholeNumber] string? page, [FromQuery(Name = "page_size"), WholeNumber] string? pageSize, [AsParameters] WebhookServices services, CancellationToken ct)
     {
         if (!TryId(id, out var key, out var missing)) return services.Error(missing!);
         if (!QueryNumbers.TryParsePositive(page, 1, out var pageNumber)) return services.Error(AppError.Validation($"page: '{page}' is not a whole number of 1 or more"));
