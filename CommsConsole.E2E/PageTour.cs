@@ -28,6 +28,8 @@ public static partial class PageTour
         "UTC", "ID", "URL", "MB", "HH", "mm", "GET", "POST", "Bearer", "STARTTLS", "SSL", "TLS", "APPID", "APPKEY",
         // ISO 4217 codes after amounts; the authenticator apps and their stores, named as their makers name them.
         "CNY", "USD", "EUR", "Microsoft", "Google", "Authenticator", "Android", "iOS",
+        // Webhooks keep their name in Chinese consoles too; "Standard Webhooks" is the name of the signing specification.
+        "HTTP", "Webhook", "Webhooks", "Standard",
         // The phone number pattern in a refusal (1[3-9]xxxxxxxxx).
         "xxxxxxxxx",
     };

@@ -32,8 +32,8 @@ public sealed class UnknownApiPathTests(SharedApp app)
     }
 
     [Theory]
-    [InlineData("GET", "/communication/campaigns")]
-    [InlineData("POST", "/communication/campaigns")]
+    [InlineData("GET", "/communication/newsletters")]
+    [InlineData("POST", "/communication/newsletters")]
     [InlineData("POST", "/communication/contacts/1/import")]
     [InlineData("GET", "/communication")]
     [InlineData("GET", "/notification/sms/nothing")]
