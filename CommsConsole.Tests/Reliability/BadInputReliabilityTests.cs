@@ -258,7 +258,7 @@ public sealed class BadInputReliabilityTests(SharedApp app, ITestOutputHelper ou
         ["bulk: digits with a letter"] = new("POST", "/communication/bulk", Bulk("\"channel\":\"sms\",\"content\":\"x\",\"recipients\":[\"１３８００１３８０００a\"]")),
 
         // Paths and methods no endpoint serves, in each family
-        ["unknown path: POST /communication/campaigns"] = new("POST", "/communication/campaigns", "{}", Status: 404, Field: "path"),
+        ["unknown path: POST /communication/newsletters"] = new("POST", "/communication/newsletters", "{}", Status: 404, Field: "path"),
         ["unknown path: GET /notification/sms/nothing"] = new("GET", "/notification/sms/nothing", null, Status: 404, Field: "path"),
         ["unknown path: POST /webhooks/endpoints/1/nothing"] = new("POST", "/webhooks/endpoints/1/nothing", "{}", As.Anonymous, Status: 404, Field: "path"),
         ["webhooks: no token"] = new("POST", "/webhooks/endpoints", """{"url":"https://hooks.example.com/x","events":["message.sent"]}""", As.Anonymous, Status: 401),

@@ -42,7 +42,10 @@ public sealed class EmailAlternativeSmtpTests
         var text = message.TextBody!;
         Assert.Contains("Spring news\n\nHi Li <Lei>,", text.Replace("\r\n", "\n"));
         Assert.Contains("- first item\n- second item", text.Replace("\r\n", "\n"));
-        Assert.Contains("Read the news (https://example.com/news)", text);
+        // Marketing email is tracked by default: the text version carries the same tracked link as the HTML.
+        var tracked = System.Text.RegularExpressions.Regex.Match(text, @"Read the news \((http[^)\s]+/r/[A-Za-z0-9_-]+)\)");
+        Assert.True(tracked.Success, text);
+        Assert.Contains(tracked.Groups[1].Value, html);
         Assert.Contains("1 Example Road", text);
         Assert.Matches(@"Unsubscribe / 退订 \(http[^)]+/u/[^)]+\)", text);
         Assert.DoesNotContain("<", text.Replace("<script>alert(1)</script>", "", StringComparison.Ordinal).Replace("Li <Lei>", "", StringComparison.Ordinal));

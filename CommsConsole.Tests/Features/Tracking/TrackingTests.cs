@@ -34,7 +34,10 @@ public sealed class TrackingTests(TrackingFixture f) : IClassFixture<TrackingFix
         Assert.Single(hrefs, h => h.Contains("/u/")); // the unsubscribe link is left as it is
         Assert.DoesNotContain(hrefs, h => h.Contains("shop.example/sale") || h.Contains("blog.example"));
         Assert.Single(images, i => i.Contains("/o/"));
-        Assert.DoesNotContain("/r/", mail.TextBody ?? "");
+        // The text version is read from the HTML as sent: its links are the tracked ones too, never the originals.
+        Assert.Contains(tracked[0], mail.TextBody ?? "");
+        Assert.DoesNotContain("shop.example/sale", mail.TextBody ?? "");
+        Assert.DoesNotContain("blog.example", mail.TextBody ?? "");
 
         await f.SentMinutesAgoAsync(batchId, 5);
         using var reader = f.Reader();

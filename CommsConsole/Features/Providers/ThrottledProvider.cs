@@ -18,7 +18,7 @@ public sealed class ThrottleOptions
 public sealed class ThrottledProvider : IMessageProvider, IDisposable
 {
     private readonly IMessageProvider _inner;
-    private readonly TokenBucketRateLimiter? _rate;
+    private readonly Lazy<TokenBucketRateLimiter>? _rate;
     private readonly SemaphoreSlim? _concurrency;
     private readonly int _slice;
 
@@ -28,17 +28,23 @@ public sealed class ThrottledProvider : IMessageProvider, IDisposable
         if (options.MessagesPerSecond > 0)
         {
             _slice = options.MessagesPerSecond;
-            _rate = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
+            var perSecond = options.MessagesPerSecond;
+            // Made at the first send, empty, so that the first second is held to the rate like every other: the provider
+            // itself may be made well before its first send, and the bucket would have filled meanwhile.
+            _rate = new Lazy<TokenBucketRateLimiter>(() =>
             {
-                TokenLimit = options.MessagesPerSecond,
-                TokensPerPeriod = Math.Max(1, options.MessagesPerSecond / 10),
-                ReplenishmentPeriod = TimeSpan.FromMilliseconds(100),
-                QueueLimit = int.MaxValue,
-                QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-                AutoReplenishment = true,
-            });
-            // Start empty, so the first second is held to the rate like every other.
-            _rate.AttemptAcquire(options.MessagesPerSecond);
+                var bucket = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
+                {
+                    TokenLimit = perSecond,
+                    TokensPerPeriod = Math.Max(1, perSecond / 10),
+                    ReplenishmentPeriod = TimeSpan.FromMilliseconds(100),
+                    QueueLimit = int.MaxValue,
+                    QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+                    AutoReplenishment = true,
+                });
+                bucket.AttemptAcquire(perSecond);
+                return bucket;
+            }, LazyThreadSafetyMode.ExecutionAndPublication);
         }
         else
         {
@@ -58,7 +64,7 @@ public sealed class ThrottledProvider : IMessageProvider, IDisposable
         {
             if (_rate is not null)
             {
-                using var lease = await _rate.AcquireAsync(slice.Length, ct);
+                using var lease = await _rate.Value.AcquireAsync(slice.Length, ct);
                 if (!lease.IsAcquired) throw new InvalidOperationException("rate limiter refused a lease");
             }
             if (_concurrency is not null) await _concurrency.WaitAsync(ct);
@@ -76,7 +82,7 @@ public sealed class ThrottledProvider : IMessageProvider, IDisposable
 
     public void Dispose()
     {
-        _rate?.Dispose();
+        if (_rate is { IsValueCreated: true }) _rate.Value.Dispose();
         _concurrency?.Dispose();
     }
 }
