@@ -1,3 +1,4 @@
+using CommsConsole.Data;
 using Bunit;
 using CommsConsole.Components.Pages.Webhooks;
 using CommsConsole.Features.Tenancy;
@@ -28,8 +29,16 @@ public sealed class WebhooksPageTests(SharedApp app) : ConsoleComponentContext(a
         Assert.Empty(again.FindAll("[data-testid=webhook-secret-value]"));
 
         await again.InvokeAsync(() => again.Find("[data-testid=webhook-toggle]").Click());
-        await using var db = App.Db();
-        var endpoint = await db.WebhookEndpoints.SingleAsync(e => e.TenantId == tenant);
+        // The click's save runs after the handler returns: wait for it rather than read the row at once.
+        WebhookEndpoint endpoint;
+        var until = DateTime.UtcNow.AddSeconds(20);
+        while (true)
+        {
+            await using var db = App.Db();
+            endpoint = await db.WebhookEndpoints.AsNoTracking().SingleAsync(e => e.TenantId == tenant);
+            if (!endpoint.Enabled || DateTime.UtcNow > until) break;
+            await Task.Delay(100);
+        }
         Assert.False(endpoint.Enabled);
         Assert.Equal(WebhookEventsDefault, endpoint.EventMask);
     }
