@@ -1,6 +1,8 @@
 using System.Net;
 using Bunit;
 using CommsConsole.Components.Pages.Campaigns;
+using CommsConsole.Components.Shared;
+using CommsConsole.Features.Common;
 using CommsConsole.Data;
 using CommsConsole.Features.Tenancy;
 using CommsConsole.Tests.Features.Compliance;
@@ -53,9 +55,12 @@ public sealed class CampaignPagesTests(SharedApp app) : ConsoleComponentContext(
 
         cut.WaitForAssertion(() => Assert.StartsWith("【Shop】Hello Li", cut.Find("[data-testid=preview-text]").TextContent));
         Assert.Contains("2 messages", cut.Find("[data-testid=estimate]").TextContent);
+        // The preview follows the editor before anything is saved.
+        cut.Find("[data-testid=edit-content]").Input("【Shop】Goodbye {{ who }}");
+        cut.WaitForAssertion(() => Assert.StartsWith("【Shop】Goodbye Li", cut.Find("[data-testid=preview-text]").TextContent));
         cut.Find("[data-testid=edit-name]").Change("Renamed on the page");
         cut.Find("[data-testid=save]").Click();
-        await App.WaitUntilAsync(db => db.Campaigns.AnyAsync(c => c.Id == id && c.Name == "Renamed on the page"));
+        await App.WaitUntilAsync(db => db.Campaigns.AnyAsync(c => c.Id == id && c.Name == "Renamed on the page" && c.Content == "【Shop】Goodbye {{ who }}"));
 
         var (started, answer) = await api.PostAsync($"/communication/campaigns/{id}/send", new { });
         Assert.Equal(HttpStatusCode.OK, started);
@@ -64,6 +69,22 @@ public sealed class CampaignPagesTests(SharedApp app) : ConsoleComponentContext(
         report.WaitForAssertion(() => Assert.Equal("2", report.Find("[data-testid=stat-audience]").TextContent));
         Assert.Empty(report.FindAll("[data-testid=campaign-editor]"));
         Assert.Contains(report.FindAll("[data-testid=report-links] a"), a => a.GetAttribute("href") == $"logs?batch={answer.Long("batch_id")}&status=failed");
+    }
+
+    [Fact]
+    public async Task EmailDraft_WrittenInMarkdown_IsPreviewedRendered_AndKeepsItsFormatWhenSaved()
+    {
+        var (api, _, _) = await SignInAsync(Roles.Marketer);
+        var id = await CreateAsync(api, new { name = "Mail draft", channel = "email", purpose = "transactional", subject = "News", content = "Hello **{{ who }}**", variables = new { who = "Li" }, recipients = new[] { "li@example.com" } });
+
+        var cut = Render<CampaignDetail>(p => p.Add(c => c.Id, id));
+
+        cut.WaitForAssertion(() => Assert.Contains("Hello **Li**", cut.Find("[data-testid=preview-text]").TextContent));
+        var format = cut.FindComponent<EmailFormatSelect>();
+        await cut.InvokeAsync(() => format.Instance.ValueChanged.InvokeAsync(EmailBodyFormat.Markdown));
+        cut.WaitForAssertion(() => Assert.Contains("<strong>Li</strong>", cut.Find("[data-testid=preview-frame]").GetAttribute("srcdoc")));
+        cut.Find("[data-testid=save]").Click();
+        await App.WaitUntilAsync(db => db.Campaigns.AnyAsync(c => c.Id == id && c.Format == EmailBodyFormat.Markdown));
     }
 
     [Fact]

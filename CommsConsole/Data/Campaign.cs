@@ -24,6 +24,8 @@ public class Campaign : IOwnedRecord
     public string? TemplateCode { get; set; }
     public string? Content { get; set; }
     public string? Subject { get; set; }
+    /// <summary>What an email's content is written in, as declared (null: plain text, or HTML when it has tags).</summary>
+    public EmailBodyFormat? Format { get; set; }
     /// <summary>The shared template variables, as a JSON object of strings.</summary>
     public string Variables { get; set; } = "{}";
     /// <summary>Pasted recipients, as a JSON array of strings; null when the audience is a list or a segment.</summary>

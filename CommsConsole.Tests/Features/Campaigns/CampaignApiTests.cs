@@ -272,6 +272,7 @@ public sealed class CampaignApiTests(SharedApp app)
             (new { name = "x", channel = "sms", content = "【Shop】Hi", recipients = new[] { "13800160501" }, scheduled_at = "２０２９-01-01T00:00:00Z" }, HttpStatusCode.BadRequest, "scheduled_at:"),
             (new { name = "x", channel = "sms", content = "【Shop】Hi", recipients = new[] { "13800160501" }, scheduled_at = "2001-01-01T00:00:00Z" }, HttpStatusCode.BadRequest, "scheduled_at:"),
             (new { name = "x", channel = "sms", template = "NO_SUCH", recipients = new[] { "13800160501" } }, HttpStatusCode.NotFound, "template:"),
+            (new { name = "x", channel = "email", subject = "S", content = "Hi", format = "rtf", recipients = new[] { "a@example.com" } }, HttpStatusCode.BadRequest, "format:"),
         };
         foreach (var (body, expected, starts) in cases)
         {
@@ -300,6 +301,50 @@ public sealed class CampaignApiTests(SharedApp app)
         var only = await db.Campaigns.AsNoTracking().SingleAsync(c => c.TenantId == tenant);
         Assert.Equal(("<script>alert(1)</script>", CampaignState.Draft, null), (only.Name, only.State, only.ScheduledAt));
         Assert.False(await db.Batches.AnyAsync(b => b.TenantId == tenant));
+    }
+
+    /// <summary>
+    /// A Markdown email campaign stays Markdown from draft to send: its test, its duplicate and its send are rendered HTML;
+    /// an empty <c>format</c> on PATCH returns it to the rule for undeclared content (plain text here), and a variable's
+    /// markup is text in every case.
+    /// </summary>
+    [Fact]
+    public async Task MarkdownCampaign_KeepsItsFormat_ThroughTestDuplicateAndSend_AndPatchCanClearIt()
+    {
+        var tenant = await app.CreateTenantAsync();
+        var (client, _) = await app.UserAsync(Roles.Marketer, tenant);
+        var id = await CreateAsync(client, new
+        {
+            name = "Markdown news", channel = "email", purpose = "transactional", subject = "News", format = "markdown",
+            content = "# News\n\nHello **{{ who }}**", variables = new { who = "<script>x</script>" }, recipients = new[] { "ann@example.com" },
+        });
+        var (_, draft) = await client.GetJsonAsync($"/communication/campaigns/{id}");
+        Assert.Equal("markdown", draft.Str("format"));
+
+        var (_, test) = await client.PostAsync($"/communication/campaigns/{id}/test", new { recipients = new[] { "me@example.com" } });
+        var tested = test.GetProperty("items")[0].Str("content")!;
+        Assert.Contains("<h1", tested);
+        Assert.Contains("<strong>&lt;script&gt;x&lt;/script&gt;</strong>", tested);
+
+        var (duplicated, copy) = await client.PostAsync($"/communication/campaigns/{id}/duplicate", new { });
+        Assert.Equal(HttpStatusCode.Created, duplicated);
+        var (_, copied) = await client.GetJsonAsync($"/communication/campaigns/{copy.Long("id")}");
+        Assert.Equal("markdown", copied.Str("format"));
+
+        var (badFormat, why) = await client.SendJsonAsync(HttpMethod.Patch, $"/communication/campaigns/{copy.Long("id")}", new { format = "docx" });
+        Assert.Equal((HttpStatusCode.BadRequest, "format: 'docx' is not one of markdown, html"), (badFormat, why.Str("message")));
+        var (cleared, plain) = await client.SendJsonAsync(HttpMethod.Patch, $"/communication/campaigns/{copy.Long("id")}", new { format = "" });
+        Assert.Equal(HttpStatusCode.OK, cleared);
+        Assert.Null(plain.Str("format"));
+        var (_, plainTest) = await client.PostAsync($"/communication/campaigns/{copy.Long("id")}/test", new { recipients = new[] { "me@example.com" } });
+        Assert.StartsWith("# News", plainTest.GetProperty("items")[0].Str("content"));
+
+        var (started, send) = await client.PostAsync($"/communication/campaigns/{id}/send", new { });
+        Assert.Equal(HttpStatusCode.OK, started);
+        await app.WaitSettledAsync(send.Long("batch_id"));
+        using var db = app.Db();
+        var sent = await db.Messages.AsNoTracking().SingleAsync(m => m.BatchId == send.Long("batch_id"));
+        Assert.Contains("<strong>&lt;script&gt;x&lt;/script&gt;</strong>", sent.Content);
     }
 
     [Fact]

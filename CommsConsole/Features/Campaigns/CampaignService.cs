@@ -18,6 +18,8 @@ public sealed record CampaignInput
     public string? Channel { get; init; }
     public string? Content { get; init; }
     public string? Subject { get; init; }
+    /// <summary><c>markdown</c> or <c>html</c>; an empty string goes back to the rule for undeclared content.</summary>
+    public string? Format { get; init; }
     public string? Template { get; init; }
     public Dictionary<string, JsonElement>? Variables { get; init; }
     public string? Purpose { get; init; }
@@ -140,7 +142,7 @@ public sealed class CampaignService(
         return CreateAsync(new CampaignInput
         {
             Name = draft.Name, Channel = draft.Channel.ToWire(), Content = draft.Content ?? "", Subject = draft.Subject ?? "", Template = draft.TemplateCode ?? "",
-            Purpose = draft.Purpose.ToWire(),
+            Format = draft.Format?.ToWire() ?? "", Purpose = draft.Purpose.ToWire(),
             Recipients = audience is null ? draft.Recipients.Valid.Select(r => r.Normalized).ToList() : null,
             ListId = audience is { Kind: AudienceKind.List } ? JsonSerializer.SerializeToElement(audience.Id) : null,
             SegmentId = audience is { Kind: AudienceKind.Segment } ? JsonSerializer.SerializeToElement(audience.Id) : null,
@@ -173,6 +175,7 @@ public sealed class CampaignService(
                 .SetProperty(x => x.TemplateCode, c.TemplateCode)
                 .SetProperty(x => x.Content, c.Content)
                 .SetProperty(x => x.Subject, c.Subject)
+                .SetProperty(x => x.Format, c.Format)
                 .SetProperty(x => x.Variables, c.Variables)
                 .SetProperty(x => x.Recipients, c.Recipients)
                 .SetProperty(x => x.ListId, c.ListId)
@@ -198,7 +201,7 @@ public sealed class CampaignService(
         var copy = new Campaign
         {
             TenantId = caller.TenantId, UserId = caller.UserId, Name = name, Channel = source.Channel, Purpose = source.Purpose,
-            TemplateCode = source.TemplateCode, Content = source.Content, Subject = source.Subject, Variables = source.Variables,
+            TemplateCode = source.TemplateCode, Content = source.Content, Subject = source.Subject, Format = source.Format, Variables = source.Variables,
             Recipients = source.Recipients, ListId = source.ListId, SegmentId = source.SegmentId,
             State = CampaignState.Draft, CreatedAt = now, UpdatedAt = now,
         };
@@ -226,6 +229,7 @@ public sealed class CampaignService(
         if (input.Channel is not null) bulk.Channel = input.Channel;
         if (input.Content is not null) bulk.Content = input.Content;
         if (input.Subject is not null) bulk.Subject = input.Subject;
+        if (input.Format is not null) bulk.Format = input.Format.Length == 0 ? null : input.Format;
         if (input.Template is not null) bulk.Template = input.Template;
         if (input.Variables is not null) bulk.Variables = input.Variables;
         if (input.Purpose is not null) bulk.Purpose = input.Purpose;
@@ -241,6 +245,7 @@ public sealed class CampaignService(
         campaign.TemplateCode = Blank(request.TemplateCode);
         campaign.Content = Blank(request.Content);
         campaign.Subject = Blank(request.Subject);
+        campaign.Format = request.Format;
         campaign.Variables = JsonSerializer.Serialize(request.Variables ?? new Dictionary<string, string>());
         campaign.Recipients = request.Recipients is null ? null : JsonSerializer.Serialize(request.Recipients);
         campaign.ListId = request.Audience is { Kind: AudienceKind.List } list ? list.Id : null;
@@ -293,6 +298,7 @@ public sealed class CampaignService(
         Channel = c.Channel.ToWire(),
         Content = c.Content,
         Subject = c.Subject,
+        Format = c.Format?.ToWire(),
         Template = c.TemplateCode,
         Purpose = c.Purpose?.ToWire(),
         Variables = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(c.Variables),

@@ -21,6 +21,8 @@ public sealed class CampaignRequest
     [JsonPropertyName("channel")] public string? Channel { get; set; }
     [JsonPropertyName("content")] public string? Content { get; set; }
     [JsonPropertyName("subject")] public string? Subject { get; set; }
+    /// <summary>What an email's content is written in: markdown or html (left out: HTML when it has tags, else plain text; on PATCH an empty string goes back to that).</summary>
+    [JsonPropertyName("format")] public string? Format { get; set; }
     [JsonPropertyName("template")] public string? Template { get; set; }
     /// <summary>Template variables; values are strings (numbers and booleans are accepted and used as text).</summary>
     [JsonPropertyName("variables")] public Dictionary<string, JsonElement>? Variables { get; set; }
@@ -60,6 +62,7 @@ public sealed record CampaignResponse(
     [property: JsonPropertyName("template")] string? Template,
     [property: JsonPropertyName("content")] string? Content,
     [property: JsonPropertyName("subject")] string? Subject,
+    [property: JsonPropertyName("format")] string? Format,
     [property: JsonPropertyName("variables")] IReadOnlyDictionary<string, string> Variables,
     [property: JsonPropertyName("recipients")] IReadOnlyList<string>? Recipients,
     [property: JsonPropertyName("list_id")] long? ListId,
@@ -84,7 +87,7 @@ public sealed record CampaignResponse(
         var c = v.Campaign;
         var b = v.Batch;
         return new(c.Id, c.Name, c.State.ToWire(), c.Channel.ToWire(), c.Purpose?.ToWire(), c.TemplateCode, c.Content, c.Subject,
-            CampaignService.VariablesOf(c), c.Recipients is null ? null : CampaignService.RecipientsOf(c), c.ListId, c.SegmentId,
+            c.Format?.ToWire(), CampaignService.VariablesOf(c), c.Recipients is null ? null : CampaignService.RecipientsOf(c), c.ListId, c.SegmentId,
             Time(c.ScheduledAt), c.BatchId, c.LastError, b?.Total ?? 0, b?.Sent ?? 0, b?.Delivered ?? 0, b?.Failed ?? 0,
             v.Cost.ToString("0.00##", CultureInfo.InvariantCulture), c.TenantId, c.UserId,
             ApiEnvelope.Timestamp(c.CreatedAt), ApiEnvelope.Timestamp(c.UpdatedAt), Time(c.StartedAt), Time(c.FinishedAt));
@@ -255,7 +258,7 @@ public static partial class CampaignsApi
         if (!TryParseInstant(body.ScheduledAt, out var at, out var error)) return error!;
         return new CampaignInput
         {
-            Name = body.Name, Channel = body.Channel, Content = body.Content, Subject = body.Subject, Template = body.Template, Variables = body.Variables,
+            Name = body.Name, Channel = body.Channel, Content = body.Content, Subject = body.Subject, Format = body.Format, Template = body.Template, Variables = body.Variables,
             Purpose = body.Purpose, Recipients = body.Recipients, ListId = body.ListId, SegmentId = body.SegmentId, ScheduledAt = at,
         };
     }

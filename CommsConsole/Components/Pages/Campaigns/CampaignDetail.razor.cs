@@ -44,12 +44,14 @@ public partial class CampaignDetail : IAsyncDisposable
 
     private string? _name, _subject, _content, _templateCode, _recipients;
     private Purpose _purpose = Purpose.Marketing;
+    private EmailBodyFormat? _format;
     private DateTime? _date;
     private TimeSpan? _time;
 
     private List<(string Key, string Label)> _previewChoices = [];
     private string? _previewFor;
     private ComposePreview? _preview;
+    private readonly NewestAnswer _previews = new();
     private int _audienceCount;
 
     private List<ChartSeries<double>> _series = [];
@@ -117,7 +119,7 @@ public partial class CampaignDetail : IAsyncDisposable
         var c = _view.Campaign;
         if (resetForm || before != c.State)
         {
-            (_name, _subject, _content, _templateCode, _purpose) = (c.Name, c.Subject, c.Content, c.TemplateCode, c.Purpose ?? Purpose.Marketing);
+            (_name, _subject, _content, _templateCode, _purpose, _format) = (c.Name, c.Subject, c.Content, c.TemplateCode, c.Purpose ?? Purpose.Marketing, c.Format);
             _recipients = string.Join("\n", CampaignService.RecipientsOf(c));
             var planned = c.ScheduledAt is { } at ? TimeZoneInfo.ConvertTime(at, _zone).DateTime : TenantNow.AddHours(1);
             (_date, _time) = (planned.Date, new TimeSpan(planned.Hour, planned.Minute, 0));
@@ -162,6 +164,13 @@ public partial class CampaignDetail : IAsyncDisposable
         await RefreshPreviewAsync();
     }
 
+    // The preview follows the editor, before anything is saved.
+    private async Task ContentChangedAsync(string? value) { _content = value; await RefreshPreviewAsync(); }
+    private async Task SubjectChangedAsync(string? value) { _subject = value; await RefreshPreviewAsync(); }
+    private async Task FormatChangedAsync(EmailBodyFormat? value) { _format = value; await RefreshPreviewAsync(); }
+    private async Task TemplateChangedAsync(string? value) { _templateCode = value; await RefreshPreviewAsync(); }
+    private async Task PurposeChangedAsync(Purpose value) { _purpose = value; await RefreshPreviewAsync(); }
+
     private ComposeDraft Draft()
     {
         var c = _view!.Campaign;
@@ -172,7 +181,8 @@ public partial class CampaignDetail : IAsyncDisposable
             && long.TryParse(k[2..], NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : null;
         return new ComposeDraft
         {
-            Name = c.Name, Channel = c.Channel, Purpose = c.Purpose ?? Purpose.Marketing, TemplateCode = c.TemplateCode, Content = c.Content, Subject = c.Subject,
+            Name = c.Name, Channel = c.Channel, Purpose = _purpose, TemplateCode = string.IsNullOrEmpty(_templateCode) ? null : _templateCode,
+            Content = _content, Subject = _subject, Format = string.IsNullOrEmpty(_templateCode) ? _format : null,
             Variables = CampaignService.VariablesOf(c), Audience = audience, PreviewContactId = contact,
             Recipients = RecipientList.ParseText(one, c.Channel),
         };
@@ -182,7 +192,10 @@ public partial class CampaignDetail : IAsyncDisposable
     {
         var caller = _caller!;
         var draft = Draft();
-        _preview = await Services.RunAsync<ComposeService, ComposePreview>(s => s.PreviewAsync(draft, caller, CancellationToken.None));
+        ComposePreview? preview = null;
+        await _previews.RunAsync(() => Services.RunAsync<ComposeService, ComposePreview>(s => s.PreviewAsync(draft, caller, CancellationToken.None)), p => preview = p);
+        if (preview is null) return; // a newer preview is on its way
+        _preview = preview;
         if (draft.Audience is not null) _audienceCount = _preview.Audience?.WillReceive ?? 0;
         else if (_preview.MessageCount > 0 && _audienceCount > 0)
         {
@@ -222,6 +235,7 @@ public partial class CampaignDetail : IAsyncDisposable
         var input = new CampaignInput
         {
             Name = _name ?? "", Subject = _subject ?? "", Content = _content ?? "", Template = _templateCode ?? "", Purpose = _purpose.ToWire(),
+            Format = _format?.ToWire() ?? "",
             Recipients = pasted ? RecipientList.ParseText(_recipients, c.Channel).Valid.Select(r => (string?)r.Normalized).ToList() : null,
         };
         return RunAsync(async (s, caller) => (await s.PatchAsync(Id, input, caller, CancellationToken.None)).Error, L["Saved."]);

@@ -455,6 +455,9 @@ namespace CommsConsole.Data.Postgres.Migrations
                     b.Property<long?>("FinishedAt")
                         .HasColumnType("bigint");
 
+                    b.Property<int?>("Format")
+                        .HasColumnType("integer");
+
                     b.Property<string>("LastError")
                         .HasMaxLength(2000)
                         .HasColumnType("character varying(2000)");
