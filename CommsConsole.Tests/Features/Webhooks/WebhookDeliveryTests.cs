@@ -314,4 +314,39 @@ public sealed class WebhookDeliveryTests(WebhookApp app)
         Assert.Equal(2, completed.GetProperty("data").Int("total"));
         Assert.Equal(1, completed.GetProperty("data").Int("suppressed"));
     }
+    /// <summary>
+    /// Erasing a contact anonymises the contact.unsubscribed events of its opt-out, whether already delivered or not; the
+    /// same number's event in another tenant is that tenant's and is left as it is.
+    /// </summary>
+    [Fact]
+    public async Task ErasingAContact_AnonymisesTheWebhookEventsOfItsOptOut_ButNotAnotherTenants()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var (admin, tenant) = await TenantAdminAsync();
+        var (other, otherTenant) = await TenantAdminAsync();
+        await admin.EndpointAsync(receiver.Url, "contact.unsubscribed");
+        await other.EndpointAsync(receiver.Url, "contact.unsubscribed");
+        const string Phone = "13800138077";
+        var contact = default(JsonElement);
+        foreach (var who in new[] { admin, other })
+        {
+            var (created, body) = await who.PostAsync("/communication/contacts", new { phone = Phone, name = "Erased soon" });
+            Assert.True(created is HttpStatusCode.OK or HttpStatusCode.Created, body.ToString());
+            var (status, answer) = await who.PostAsync($"/communication/contacts/{body.Long("id")}/consent", new { channel = "sms", subscribed = false, how = "admin", note = "called the shop" });
+            Assert.True(status == HttpStatusCode.OK, answer.ToString());
+            if (who == admin) contact = body;
+        }
+        await receiver.WaitForAsync(2, "two contact.unsubscribed events");
+
+        var (erased, _) = await admin.DeleteJsonAsync($"/communication/contacts/{contact.Long("id")}");
+        Assert.Equal(HttpStatusCode.OK, erased);
+
+        using var db = app.Db();
+        var mine = Assert.Single(await db.WebhookDeliveries.AsNoTracking().Where(d => d.TenantId == tenant).ToListAsync());
+        Assert.DoesNotContain(Phone, mine.Data);
+        Assert.DoesNotContain("called the shop", mine.Data);
+        Assert.Equal(CommsConsole.Features.Messaging.MessageLedger.ErasedMarker, JsonDocument.Parse(mine.Data!).RootElement.Str("address"));
+        var theirs = Assert.Single(await db.WebhookDeliveries.AsNoTracking().Where(d => d.TenantId == otherTenant).ToListAsync());
+        Assert.Contains(Phone, theirs.Data);
+    }
 }

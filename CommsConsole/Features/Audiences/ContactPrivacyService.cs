@@ -26,7 +26,8 @@ public sealed class ContactPrivacyService(AppDbContext db, MessageLedger ledger,
 {
     /// <summary>
     /// Erases the contact: the contact, its tags and list memberships deleted; every message to its addresses
-    /// anonymised (pending ones cancelled first, so nothing is sent after the erasure); its consent history anonymised;
+    /// anonymised (pending ones cancelled first, so nothing is sent after the erasure); its consent history and the
+    /// webhook events of its opt-outs anonymised;
     /// an opt-out in force kept (see the class). One transaction, with the audit row. Of twenty erasures of one contact
     /// at once, one erases and the others find no contact.
     /// </summary>
@@ -61,6 +62,9 @@ public sealed class ContactPrivacyService(AppDbContext db, MessageLedger ledger,
             await db.InboundReplies.Where(r => r.TenantId == tenant && r.Phone == phone)
                 .ExecuteUpdateAsync(s => s.SetProperty(r => r.Phone, Erased).SetProperty(r => r.Content, Erased).SetProperty(r => r.Raw, "{}"), ct);
         }
+
+        // The opt-out's webhook events carry the address too.
+        await Webhooks.WebhookOutbox.EraseAddressesAsync(db, tenant, [phone, email], Erased, ct);
 
         var report = new ErasureReport(id, anonymised, cancelled, events, kept);
         AuditService.Record(db, caller, tenant, AuditService.ContactErase, Target(id), string.Create(CultureInfo.InvariantCulture,

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using CommsConsole.Data;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
@@ -94,6 +95,34 @@ public sealed class WebhookOutbox(WebhookSubscriptions subscriptions, WebhookSig
         db.WebhookDeliveries.AddRange(rows);
         signal.Kick();
         return rows;
+    }
+
+    /// <summary>
+    /// A contact's erasure: the <c>contact.unsubscribed</c> events of <paramref name="tenantId"/> naming one of
+    /// <paramref name="addresses"/>, delivered or not, get <paramref name="erased"/> for their address and lose their note,
+    /// as the consent history does. Changes tracked entities of <paramref name="db"/>; the caller saves them in its
+    /// transaction. Returns how many.
+    /// </summary>
+    public static async Task<int> EraseAddressesAsync(AppDbContext db, string tenantId, IEnumerable<string?> addresses, string erased, CancellationToken ct)
+    {
+        var n = 0;
+        foreach (var address in addresses.Where(a => !string.IsNullOrEmpty(a)))
+        {
+            // The address as the payload spells it (AddAsync's serializer), so that a phone's '+' or an address's quote match.
+            var token = "\"address\":" + JsonSerializer.Serialize(address, WebhookPayloads.Json);
+            var rows = await db.WebhookDeliveries
+                .Where(d => d.TenantId == tenantId && d.Event == WebhookEvents.ContactUnsubscribed && d.Data != null && d.Data.Contains(token))
+                .ToListAsync(ct);
+            foreach (var row in rows)
+            {
+                if (JsonNode.Parse(row.Data!) is not JsonObject data) continue;
+                data["address"] = erased;
+                data["note"] = null;
+                row.Data = data.ToJsonString(WebhookPayloads.Json);
+                n++;
+            }
+        }
+        return n;
     }
 
     private async Task InsertAsync(AppDbContext db, string sql, bool postgres, string eventName, DateTimeOffset now, CancellationToken ct, params DbParameter[] more)
