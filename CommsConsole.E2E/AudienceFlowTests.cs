@@ -42,7 +42,8 @@ public sealed class AudienceFlowTests(BrowserFixture fixture)
         // Upload, then the mapping step: the header's words are guessed, the town becomes the attribute "city", the note is left out.
         await page.GotoAsync("/contacts/import");
         await page.Locator("input[type=file]").SetInputFilesAsync(new FilePayload { Name = "fair-contacts.csv", MimeType = "text/csv", Buffer = Encoding.UTF8.GetBytes(Csv) });
-        await Expect(page.GetByTestId("import-column-name")).ToHaveTextAsync(["Mobile", "Full name", "Town", "Note"]);
+        // The file is streamed to the server and read there; three test processes share two cores in the test command.
+        await Expect(page.GetByTestId("import-column-name")).ToHaveTextAsync(["Mobile", "Full name", "Town", "Note"], new() { Timeout = 30_000 });
         var town = page.GetByTestId("import-column").Filter(new() { Has = page.GetByTestId("import-column-name").GetByText("Town", new() { Exact = true }) });
         await Ui.Field(town, "import-attribute-name").FillAsync("city");
         var note = page.GetByTestId("import-column").Filter(new() { Has = page.GetByTestId("import-column-name").GetByText("Note", new() { Exact = true }) });
