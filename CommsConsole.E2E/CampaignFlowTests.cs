@@ -26,10 +26,8 @@ public sealed class CampaignFlowTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _peer = await SmtpPeer.StartAsync();
-        var app = await ConsoleApp.StartAsync("campaign", new Dictionary<string, string>
+        var app = await ConsoleApp.StartAsync("campaign", new Dictionary<string, string>(ConsoleApp.SmtpPeerSettings(_peer.Port))
         {
-            ["Providers:Email"] = "smtp", ["Providers:Smtp:Host"] = "127.0.0.1", ["Providers:Smtp:Port"] = _peer.Port.ToString(),
-            ["Providers:Smtp:Security"] = "None", ["Providers:Smtp:FromAddress"] = "news@commsconsole.test",
             // A hit within this many seconds of the send is a mail scanner's prefetch; the reader below is a second later.
             ["Tracking:PrefetchSeconds"] = "1",
         });
@@ -43,11 +41,7 @@ public sealed class CampaignFlowTests : IAsyncLifetime
         await CreateReadersListAsync();
         await Ui.SignInAsync(page, ConsoleApp.AdminEmail, ConsoleApp.AdminPassword);
         await Expect(page.GetByTestId("signed-in-user")).ToBeVisibleAsync();
-        // Marketing email needs the sender's postal address for its footer.
-        await page.GotoAsync("/settings/compliance");
-        await Ui.Field(page, "policy-postal").FillAsync("CommsConsole Ltd, 1 Example Road, Shanghai");
-        await page.GetByTestId("policy-save").ClickAsync();
-        await Expect(page.GetByText("Saved.")).ToBeVisibleAsync();
+        await Ui.SetPostalAddressAsync(page, "CommsConsole Ltd, 1 Example Road, Shanghai");
 
         // Compose: a Markdown email to the list, previewed rendered, then at a phone's width.
         await page.GotoAsync("/campaigns");

@@ -28,6 +28,13 @@ public sealed class ConsoleApp : IAsyncDisposable
         return reader.ReadToEnd();
     }
 
+    /// <summary>Settings that send the installation's email to an SMTP peer on 127.0.0.1 (no TLS).</summary>
+    public static IReadOnlyDictionary<string, string> SmtpPeerSettings(int port) => new Dictionary<string, string>
+    {
+        ["Providers:Email"] = "smtp", ["Providers:Smtp:Host"] = "127.0.0.1", ["Providers:Smtp:Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Providers:Smtp:Security"] = "None", ["Providers:Smtp:FromAddress"] = "news@commsconsole.test",
+    };
+
     public static async Task<ConsoleApp> StartAsync(string name, IReadOnlyDictionary<string, string>? extra = null)
     {
         var directory = Path.Combine(Path.GetTempPath(), "commsconsole-e2e-" + Guid.NewGuid().ToString("N")[..8]);

@@ -14,6 +14,15 @@ public static class Ui
         await page.ClickAsync("[data-testid='sign-in']");
     }
 
+    /// <summary>Marketing email needs the sender's postal address for its footer: an Admin sets it on the compliance page.</summary>
+    public static async Task SetPostalAddressAsync(IPage page, string address)
+    {
+        await page.GotoAsync("/settings/compliance");
+        await Field(page, "policy-postal").FillAsync(address);
+        await page.ClickAsync("[data-testid='policy-save']");
+        await Assertions.Expect(page.GetByText("Saved.")).ToBeVisibleAsync();
+    }
+
     /// <summary>The text input or textarea of a field marked with data-testid, wherever the component put the attribute.</summary>
     public static ILocator Field(IPage page, string testId) =>
         page.Locator(FieldSelector(testId)).First;

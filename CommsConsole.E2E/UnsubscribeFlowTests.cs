@@ -18,11 +18,7 @@ public sealed class UnsubscribeFlowTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _peer = await SmtpPeer.StartAsync();
-        _app = await ConsoleApp.StartAsync("unsubscribe", new Dictionary<string, string>
-        {
-            ["Providers:Email"] = "smtp", ["Providers:Smtp:Host"] = "127.0.0.1", ["Providers:Smtp:Port"] = _peer.Port.ToString(),
-            ["Providers:Smtp:Security"] = "None", ["Providers:Smtp:FromAddress"] = "news@commsconsole.test",
-        });
+        _app = await ConsoleApp.StartAsync("unsubscribe", ConsoleApp.SmtpPeerSettings(_peer.Port));
         _browser = new BrowserFixture();
         await _browser.LaunchAsync(_app);
     }
@@ -33,11 +29,7 @@ public sealed class UnsubscribeFlowTests : IAsyncLifetime
         await Ui.SignInAsync(page, ConsoleApp.AdminEmail, ConsoleApp.AdminPassword);
         await Expect(page.GetByTestId("signed-in-user")).ToBeVisibleAsync();
 
-        // Marketing email needs the sender's postal address: the Admin sets it first.
-        await page.GotoAsync("/settings/compliance");
-        await Ui.Field(page, "policy-postal").FillAsync("CommsConsole Ltd, 1 Example Road, Shanghai");
-        await page.GetByTestId("policy-save").ClickAsync();
-        await Expect(page.GetByText("Saved.")).ToBeVisibleAsync();
+        await Ui.SetPostalAddressAsync(page, "CommsConsole Ltd, 1 Example Road, Shanghai");
 
         await SendMarketingEmailAsync(page);
         await Expect(page.GetByTestId("batch-progress")).ToHaveTextAsync("100%", new() { Timeout = 60_000 });
