@@ -102,6 +102,25 @@ public sealed class EmailBodyTests
         }
     }
 
+    /// <summary>
+    /// The Markdown dress goes onto the elements themselves, ahead of what Markdig wrote: a right-aligned column keeps its
+    /// alignment and gets the table's borders; a Markdown email is a whole document with no style sheet left to inline.
+    /// </summary>
+    [Fact]
+    public void Markdown_IsDressedByInlineStyles_KeepingAColumnsAlignment()
+    {
+        var html = Finish("| item | price |\n|---|---:|\n| tea | 5 |\n\n> quoted `code` [link](https://example.com/)", EmailBodyFormat.Markdown);
+
+        Assert.StartsWith("<html><body><div class=\"md-email\" style=\"font-family: Arial", html);
+        Assert.EndsWith("</div></body></html>", html);
+        Assert.DoesNotContain("<style", html);
+        Assert.Contains("<td style=\"border: 1px solid #dddddd; padding: 6px 10px; text-align: left\">tea</td>", html);
+        Assert.Matches("<td style=\"border: 1px solid #dddddd; padding: 6px 10px; text-align: left; text-align: right;?\">5</td>", html);
+        Assert.Matches("<blockquote style=\"margin: 0 0 0 4px;[^\"]*\">", html);
+        Assert.Contains("<code style=\"font-family: Consolas", html);
+        Assert.Contains("<a href=\"https://example.com/\" style=\"color: #1a73e8\">link</a>", html);
+    }
+
     [Fact]
     public void Markdown_RendersHeadingsEmphasisListsTablesAndAutolinks_AndRawHtmlAsText()
     {

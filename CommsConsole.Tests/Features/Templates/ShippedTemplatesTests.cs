@@ -10,7 +10,9 @@ namespace CommsConsole.Tests.Features.Templates;
 /// </summary>
 public sealed class ShippedTemplatesTests
 {
-    private readonly LiquidTemplateEngine _engine = new(Options.Create(new TemplateLimits()));
+    // The production limits but a deadline no loaded test machine reaches: these tests are about output (the deadline has
+    // its own tests), and a first render on two busy cores has taken over 250 ms.
+    private readonly LiquidTemplateEngine _engine = new(Options.Create(new TemplateLimits { RenderTimeoutMs = 30_000 }));
 
     private static readonly Dictionary<string, string> Sample = new()
     {
