@@ -322,6 +322,7 @@ public sealed class CampaignApiTests(SharedApp app)
         Assert.Equal("markdown", draft.Str("format"));
 
         var (_, test) = await client.PostAsync($"/communication/campaigns/{id}/test", new { recipients = new[] { "me@example.com" } });
+        Assert.Equal("test sent to 1 recipient", test.Str("message"));
         var tested = test.GetProperty("items")[0].Str("content")!;
         Assert.Contains("<h1", tested);
         Assert.Contains("<strong>&lt;script&gt;x&lt;/script&gt;</strong>", tested);

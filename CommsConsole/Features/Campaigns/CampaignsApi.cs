@@ -355,7 +355,7 @@ public static partial class CampaignsApi
         var result = await services.Campaigns.TestSendAsync(key, body?.Recipients, services.Caller, ct);
         if (!result.IsOk) return services.Error(result.Error!);
         var receipt = result.Value!;
-        return TypedResults.Ok(new CampaignTestResponse(200, $"test sent to {receipt.Messages.Count} recipients", receipt.Batch.Id,
+        return TypedResults.Ok(new CampaignTestResponse(200, $"test sent to {receipt.Messages.Count} recipient{(receipt.Messages.Count == 1 ? "" : "s")}", receipt.Batch.Id,
             receipt.Messages.Select(CommunicationLogResponse.From).ToList(), services.Now));
     }
 
