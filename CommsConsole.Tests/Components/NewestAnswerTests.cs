@@ -24,6 +24,21 @@ public sealed class NewestAnswerTests
     }
 
     [Fact]
+    public async Task AnAnswerArrivingAfterADiscard_IsDropped()
+    {
+        var newest = new NewestAnswer();
+        var shown = new List<string>();
+        var slow = new TaskCompletionSource<string>();
+
+        var pending = newest.RunAsync(() => slow.Task, shown.Add);
+        newest.Discard(); // the body was cleared meanwhile
+        slow.SetResult("preview of the old body");
+        await pending;
+
+        Assert.Empty(shown);
+    }
+
+    [Fact]
     public async Task TwentyOverlappingCalls_ShowOnlyTheLast()
     {
         var newest = new NewestAnswer();

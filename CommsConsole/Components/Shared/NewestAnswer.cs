@@ -15,4 +15,7 @@ public sealed class NewestAnswer
         var answer = await load();
         if (mine == Interlocked.Read(ref _issued)) use(answer);
     }
+
+    /// <summary>Drops every answer still on its way: the page has cleared what they were for.</summary>
+    public void Discard() => Interlocked.Increment(ref _issued);
 }
