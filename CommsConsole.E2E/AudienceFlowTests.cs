@@ -54,6 +54,8 @@ public sealed class AudienceFlowTests(BrowserFixture fixture)
         await Expect(Ui.Field(town, "import-attribute-name")).ToHaveValueAsync("city");
         await page.GetByTestId("import-consent-stated").ClickAsync();
         await page.GetByTestId("import-start").ClickAsync();
+        // The mapping gives way to the import's progress; were the start refused, its message is in the snapshot of this failure.
+        await Expect(page.GetByTestId("import-start")).ToHaveCountAsync(0, new() { Timeout = 30_000 });
 
         // The report: six new contacts, the two bad rows with their lines and reasons.
         await Expect(page.GetByTestId("import-status")).ToContainTextAsync("Done", new() { Timeout = 60_000 });
