@@ -251,7 +251,9 @@ public sealed class MessagingService(
 
         // Counting the members by reason is a pass over all of them (a second for a million): it runs on a connection of its
         // own beside the one writing the rows, not before it. Those written (pending, suppressed) are counted by the writes.
-        var tallying = CountAudienceElsewhereAsync(found.Value!, tenantId, channel, marketing, ct);
+        // On a thread of its own: Microsoft.Data.Sqlite's asynchronous calls run synchronously, so called here the count
+        // would finish before the first row is written.
+        var tallying = Task.Run(() => CountAudienceElsewhereAsync(found.Value!, tenantId, channel, marketing, ct), ct);
         BatchCounts written;
         try
         {
