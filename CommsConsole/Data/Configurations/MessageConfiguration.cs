@@ -28,13 +28,17 @@ public sealed class MessageConfiguration : IEntityTypeConfiguration<Message>
         // Log queries: tenant (+ user) scope, optional channel/status filters, newest first. A page's ids are read from
         // the index alone (MessagingService.QueryAsync), so the filter an index does not order by rides along as its last
         // column: a deep page with both filters then skips index entries without reading a row.
+        // The status is descending where it leads: a new row is pending (the lowest status), and placed after the finished
+        // ones it is appended at the end of the index, which SQLite does without searching from the root (a million rows
+        // accepted at once: 8.8 → 6.9 s of CPU in the sqlite3 shell). The filters compare it for equality, so its order
+        // changes no query.
         b.HasIndex(m => new { m.TenantId, m.CreatedAt, m.Id });
         b.HasIndex(m => new { m.TenantId, m.UserId, m.CreatedAt, m.Id });
-        b.HasIndex(m => new { m.TenantId, m.Status, m.CreatedAt, m.Id, m.Channel });
+        b.HasIndex(m => new { m.TenantId, m.Status, m.CreatedAt, m.Id, m.Channel }).IsDescending(false, true, false, false, false);
         b.HasIndex(m => new { m.TenantId, m.Channel, m.CreatedAt, m.Id, m.Status });
         // The same for a SystemAdmin, who reads across tenants.
         b.HasIndex(m => new { m.CreatedAt, m.Id });
-        b.HasIndex(m => new { m.Status, m.CreatedAt, m.Id, m.Channel });
+        b.HasIndex(m => new { m.Status, m.CreatedAt, m.Id, m.Channel }).IsDescending(true, false, false, false);
         // Dispatch: due pending work, expired leases (and a claim's rows, by the lease's end), receipts by the provider's id. Each holds only the
         // rows it is for (partial indexes), so an accepted row enters one of them, and a finished one leaves them all.
         // Queries must name the status as a literal for the planner to use them (MessageLedger); the status also leads

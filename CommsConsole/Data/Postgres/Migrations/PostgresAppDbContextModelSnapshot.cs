@@ -1036,13 +1036,15 @@ namespace CommsConsole.Data.Postgres.Migrations
 
                     b.HasIndex("TenantId", "CreatedAt", "Id");
 
-                    b.HasIndex("Status", "CreatedAt", "Id", "Channel");
+                    b.HasIndex("Status", "CreatedAt", "Id", "Channel")
+                        .IsDescending(true, false, false, false);
 
                     b.HasIndex("TenantId", "UserId", "CreatedAt", "Id");
 
                     b.HasIndex("TenantId", "Channel", "CreatedAt", "Id", "Status");
 
-                    b.HasIndex("TenantId", "Status", "CreatedAt", "Id", "Channel");
+                    b.HasIndex("TenantId", "Status", "CreatedAt", "Id", "Channel")
+                        .IsDescending(false, true, false, false, false);
 
                     b.ToTable("Messages");
                 });
