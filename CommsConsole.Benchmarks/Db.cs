@@ -229,6 +229,51 @@ public static class Db
     /// is returned), each with a phone, a name and a city attribute; every hundredth has opted out of SMS. Written set-wise
     /// in SQL (a recursive counter), as an import would leave them. Encodings follow the app: enums as integers, instants as UTC ticks.
     /// </summary>
+    public static (long ListId, long WarmUpListId, TimeSpan Elapsed) GenerateAudience(string path, string tenant, string user, int contacts)
+    {
+        var sw = Stopwatch.StartNew();
+        using var c = OpenReadWrite(path);
+        Exec(c, "PRAGMA journal_mode=DELETE;");
+        Exec(c, "PRAGMA synchronous=OFF;");
+        var now = DateTimeOffset.UtcNow.UtcTicks;
+        using var tx = c.BeginTransaction();
+        void Run(string sql)
+        {
+            using var cmd = c.CreateCommand();
+            cmd.Transaction = tx;
+            cmd.CommandText = sql;
+            cmd.Parameters.AddWithValue("@tenant", tenant);
+            cmd.Parameters.AddWithValue("@user", user);
+            cmd.Parameters.AddWithValue("@now", now);
+            cmd.Parameters.AddWithValue("@n", contacts);
+            cmd.ExecuteNonQuery();
+        }
+        Run("""
+            WITH RECURSIVE seq(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM seq WHERE k < @n - 1)
+            INSERT INTO "Contacts" ("TenantId","Phone","Email","Name","Attributes","Source","CreatedAt","UpdatedAt","CreatedBy")
+            SELECT @tenant, '15' || printf('%09d', k), NULL, 'Contact ' || k, '{"city":"Shanghai"}', 0, @now, @now, @user FROM seq
+            """);
+        Run("""INSERT INTO "ContactLists" ("TenantId","Name","CreatedAt","UpdatedAt","CreatedBy") VALUES (@tenant, 'Everyone', @now, @now, @user)""");
+        Run("""
+            INSERT INTO "ContactListMembers" ("ListId","ContactId","AddedAt")
+            SELECT (SELECT MAX("Id") FROM "ContactLists"), "Id", @now FROM "Contacts" WHERE "TenantId" = @tenant
+            """);
+        Run("""
+            INSERT INTO "Suppressions" ("TenantId","Channel","Address","Reason","Note","CreatedAt","CreatedBy")
+            SELECT @tenant, 0, "Phone", 0, NULL, @now, @user FROM "Contacts" WHERE "TenantId" = @tenant AND "Id" % 100 = 0
+            """);
+        // A second list of the first 1,000 contacts, for a warm-up send before the timed one.
+        Run("""INSERT INTO "ContactLists" ("TenantId","Name","CreatedAt","UpdatedAt","CreatedBy") VALUES (@tenant, 'Warm-up', @now, @now, @user)""");
+        Run("""
+            INSERT INTO "ContactListMembers" ("ListId","ContactId","AddedAt")
+            SELECT (SELECT MAX("Id") FROM "ContactLists"), "Id", @now FROM "Contacts" WHERE "TenantId" = @tenant ORDER BY "Id" LIMIT 1000
+            """);
+        tx.Commit();
+        Exec(c, "PRAGMA journal_mode=WAL;");
+        var warmUp = Scalar(c, """SELECT MAX("Id") FROM "ContactLists" """);
+        return (warmUp - 1, warmUp, sw.Elapsed);
+    }
+
     /// <summary>
     /// Figure 9's baseline: the rows the app's send to <paramref name="listId"/> writes, written by the same kind of statement
     /// (one <c>INSERT … SELECT</c> over the members with an address and no opt-out, in one transaction, committed) straight
@@ -273,50 +318,5 @@ public static class Db
             foreach (var side in new[] { "-wal", "-shm" }) File.Delete(path + side);
             File.Move(pristine, path, overwrite: true);
         }
-    }
-
-    public static (long ListId, long WarmUpListId, TimeSpan Elapsed) GenerateAudience(string path, string tenant, string user, int contacts)
-    {
-        var sw = Stopwatch.StartNew();
-        using var c = OpenReadWrite(path);
-        Exec(c, "PRAGMA journal_mode=DELETE;");
-        Exec(c, "PRAGMA synchronous=OFF;");
-        var now = DateTimeOffset.UtcNow.UtcTicks;
-        using var tx = c.BeginTransaction();
-        void Run(string sql)
-        {
-            using var cmd = c.CreateCommand();
-            cmd.Transaction = tx;
-            cmd.CommandText = sql;
-            cmd.Parameters.AddWithValue("@tenant", tenant);
-            cmd.Parameters.AddWithValue("@user", user);
-            cmd.Parameters.AddWithValue("@now", now);
-            cmd.Parameters.AddWithValue("@n", contacts);
-            cmd.ExecuteNonQuery();
-        }
-        Run("""
-            WITH RECURSIVE seq(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM seq WHERE k < @n - 1)
-            INSERT INTO "Contacts" ("TenantId","Phone","Email","Name","Attributes","Source","CreatedAt","UpdatedAt","CreatedBy")
-            SELECT @tenant, '15' || printf('%09d', k), NULL, 'Contact ' || k, '{"city":"Shanghai"}', 0, @now, @now, @user FROM seq
-            """);
-        Run("""INSERT INTO "ContactLists" ("TenantId","Name","CreatedAt","UpdatedAt","CreatedBy") VALUES (@tenant, 'Everyone', @now, @now, @user)""");
-        Run("""
-            INSERT INTO "ContactListMembers" ("ListId","ContactId","AddedAt")
-            SELECT (SELECT MAX("Id") FROM "ContactLists"), "Id", @now FROM "Contacts" WHERE "TenantId" = @tenant
-            """);
-        Run("""
-            INSERT INTO "Suppressions" ("TenantId","Channel","Address","Reason","Note","CreatedAt","CreatedBy")
-            SELECT @tenant, 0, "Phone", 0, NULL, @now, @user FROM "Contacts" WHERE "TenantId" = @tenant AND "Id" % 100 = 0
-            """);
-        // A second list of the first 1,000 contacts, for a warm-up send before the timed one.
-        Run("""INSERT INTO "ContactLists" ("TenantId","Name","CreatedAt","UpdatedAt","CreatedBy") VALUES (@tenant, 'Warm-up', @now, @now, @user)""");
-        Run("""
-            INSERT INTO "ContactListMembers" ("ListId","ContactId","AddedAt")
-            SELECT (SELECT MAX("Id") FROM "ContactLists"), "Id", @now FROM "Contacts" WHERE "TenantId" = @tenant ORDER BY "Id" LIMIT 1000
-            """);
-        tx.Commit();
-        Exec(c, "PRAGMA journal_mode=WAL;");
-        var warmUp = Scalar(c, """SELECT MAX("Id") FROM "ContactLists" """);
-        return (warmUp - 1, warmUp, sw.Elapsed);
     }
 }

@@ -790,6 +790,9 @@ public sealed partial class Bench(Settings s)
     /// file; one <c>POST /communication/bulk</c> with its <c>list_id</c> timed to its answer (rows durable), the server's
     /// peak RSS, and the drain of every row after it.
     /// </summary>
+    /// <summary>Figure 9's marketing SMS, with no contact field in it.</summary>
+    private const string AudienceText = "【CommsConsole】Spring sale: 20% off this week.";
+
     private async Task AudienceSendAsync()
     {
         var n = s.AudienceContacts;
@@ -802,15 +805,16 @@ public sealed partial class Bench(Settings s)
         SqliteConnection.ClearAllPools();
         var (listId, warmUpListId, generated) = Db.GenerateAudience(path, tenant, user, n);
         Log($"   generated {n:N0} contacts in list {listId} in {generated.TotalSeconds:F1} s");
-        // As the app stores it: a marketing SMS ends with its opt-out instruction.
-        var (rawRows, raw) = Db.RawAudienceInsert(path, tenant, user, listId, "【CommsConsole】Spring sale: 20% off this week. 回复TD退订");
+        // As the app stores it: a marketing SMS ends with its opt-out instruction (the default one; the tenant sets none).
+        var (rawRows, raw) = Db.RawAudienceInsert(path, tenant, user, listId,
+            CommsConsole.Features.Compliance.ComplianceText.WithOptOutHint(AudienceText, new CommsConsole.Features.Compliance.PolicyDefaults().SmsOptOutHint));
         Log($"   raw INSERT … SELECT of {rawRows:N0} rows in {raw.TotalSeconds:F2} s (file put back)");
         await using var app = await AppServer.StartAsync("audience", path);
         using var ro = Db.OpenReadOnly(app.DbPath);
         var startRss = app.MemoryMb("VmRSS");
 
         // Warm-up, as the other figures have one: a send to a list of 1,000 of the same contacts, drained.
-        using (var warmUp = JsonContent.Create(new { channel = "sms", content = "【CommsConsole】Spring sale: 20% off this week.", list_id = warmUpListId }))
+        using (var warmUp = JsonContent.Create(new { channel = "sms", content = AudienceText, list_id = warmUpListId }))
         using (var warmUpResponse = await app.Http.PostAsync("/communication/bulk", warmUp))
         {
             if (!warmUpResponse.IsSuccessStatusCode)
@@ -818,7 +822,7 @@ public sealed partial class Bench(Settings s)
         }
         await DrainAsync(ro, TimeSpan.FromMinutes(5), poll: 200);
 
-        var payload = JsonSerializer.SerializeToUtf8Bytes(new { channel = "sms", content = "【CommsConsole】Spring sale: 20% off this week.", list_id = listId });
+        var payload = JsonSerializer.SerializeToUtf8Bytes(new { channel = "sms", content = AudienceText, list_id = listId });
         var cpuBefore = CpuSeconds(app.Pid);
         var sw = Stopwatch.StartNew();
         using var content = new ByteArrayContent(payload);
@@ -868,7 +872,7 @@ public sealed partial class Bench(Settings s)
             var segmentId = JsonDocument.Parse(createdBody).RootElement.GetProperty("id").GetInt64();
             var segmentCpu = CpuSeconds(app.Pid);
             var segmentTimer = Stopwatch.StartNew();
-            using var segmentSend = JsonContent.Create(new { channel = "sms", content = "【CommsConsole】Spring sale: 20% off this week.", segment_id = segmentId });
+            using var segmentSend = JsonContent.Create(new { channel = "sms", content = AudienceText, segment_id = segmentId });
             using var segmentResponse = await app.Http.PostAsync("/communication/bulk", segmentSend);
             var segmentBody = await segmentResponse.Content.ReadAsStringAsync();
             var segmentElapsed = segmentTimer.Elapsed;

@@ -71,23 +71,10 @@ public sealed class KeyboardTests(AccessibilityFixture fixture)
     });
 
     /// <summary>Moves the focus to a control, as Tab would, and checks that it can hold it.</summary>
-    private static async Task FocusAsync(ILocator control)
-    {
+    private static Task FocusAsync(ILocator control) =>
         // Focus moved by the page a moment later (a dialog closing hands it back to where it was) is taken again, as a
         // user presses Tab again; a control that can never hold the focus still fails on the last try.
-        for (var attempt = 1; ; attempt++)
-        {
-            await control.FocusAsync();
-            try
-            {
-                await Expect(control).ToBeFocusedAsync(new() { Timeout = attempt < 3 ? 2_000 : 5_000 });
-                return;
-            }
-            catch (PlaywrightException) when (attempt < 3)
-            {
-            }
-        }
-    }
+        Ui.AgainUntilItTakesAsync(3, 3_000, () => control.FocusAsync(), timeout => Expect(control).ToBeFocusedAsync(new() { Timeout = timeout }));
 
     private static async Task PressOnAsync(ILocator control, string key)
     {

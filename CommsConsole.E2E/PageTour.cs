@@ -148,19 +148,11 @@ public static partial class PageTour
         var select = page.Locator($"[data-testid=provider-{channel}-primary] [data-testid=provider-kind] .mud-input-control");
         await Expect(select).ToBeVisibleAsync();
         // A choice made while the page re-renders (a tab just switched, the circuit still loading) can be lost; choose again once.
-        for (var attempt = 1; ; attempt++)
+        await Ui.AgainUntilItTakesAsync(2, 10_000, async () =>
         {
             await select.ClickAsync();
             await page.GetByRole(AriaRole.Option, new() { Name = kind, Exact = true }).ClickAsync();
-            try
-            {
-                await Expect(Ui.Field(page, field)).ToBeVisibleAsync(new() { Timeout = 10_000 });
-                return;
-            }
-            catch (PlaywrightException) when (attempt == 1)
-            {
-            }
-        }
+        }, timeout => Expect(Ui.Field(page, field)).ToBeVisibleAsync(new() { Timeout = timeout }));
     }
 
     /// <summary>Signs in as the first SystemAdmin in whatever language the page is shown.</summary>

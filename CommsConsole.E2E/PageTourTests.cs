@@ -78,19 +78,9 @@ public sealed class PageTourTests(TourFixture fixture)
 
         // A user taps again when the menu did not open: on a loaded machine the layout's first report of the screen's width
         // can arrive after the first tap and fold the drawer back. Three taps that never open it still fail.
-        for (var tap = 1; ; tap++)
-        {
-            await page.GetByTestId("nav-toggle").ClickAsync();
-            try
-            {
-                await page.WaitForFunctionAsync("() => { const r = document.querySelector('.mud-drawer').getBoundingClientRect(); return r.left >= 0 && r.right > 0; }",
-                    null, new() { Timeout = 10_000 });
-                break;
-            }
-            catch (TimeoutException) when (tap < 3)
-            {
-            }
-        }
+        await Ui.AgainUntilItTakesAsync(3, 10_000, () => page.GetByTestId("nav-toggle").ClickAsync(), timeout =>
+            page.WaitForFunctionAsync("() => { const r = document.querySelector('.mud-drawer').getBoundingClientRect(); return r.left >= 0 && r.right > 0; }",
+                null, new() { Timeout = timeout }));
         await drawer.Locator("a[href='logs']").ClickAsync();
         await page.WaitForURLAsync("**/logs");
         await Expect(page.GetByTestId("log-recipient").First).ToBeVisibleAsync();

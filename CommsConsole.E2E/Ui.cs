@@ -5,6 +5,27 @@ namespace CommsConsole.E2E;
 /// <summary>Steps every browser test shares.</summary>
 public static class Ui
 {
+    /// <summary>
+    /// Does again what did not take, as a user would (a choice lost while the page re-rendered, a tap before the layout knew
+    /// the screen's width, focus a closing dialog took back): <paramref name="act"/>, then <paramref name="took"/> given
+    /// <paramref name="timeout"/>; at most <paramref name="tries"/> times, the last one's failure thrown.
+    /// </summary>
+    public static async Task AgainUntilItTakesAsync(int tries, float timeout, Func<Task> act, Func<float, Task> took)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            await act();
+            try
+            {
+                await took(timeout);
+                return;
+            }
+            catch (Exception e) when (attempt < tries && e is PlaywrightException or TimeoutException)
+            {
+            }
+        }
+    }
+
     public static async Task SignInAsync(IPage page, string email, string password)
     {
         await page.GotoAsync("/Account/Login");
