@@ -1,5 +1,6 @@
 using System.Data.Common;
 using CommsConsole.Data;
+using CommsConsole.Features.Common;
 using CommsConsole.Features.Messaging;
 using CommsConsole.Tests.Infrastructure;
 using Microsoft.Data.Sqlite;
@@ -12,13 +13,13 @@ namespace CommsConsole.Tests.Data;
 /// <summary>
 /// Dispatch's indexes hold only the rows they are for (partial indexes), and a planner uses one only when the query
 /// names the same condition. A claim or a reclaim that stopped doing so would scan the whole table under the write
-/// lock, which no functional test notices: these read the plans of the statements the ledger really sends.
+/// lock, which no functional test notices: these read the plans of the statements the ledger really sends, on a
+/// database of their own whose contents (and, on PostgreSQL, statistics) do not depend on what other tests did.
 /// </summary>
-[Collection(AppCollection.Name)]
-public sealed class MessageIndexPlanTests(SharedApp app)
+public sealed class MessageIndexPlanTests(PlanDatabase database) : IClassFixture<PlanDatabase>
 {
-    // Long before any row: the statements run, and change nothing in the shared app.
-    private static readonly DateTimeOffset Past = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    // Before every row of the plan database: the statements run, and change nothing.
+    private static readonly DateTimeOffset Past = PlanDatabase.Start;
 
     [Fact]
     public async Task AClaim_PicksDueRowsFromThePendingIndex()
@@ -31,9 +32,7 @@ public sealed class MessageIndexPlanTests(SharedApp app)
     [Fact]
     public async Task AClaimsRows_AreReadBackFromTheLeaseIndex()
     {
-        await using var db = AppFactory.OnPostgres
-            ? new PostgresAppDbContext(new DbContextOptionsBuilder<PostgresAppDbContext>().UseNpgsql(app.ConnectionString).Options)
-            : new AppDbContext(new DbContextOptionsBuilder<AppDbContext>().UseSqlite(app.ConnectionString).Options);
+        await using var db = database.Context();
         await using var command = MessageLedger.LeasedRows(db.Messages.AsNoTracking(), "plan-test", Past.AddMinutes(5)).CreateDbCommand();
         var plan = await PlanAsync(new Captured(command.CommandText,
             command.Parameters.Cast<DbParameter>().Select(p => (p.ParameterName, (object?)p.Value)).ToList()));
@@ -98,16 +97,14 @@ public sealed class MessageIndexPlanTests(SharedApp app)
     private async Task<List<Captured>> CaptureAsync(Func<MessageLedger, Task> work)
     {
         var capture = new Capture();
-        await using var db = AppFactory.OnPostgres
-            ? new PostgresAppDbContext(new DbContextOptionsBuilder<PostgresAppDbContext>().UseNpgsql(app.ConnectionString).AddInterceptors(capture).Options)
-            : new AppDbContext(new DbContextOptionsBuilder<AppDbContext>().UseSqlite(app.ConnectionString).AddInterceptors(capture).Options);
+        await using var db = database.Context(capture);
         await work(new MessageLedger(db));
         return capture.Commands;
     }
 
     /// <summary>The plan of one captured statement, with its own parameters; on PostgreSQL with sequential scans priced out, so that a small table still shows whether the index can be used.</summary>
     private Task<string> PlanAsync(Captured command) =>
-        PlanAsync(AppFactory.OnPostgres ? new NpgsqlConnection(app.ConnectionString) : new SqliteConnection(app.ConnectionString), command);
+        PlanAsync(AppFactory.OnPostgres ? new NpgsqlConnection(database.ConnectionString) : new SqliteConnection(database.ConnectionString), command);
 
     private static async Task<string> PlanAsync(DbConnection connection, Captured command)
     {
@@ -133,4 +130,50 @@ public sealed class MessageIndexPlanTests(SharedApp app)
         while (await reader.ReadAsync()) lines.Add(reader.GetValue(reader.FieldCount - 1)?.ToString() ?? "");
         return string.Join("\n", lines);
     }
+}
+
+/// <summary>
+/// A migrated database of its own (a SQLite file, or a PostgreSQL database) holding what a working day leaves in the
+/// messages table: mostly finished messages, one in a hundred pending and one in a hundred leased, all later than
+/// <see cref="Start"/>. On PostgreSQL it is analysed, as autovacuum would; SQLite is left without statistics, as the app leaves it.
+/// </summary>
+public sealed class PlanDatabase : IAsyncLifetime
+{
+    public static readonly DateTimeOffset Start = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    private const int Rows = 5_000;
+
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "commsconsole-plan-" + Guid.NewGuid().ToString("N")[..8]);
+
+    public string ConnectionString => AppFactory.ConnectionStringFor(_directory);
+
+    // Identity's options (set by the app) shape only the user tables; the messages' are the same without them.
+    public AppDbContext Context(params IInterceptor[] interceptors) => AppFactory.OnPostgres
+        ? new PostgresAppDbContext(new DbContextOptionsBuilder<PostgresAppDbContext>().UseNpgsql(ConnectionString).AddInterceptors(interceptors)
+            .ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning)).Options)
+        : new AppDbContext(new DbContextOptionsBuilder<AppDbContext>().UseSqlite(ConnectionString).AddInterceptors(interceptors)
+            .ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning)).Options);
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(_directory);
+        await using var db = Context();
+        await db.Database.MigrateAsync();
+        long start = Start.UtcTicks, second = TimeSpan.TicksPerSecond;
+        int pending = (int)MessageStatus.Pending, sending = (int)MessageStatus.Sending, sent = (int)MessageStatus.Sent;
+        // Numbers only, from constants: nothing to parameterise.
+        string rows = $"""
+            WITH RECURSIVE g(x) AS (SELECT CAST(1 AS bigint) UNION ALL SELECT x + 1 FROM g WHERE x < {Rows})
+            INSERT INTO "Messages" ("TenantId", "UserId", "BatchId", "Channel", "Status", "Purpose", "Recipient", "Content",
+                "RetryCount", "Cost", "Segments", "CreatedAt", "UpdatedAt", "NextAttemptAt", "LeaseId", "LeaseUntil")
+            SELECT 'plan', 'plan', x / 500, 0,
+                CASE x % 100 WHEN 0 THEN {pending} WHEN 1 THEN {sending} ELSE {sent} + x % 3 END,
+                0, '+8613800000000', 'x', 0, 0, 1, {start} + x * {second}, {start} + x * {second}, {start} + x * {second},
+                CASE x % 100 WHEN 1 THEN 'lease' END, CASE x % 100 WHEN 1 THEN {start} + x * {second} END
+            FROM g
+            """;
+        await db.Database.ExecuteSqlRawAsync(rows);
+        if (AppFactory.OnPostgres) await db.Database.ExecuteSqlRawAsync("ANALYZE \"Messages\"");
+    }
+
+    public async Task DisposeAsync() => await AppFactory.DeleteAsync(_directory);
 }

@@ -75,7 +75,7 @@ public class AppFactory : WebApplicationFactory<Program>, IAsyncLifetime
     /// <summary>The app's database: the SQLite file, or on PostgreSQL a database named after the folder (apps sharing a folder share it).</summary>
     public string ConnectionString => ConnectionStringFor(Directory);
 
-    private static string ConnectionStringFor(string directory) => OnPostgres
+    public static string ConnectionStringFor(string directory) => OnPostgres
         ? new NpgsqlConnectionStringBuilder(PostgresAdmin) { Database = PostgresDatabaseName(directory) }.ToString()
         : $"Data Source={Path.Combine(directory, "app.db")}";
 
