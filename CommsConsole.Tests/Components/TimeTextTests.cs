@@ -43,7 +43,13 @@ public sealed partial class TimeTextTests(SharedApp app) : ConsoleComponentConte
         await compose.InvokeAsync(() => compose.Find("[data-testid=send]").Click());
 
         string confirmed = "";
-        dialogs.WaitForAssertion(() => confirmed = Shown().Match(dialogs.Markup).Groups[1].Value);
+        // The confirmation opens after the send's checks, which on a busy machine take longer than bUnit's one second.
+        dialogs.WaitForAssertion(() =>
+        {
+            var shown = Shown().Match(dialogs.Markup);
+            Assert.True(shown.Success, "the confirmation says when the send will go");
+            confirmed = shown.Groups[1].Value;
+        }, TimeSpan.FromSeconds(15));
         Assert.EndsWith("UTC+08:00", confirmed);
         await dialogs.InvokeAsync(() => dialogs.FindAll(".mud-dialog button").Single(b => b.TextContent.Trim() == "Send").Click());
 
