@@ -54,9 +54,13 @@ public sealed class SegmentPagesTests(SharedApp app) : ConsoleComponentContext(a
 
         cut.Find("[data-testid=segment-filter]").Input("tag \"vip\"");
         cut.Find("[data-testid=segment-filter]").Input("has phone");
-        // No time has passed: nothing is counted yet.
-        Assert.Single(cut.FindAll("[data-testid=segment-counting]"));
-        Assert.Empty(cut.FindAll("[data-testid=segment-live-count]"));
+        // No time has passed: nothing is counted yet. (Waited for: MudBlazor's text field may hand the value on after
+        // Input returns, and the clock stands still, so only a count shown without the pause could end the wait early.)
+        cut.WaitForAssertion(() =>
+        {
+            Assert.Single(cut.FindAll("[data-testid=segment-counting]"));
+            Assert.Empty(cut.FindAll("[data-testid=segment-live-count]"));
+        });
 
         _clock.Advance(CommsConsole.Components.Pages.Audiences.Segments.Debounce);
 
