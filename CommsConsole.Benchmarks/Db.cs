@@ -228,6 +228,10 @@ public static class Db
     /// Fills the app's (stopped) database with <paramref name="contacts"/> contacts of one tenant, all in one new list (its id
     /// is returned), each with a phone, a name and a city attribute; every hundredth has opted out of SMS. Written set-wise
     /// in SQL (a recursive counter), as an import would leave them. Encodings follow the app: enums as integers, instants as UTC ticks.
+    /// The phones are in no particular order of the ids, as those of an imported file are: contact k gets number
+    /// k × 7919 mod n (7919 is prime, so every number once for any n it does not divide). In id order they would fill the
+    /// message table's recipient index one after the other, which flattered figure 9 (3.3 s against 4.7 s for the raw
+    /// statement on the same day).
     /// </summary>
     public static (long ListId, long WarmUpListId, TimeSpan Elapsed) GenerateAudience(string path, string tenant, string user, int contacts)
     {
@@ -251,7 +255,7 @@ public static class Db
         Run("""
             WITH RECURSIVE seq(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM seq WHERE k < @n - 1)
             INSERT INTO "Contacts" ("TenantId","Phone","Email","Name","Attributes","Source","CreatedAt","UpdatedAt","CreatedBy")
-            SELECT @tenant, '15' || printf('%09d', k), NULL, 'Contact ' || k, '{"city":"Shanghai"}', 0, @now, @now, @user FROM seq
+            SELECT @tenant, '15' || printf('%09d', (k * 7919) % @n), NULL, 'Contact ' || k, '{"city":"Shanghai"}', 0, @now, @now, @user FROM seq
             """);
         Run("""INSERT INTO "ContactLists" ("TenantId","Name","CreatedAt","UpdatedAt","CreatedBy") VALUES (@tenant, 'Everyone', @now, @now, @user)""");
         Run("""
@@ -295,13 +299,13 @@ public static class Db
             cmd.CommandText = """
                 WITH a(addr) AS (
                   SELECT "c"."Phone" FROM "Contacts" AS "c"
-                  WHERE "c"."TenantId" || '' = @tenant
+                  WHERE "c"."Id" > 0 AND "c"."TenantId" || '' = @tenant
                     AND EXISTS (SELECT 1 FROM "ContactListMembers" AS "m" WHERE "m"."ListId" = @list AND "m"."ContactId" = "c"."Id")
                     AND "c"."Phone" IS NOT NULL AND "c"."Phone" <> ''
                     AND NOT EXISTS (SELECT 1 FROM "Suppressions" AS "s" WHERE "s"."TenantId" = @tenant AND "s"."Channel" = 0 AND "s"."RemovedAt" IS NULL AND "s"."Address" = "c"."Phone"))
                 INSERT INTO "Messages" ("TenantId","UserId","BatchId","Channel","Purpose","Status","Recipient","Subject","Content","IsHtml","TemplateId",
                   "ReceiverName","ReceiverId","CampusId","BizType","BizId","Remark","RetryCount","Cost","Segments","CreatedAt","UpdatedAt","NextAttemptAt","Error")
-                SELECT @tenant, @user, 0, 0, 1, 0, a.addr, NULL, @content, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, '0', 1, @now, @now, @now, NULL FROM a
+                SELECT @tenant, @user, 0, 0, 1, 0, a.addr, NULL, @content, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, '0', 1, @now, @now, @now, NULL FROM a ORDER BY a.addr
                 """;
             cmd.Parameters.AddWithValue("@tenant", tenant);
             cmd.Parameters.AddWithValue("@user", user);

@@ -71,6 +71,11 @@ internal static class MessageRowWriter
     /// Both providers: one <c>INSERT … SELECT</c> writes a pending row of <paramref name="row"/>'s content to every address
     /// the query <paramref name="addresses"/> yields, inside the database (a million rows without one passing through the
     /// app). The query's own SQL and parameters, as EF Core translates it, become the statement's source. Returns how many.
+    /// <para>
+    /// On SQLite the rows are written in address order: the recipient's index then takes them one after the other
+    /// instead of all over a million entries (sorting included, a million rows from contacts in id order: 3.2–3.4 s
+    /// against 6.7–7.4 s in the sqlite3 shell). PostgreSQL writes them as the query yields them (not measured there).
+    /// </para>
     /// </summary>
     public static async Task<int> InsertSelectAsync(IQueryable<string> addresses, DbTransaction tx, bool postgres, long batchId, Message prototype,
         MessageLedger.NewMessage row, CancellationToken ct)
@@ -87,7 +92,7 @@ internal static class MessageRowWriter
             SELECT @x_tenant,@x_user,@x_batch,@x_channel,@x_purpose,@x_status,a.addr,{As("@x_subject", "varchar")},@x_content,@x_html,{As("@x_template", "integer")},
               {As("@x_rname", "varchar")},{As("@x_rid", "bigint")},{As("@x_campus", "bigint")},{As("@x_biztype", "varchar")},{As("@x_bizid", "bigint")},{As("@x_remark", "varchar")},
               0,@x_cost,@x_segments,@x_now,@x_now,@x_due,NULL
-            FROM a
+            FROM a{(postgres ? "" : " ORDER BY a.addr")}
             """;
         var p = new CommandParameters(cmd);
         p.Set("x_tenant", prototype.TenantId);
