@@ -1160,7 +1160,7 @@ public sealed partial class Bench(Settings s)
         foreach (var method in ImportMethods()) yield return method;
         yield return (["9"], $"""
             - **9**: the app creates its file and admin and is stopped; {s.AudienceContacts:N0} contacts of the admin's tenant (a phone, a name, a city
-              attribute; every hundredth opted out of SMS), one list holding them all and one holding the first 1,000 are written straight into the file
+              attribute; every hundredth opted out of SMS; the phones in no order of the contact ids, as an imported file leaves them), one list holding them all and one holding the first 1,000 are written straight into the file
               in SQL; the app is started again, sends to the list of 1,000 as a warm-up (drained), and one `POST /communication/bulk` with the big list's `list_id` (marketing SMS, no contact field in the text) is timed from send to the
               end of its answer; the answer must count every member and every row must be in the file once it is read. "9 rss" is the server's VmHWM
               once answered and "9 rss drain" after the drain; "9r": before the app starts again, the same rows are written straight into the file by one
