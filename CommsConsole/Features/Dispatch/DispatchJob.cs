@@ -87,12 +87,14 @@ public sealed class DispatchJob(
             }
         }
 
-        var written = await store.CompleteAsync(lease, outcomes, claimed.ToDictionary(m => m.Id, m => m.BatchId), clock.GetUtcNow(), ct);
+        // From here on the provider has answered: what it took is written whatever the job is told (a node stopping cancels
+        // it), or the rows would stay "sending" and go out again once their lease ran out.
+        var written = await store.CompleteAsync(lease, outcomes, claimed.ToDictionary(m => m.Id, m => m.BatchId), clock.GetUtcNow(), CancellationToken.None);
         if (written < claimed.Count)
         {
             logger.LogWarning("Lease {Lease} ran out for {Count} messages; their outcomes were left to the new owner", lease, claimed.Count - written);
         }
-        if (refusals.Count > 0) await scope.ServiceProvider.GetRequiredService<Bounces.BounceRecorder>().RecordRefusalsAsync(refusals, ct);
+        if (refusals.Count > 0) await scope.ServiceProvider.GetRequiredService<Bounces.BounceRecorder>().RecordRefusalsAsync(refusals, CancellationToken.None);
         // Names the node, so that an operator (and the multi-node test) can tell from the logs which node sent what.
         logger.LogDebug("Node {Node} dispatched {Count} messages", o.Node, written);
         return claimed.Count;
