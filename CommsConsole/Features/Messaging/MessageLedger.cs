@@ -154,8 +154,11 @@ public sealed class MessageLedger(AppDbContext db, Webhooks.WebhookOutbox? webho
             .Take(max);
 
         await using var tx = await WriteTransaction.BeginBackgroundAsync(db.Database, ct);
+        // The rows are found by their ids, then checked still pending. "+ 0" keeps SQLite (which has no statistics) off the
+        // pending index for that check: offered it, SQLite walked every pending row to test it against the ids, so each
+        // claim cost as much as the backlog was long (a million-row drain sped up from 7,500 to 14,500 rows/s as it emptied).
         var claimed = await db.Messages
-            .Where(m => due.Contains(m.Id) && m.Status == MessageStatus.Pending)
+            .Where(m => due.Contains(m.Id) && (int)m.Status + 0 == (int)MessageStatus.Pending)
             .ExecuteUpdateAsync(s => s
                 .SetProperty(m => m.Status, MessageStatus.Sending)
                 .SetProperty(m => m.LeaseId, leaseId)
