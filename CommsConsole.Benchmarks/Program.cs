@@ -863,6 +863,8 @@ public sealed partial class Bench(Settings s)
             $"{acceptPeak:F0} MB", "–", "1", "< 400 MB", acceptPeak < 400 ? "met" : $"**MISSED**: {acceptPeak:F0} MB", $"{startRss:F0} MB at start-up, before the warm-up"));
         _figures.Add(new Figure("9 rss drain", $"peak RSS of the server process (VmHWM) once figure 9's rows are dispatched",
             $"{peak:F0} MB", "–", "1", "< 400 MB", peak < 400 ? "met" : $"**MISSED**: {peak:F0} MB", "the dispatcher's (compare figure 5)"));
+        var segmentDrained = TimeSpan.Zero;
+        var segmentRate = 0d;
         // A segment of the same contacts, its filter compiled to SQL over the attributes JSON, sent to as the list was.
         using (var segmentContent = JsonContent.Create(new { name = "Shanghai", filter = "city = \"Shanghai\" AND has phone" }))
         using (var created = await app.Http.PostAsync("/communication/segments", segmentContent))
@@ -889,8 +891,23 @@ public sealed partial class Bench(Settings s)
             _figures.Add(new Figure("9s", $"`POST /communication/bulk` with `segment_id` of a segment `city = \"Shanghai\" AND has phone` matching all {size}, send → answer (rows durable)",
                 $"{segmentElapsed.TotalSeconds:F2} s", "–", "1", "< 10 s", segmentElapsed.TotalSeconds < 10 ? "met" : $"**MISSED**: {segmentElapsed.TotalSeconds:F1} s",
                 $"after 9's drain; server CPU {segmentCpu:F1} s; peak RSS {segmentPeak:F0} MB (VmHWM since start-up)"));
+            var segmentDrain = Stopwatch.StartNew();
             await DrainAsync(ro, TimeSpan.FromMinutes(30), poll: 200);
+            segmentDrained = segmentDrain.Elapsed;
+            segmentRate = Db.Scalar(ro, """SELECT COUNT(*) FROM "Messages" WHERE "BatchId"=@b AND "Status" IN (2,3)""", ("@b", segmentBatch)) / segmentDrained.TotalSeconds;
+            Log($"   segment: drained in {segmentDrained.TotalSeconds:F1} s = {segmentRate:N0}/s");
         }
+
+        // 9b: figure 2's load (bulk sends of pasted recipients) on the same app and file, right after the segment's drain: the
+        // audiences' drains beside bulk sends dispatched from a table of about the same size.
+        var beforeBulk = Db.Scalar(ro, """SELECT MAX("Id") FROM "Messages" """);
+        var bulkTimer = Stopwatch.StartNew();
+        await SendLoadAsync(app, LoadPayloads());
+        await DrainAsync(ro, TimeSpan.FromMinutes(10), poll: 50);
+        var bulkElapsed = bulkTimer.Elapsed;
+        var bulkUnsent = Unsent(ro, s.DispatchTotal, beforeBulk);
+        var bulkRate = s.DispatchTotal / bulkElapsed.TotalSeconds;
+        Log($"   bulk sends on the same file: {s.DispatchTotal:N0} in {bulkElapsed.TotalSeconds:F1} s = {bulkRate:N0}/s{(bulkUnsent is null ? "" : "; " + bulkUnsent)}");
 
         // The same list again with text that reads contact fields: rendered per contact in the app, a page at a time.
         var personal = JsonSerializer.SerializeToUtf8Bytes(new { channel = "sms", content = "【CommsConsole】{{ name }} in {{ attributes.city }}: 20% off this week.", list_id = listId });
@@ -911,9 +928,13 @@ public sealed partial class Bench(Settings s)
         if (sample != 1) throw new InvalidOperationException($"the personalised send wrote {sample} rows for contact 1, expected 1");
         Log($"   personalised: accepted in {personalElapsed.TotalSeconds:F2} s (server CPU {personalCpu:F1} s); peak RSS {personalPeak:F0} MB");
         _figures.Add(new Figure("9p", $"as 9, with text reading `{{{{ name }}}}` and `{{{{ attributes.city }}}}` (rendered per contact, {n:N0} contacts), send → answer (rows durable)",
-            $"{personalElapsed.TotalSeconds:F2} s", "–", "1", "–", "–", $"server CPU {personalCpu:F1} s; peak RSS {personalPeak:F0} MB (VmHWM since start-up, after 9's drain)"));
+            $"{personalElapsed.TotalSeconds:F2} s", "–", "1", "–", "–", $"server CPU {personalCpu:F1} s; peak RSS {personalPeak:F0} MB (VmHWM since start-up, after the drains of 9, 9s and 9b)"));
         _figures.Add(new Figure("9 drain", $"dispatch of figure 9's {willReceive:N0} pending rows through the simulated provider: answer → last status written",
-            $"{rate:N0} msg/s", "–", "1", "as figure 2", "–", $"{drained.TotalSeconds:F1} s"));
+            $"{rate:N0} msg/s", "–", "1", "as bulk sends (9b)", "–", $"{drained.TotalSeconds:F1} s; ÷ 9b = {rate / bulkRate:F2}"));
+        _figures.Add(new Figure("9s drain", $"dispatch of 9s's pending rows (after 9's drain, so the file holds about twice as many rows): answer → last status written",
+            $"{segmentRate:N0} msg/s", "–", "1", "as bulk sends (9b)", "–", $"{segmentDrained.TotalSeconds:F1} s; ÷ 9b = {segmentRate / bulkRate:F2}"));
+        _figures.Add(new Figure("9b", $"as 2 ({s.DispatchRequests} bulk requests of {s.DispatchRequestSize:N0} pasted recipients, drained), on figure 9's app after 9s's drain (the file holding both sends' {2 * n:N0} rows): first request → last status written",
+            $"{bulkRate:N0} msg/s", "–", "1", "–", "–", $"{bulkElapsed.TotalSeconds:F1} s" + (bulkUnsent is null ? "" : "; " + bulkUnsent)));
     }
 
     /// <summary>User and system CPU time a process has used so far, from /proc (0 where there is none).</summary>
@@ -1166,7 +1187,9 @@ public sealed partial class Bench(Settings s)
               once answered and "9 rss drain" after the drain; "9r": before the app starts again, the same rows are written straight into the file by one
               `INSERT … SELECT` like the app's (timed to its commit; the file is then put back as it was); "9 drain" is the pending rows over the time from the answer until no row is pending or sending.
               "9s": then a segment `city = "Shanghai" AND has phone` (every contact) is created over the API and one send with its `segment_id` timed
-              and checked the same way, and drained; "9p": then the list again with text reading the contact's name and city attribute, rendered per contact.
+              and checked the same way, and drained ("9s drain", timed as "9 drain"); "9b": then figure 2's load (its bulk requests of pasted
+              recipients) is sent to the same app and drained, timed as 2, for the drains to be compared with bulk sends on a file of about the
+              same size; "9p": then the list again with text reading the contact's name and city attribute, rendered per contact.
             """.TrimEnd());
     }
 
