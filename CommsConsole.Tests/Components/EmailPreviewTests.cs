@@ -92,8 +92,11 @@ public sealed class EmailPreviewTests(SharedApp app) : ConsoleComponentContext(a
         var dialogs = Render<MudDialogProvider>();
         var page = Render<CommsConsole.Components.Pages.Templates.Templates>();
 
-        page.Find("[data-testid=start-from]").Click();
-        dialogs.WaitForElement("[data-testid=starter-receipt-zh-CN]").Click();
+        // Found and clicked in one turn of the renderer: the page re-renders when its templates have loaded, which replaces
+        // the button's handler if it falls between the two (seen on PostgreSQL).
+        await page.InvokeAsync(() => page.Find("[data-testid=start-from]").Click());
+        dialogs.WaitForElement("[data-testid=starter-receipt-zh-CN]");
+        await dialogs.InvokeAsync(() => dialogs.Find("[data-testid=starter-receipt-zh-CN]").Click());
 
         dialogs.WaitForAssertion(() =>
         {
