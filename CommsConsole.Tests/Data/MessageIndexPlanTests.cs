@@ -38,6 +38,17 @@ public sealed class MessageIndexPlanTests(PlanDatabase database) : IClassFixture
     }
 
     [Fact]
+    public async Task ABatchCancel_FindsItsRowsByTheBatch_NotByWalkingEveryPendingRow()
+    {
+        // No batch has this id: the statement runs and changes nothing.
+        var commands = await CaptureAsync(ledger => ledger.CancelPendingAsync(-1, Past, CancellationToken.None));
+        var cancel = Assert.Single(commands, c => c.CommandText.Contains("UPDATE \"Messages\"") && c.CommandText.Contains("\"BatchId\" ="));
+        var plan = await PlanAsync(cancel);
+        Assert.Contains("IX_Messages_BatchId_CreatedAt_Id", plan);
+        Assert.DoesNotContain("IX_Messages_Status_NextAttemptAt", plan);
+    }
+
+    [Fact]
     public async Task AClaimsRows_AreReadBackFromTheLeaseIndex()
     {
         await using var db = database.Context();

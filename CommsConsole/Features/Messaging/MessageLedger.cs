@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using CommsConsole.Data;
 using CommsConsole.Data.Configurations;
 using Microsoft.EntityFrameworkCore;
@@ -141,6 +142,15 @@ public sealed class MessageLedger(AppDbContext db, Webhooks.WebhookOutbox? webho
     };
 
     /// <summary>
+    /// "Still pending", for rows found by something narrower (their ids, their batch). The "+ 0" keeps SQLite (which has no
+    /// statistics) off the pending index for the check: offered it, SQLite walked every pending row of every batch and
+    /// tested each against the ids or the batch, so a claim or a cancel cost as much as the whole backlog was long (a
+    /// million-row drain sped up from 7,500 to 14,500 rows/s as it emptied). Picking due rows, which is what the pending
+    /// index is for, names the status plainly.
+    /// </summary>
+    private static readonly Expression<Func<Message, bool>> StillPending = m => (int)m.Status + 0 == (int)MessageStatus.Pending;
+
+    /// <summary>
     /// Claims up to <paramref name="max"/> due pending rows for <paramref name="leaseId"/> (pending → sending)
     /// and moves them in their batches' counts. Returns the claimed rows, untracked.
     /// </summary>
@@ -154,11 +164,9 @@ public sealed class MessageLedger(AppDbContext db, Webhooks.WebhookOutbox? webho
             .Take(max);
 
         await using var tx = await WriteTransaction.BeginBackgroundAsync(db.Database, ct);
-        // The rows are found by their ids, then checked still pending. "+ 0" keeps SQLite (which has no statistics) off the
-        // pending index for that check: offered it, SQLite walked every pending row to test it against the ids, so each
-        // claim cost as much as the backlog was long (a million-row drain sped up from 7,500 to 14,500 rows/s as it emptied).
         var claimed = await db.Messages
-            .Where(m => due.Contains(m.Id) && (int)m.Status + 0 == (int)MessageStatus.Pending)
+            .Where(m => due.Contains(m.Id))
+            .Where(StillPending)
             .ExecuteUpdateAsync(s => s
                 .SetProperty(m => m.Status, MessageStatus.Sending)
                 .SetProperty(m => m.LeaseId, leaseId)
@@ -340,7 +348,7 @@ public sealed class MessageLedger(AppDbContext db, Webhooks.WebhookOutbox? webho
     {
         await using var tx = await WriteTransaction.BeginAsync(db.Database, ct);
         await HoldBatchAsync(batchId, ct);
-        var cancelled = await db.Messages.Where(m => m.BatchId == batchId && m.Status == MessageStatus.Pending)
+        var cancelled = await db.Messages.Where(m => m.BatchId == batchId).Where(StillPending)
             .ExecuteUpdateAsync(s => s
                 .SetProperty(m => m.Status, MessageStatus.Cancelled)
                 .SetProperty(m => m.Error, "cancelled before sending")
