@@ -147,7 +147,7 @@ public static class CommunicationApi
         return group;
     }
 
-    public static async Task<Results<Ok<CommunicationLogListResponse>, SimpleError>> SendBulk(
+    public static async Task<Results<WholeJson<CommunicationLogListResponse>, SimpleError>> SendBulk(
         [FromBody] BulkSendRequest body, [AsParameters] CommunicationServices services, CancellationToken ct)
     {
         var error = ToSendRequest(body, out var request);
@@ -160,7 +160,7 @@ public static class CommunicationApi
         var receipt = result.Value!;
         if (receipt.Audience is { } audience)
         {
-            return TypedResults.Ok(new CommunicationLogListResponse(200,
+            return new WholeJson<CommunicationLogListResponse>(new CommunicationLogListResponse(200,
                 $"accepted {receipt.Batch.Total} messages: {audience.WillReceive} to send, {audience.Unsubscribed} unsubscribed, {audience.NoAddress} without an address, {audience.Invalid} invalid",
                 null, receipt.Batch.Total, null, ApiEnvelope.Timestamp(services.Clock.GetUtcNow()))
             {
@@ -170,7 +170,7 @@ public static class CommunicationApi
         }
         var items = receipt.Messages.Select(CommunicationLogResponse.From).ToList();
         var message = receipt.Duplicates > 0 ? $"accepted {items.Count} messages; {receipt.Duplicates} duplicate recipients sent once" : $"accepted {items.Count} messages";
-        return TypedResults.Ok(new CommunicationLogListResponse(200, message, items, items.Count,
+        return new WholeJson<CommunicationLogListResponse>(new CommunicationLogListResponse(200, message, items, items.Count,
             new PageInfo(1, items.Count, items.Count, 1, false, false), ApiEnvelope.Timestamp(services.Clock.GetUtcNow()))
         {
             BatchId = receipt.Batch.Id,
