@@ -60,16 +60,19 @@ public static class DataExtensions
                 throw new InvalidOperationException($"ConnectionStrings:DefaultConnection is not a valid PostgreSQL connection string: {ex.Message}", ex);
             }
             // Services ask for AppDbContext; on PostgreSQL they get the subclass that carries the PostgreSQL migrations.
-            services.AddDbContextFactory<PostgresAppDbContext>(o => o.UseNpgsql(connectionString));
+            services.AddPooledDbContextFactory<PostgresAppDbContext>(o => o.UseNpgsql(connectionString));
             services.AddSingleton<IDbContextFactory<AppDbContext>>(sp => new BaseFactory<PostgresAppDbContext>(sp.GetRequiredService<IDbContextFactory<PostgresAppDbContext>>()));
-            services.AddScoped<AppDbContext>(sp => sp.GetRequiredService<PostgresAppDbContext>());
         }
         else
         {
             connectionString = ResolveSqlitePath(connectionString ?? DefaultSqlite, builder.Environment.ContentRootPath);
             jobsPath = JobsFile(builder.Configuration.GetConnectionString("Jobs"), connectionString, builder.Environment.ContentRootPath);
-            services.AddDbContextFactory<AppDbContext>(o => o.UseSqlite(connectionString).AddInterceptors(new SqliteConnectionSetup()));
+            services.AddPooledDbContextFactory<AppDbContext>(o => o.UseSqlite(connectionString).AddInterceptors(new SqliteConnectionSetup()));
         }
+        // Contexts come from a pool: a new context sets up its internal services on first use, which cost as much CPU as
+        // a log query itself and was paid by every request (the bearer token's account check alone). A request's scoped
+        // context goes back to the pool when the request ends, as does one from the factory when it is disposed.
+        services.AddScoped<AppDbContext>(sp => sp.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContext());
         services.AddSingleton(new DatabaseInfo(provider, connectionString, jobsPath));
         // Keys in the database under one application name: a cookie, an unsubscribe link or a stored provider secret
         // protected by one node is read by every other node of the same database.
