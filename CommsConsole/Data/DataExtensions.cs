@@ -142,7 +142,7 @@ public static class DataExtensions
     /// <summary>
     /// Connections leave checkpointing to <see cref="CheckpointAsync"/>: otherwise whichever commit crosses
     /// SQLite's WAL threshold copies every page dispatch wrote back into the database, and that commit is often
-    /// a bulk request waiting to answer.
+    /// a bulk request waiting to answer. A WAL started again from its top is cut back to <see cref="WalSizeLimit"/>.
     /// </summary>
     private sealed class SqliteConnectionSetup : DbConnectionInterceptor
     {
@@ -157,15 +157,73 @@ public static class DataExtensions
         private static void Setup(DbConnection connection)
         {
             using var cmd = connection.CreateCommand();
-            cmd.CommandText = "PRAGMA wal_autocheckpoint=0;";
+            cmd.CommandText = $"PRAGMA wal_autocheckpoint=0; PRAGMA journal_size_limit={WalSizeLimit};";
             cmd.ExecuteNonQuery();
         }
     }
 
-    /// <summary>Copies committed WAL pages into the database file in the background (the sweeper calls it).</summary>
+    /// <summary>Bytes a WAL file keeps once it is started again from its top (SQLite's <c>journal_size_limit</c>).</summary>
+    public const long WalSizeLimit = 64L * 1024 * 1024;
+
+    /// <summary>Frames (pages) left to copy below which the last pass is taken inside the write turn.</summary>
+    private const long CheckpointRestInTurn = 2_000;
+
+    /// <summary>Tries, a millisecond apart, to find no reader in the log when it is to be emptied inside the write turn.</summary>
+    private const int TruncateTries = 5;
+
+    /// <summary>
+    /// Copies committed WAL pages into the database file in the background (the sweeper calls it), and empties the log.
+    /// A passive checkpoint copies what it can while writers go on, but SQLite starts the log again from its top only
+    /// when a writer begins with every frame copied and no reader in the log, which a steady stream of writes never
+    /// leaves: over a million-row drain the WAL grew to 6.7 GB. So passes run beside the writers while each leaves less
+    /// to copy, and the last one inside this process's write turn, where no writer adds a frame, as a truncating
+    /// checkpoint: it copies the rest and, once no reader is still reading old frames (readers are short; it tries a few
+    /// times), cuts the log to nothing. A reader that outlasts the tries leaves the log as it is until the next sweep.
+    /// </summary>
     public static async Task CheckpointAsync(this AppDbContext db, CancellationToken ct)
     {
-        if (db.Database.IsSqlite()) await db.Database.ExecuteSqlRawAsync("PRAGMA wal_checkpoint(PASSIVE);", ct);
+        if (!db.Database.IsSqlite()) return;
+        await db.Database.OpenConnectionAsync(ct);
+        try
+        {
+            var left = long.MaxValue;
+            for (var pass = 0; pass < 4; pass++)
+            {
+                var (_, log, copied) = await WalCheckpointAsync(db, "PASSIVE", ct);
+                if (log <= 0) return;
+                var rest = log - copied;
+                if (rest <= CheckpointRestInTurn || rest >= left) break;
+                left = rest;
+            }
+            var turn = await SqliteWriteTurn.TakeAsync(db.Database, background: true, ct);
+            try
+            {
+                for (var tries = 1; ; tries++)
+                {
+                    var (busy, _, _) = await WalCheckpointAsync(db, "TRUNCATE", ct);
+                    if (!busy || tries == TruncateTries) break;
+                    await Task.Delay(TimeSpan.FromMilliseconds(1), ct);
+                }
+            }
+            finally
+            {
+                turn?.Release();
+            }
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    /// <summary>One <c>wal_checkpoint</c>: whether readers kept it from finishing, the frames in the log and those copied.</summary>
+    private static async Task<(bool Busy, long Log, long Copied)> WalCheckpointAsync(AppDbContext db, string mode, CancellationToken ct)
+    {
+        await using var cmd = db.Database.GetDbConnection().CreateCommand();
+        cmd.CommandText = $"PRAGMA wal_checkpoint({mode});";
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        // Not in WAL mode: -1 frames in the log.
+        return await reader.ReadAsync(ct) ? (reader.GetInt64(0) != 0, reader.GetInt64(1), reader.GetInt64(2)) : (false, 0, 0);
     }
 
     /// <summary>WAL lets log queries read while dispatch writes; the setting is stored in the file.</summary>
