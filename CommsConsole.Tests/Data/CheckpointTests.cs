@@ -45,7 +45,8 @@ public sealed class CheckpointTests : IDisposable
         var readers = Enumerable.Range(0, 2).Select(r => Task.Run(async () =>
         {
             await using var db = Context();
-            while (!stop.IsCancellationRequested) await db.Database.SqlQueryRaw<int>("SELECT COUNT(*) AS \"Value\" FROM t").SingleAsync();
+            // Short reads one after another, as the log page's queries are.
+            while (!stop.IsCancellationRequested) await db.Database.SqlQueryRaw<long>("SELECT n AS \"Value\" FROM t ORDER BY rowid DESC LIMIT 1").ToListAsync();
         })).ToList();
 
         // Sweeps, while the writers write some 60 MB.
@@ -63,8 +64,9 @@ public sealed class CheckpointTests : IDisposable
         await Task.WhenAll(writers.Concat(readers)).WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.True(Interlocked.Read(ref written) >= 60_000_000, $"the writers wrote only {Interlocked.Read(ref written):N0} bytes in a minute");
-        // A tenth of a second of writing between sweeps, not everything written.
-        Assert.True(largestLog < 20_000_000, $"the log grew to {largestLog:N0} bytes while {Interlocked.Read(ref written):N0} were written");
+        // The writing between a few sweeps, not everything written (a checkpoint that never empties the log keeps about
+        // nine tenths of it; a sweep can miss when a reader stays in the log through its tries, more often on a busy machine).
+        Assert.True(largestLog < Interlocked.Read(ref written) / 4, $"the log grew to {largestLog:N0} bytes while {Interlocked.Read(ref written):N0} were written");
         await using var check = Context();
         Assert.Equal(Interlocked.Read(ref written) / 1_000, await check.Database.SqlQueryRaw<long>("SELECT COUNT(*) AS \"Value\" FROM t").SingleAsync());
     }
