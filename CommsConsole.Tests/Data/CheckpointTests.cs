@@ -9,9 +9,9 @@ namespace CommsConsole.Tests.Data;
 /// </summary>
 public sealed class CheckpointTests : IDisposable
 {
-    private readonly string _file = Path.Combine(Path.GetTempPath(), "commsconsole-wal-" + Guid.NewGuid().ToString("N")[..8] + ".db");
+    private readonly SqliteTestFile _file = new("wal");
 
-    private AppDbContext Context() => new(new DbContextOptionsBuilder<AppDbContext>().UseSqlite($"Data Source={_file}").Options);
+    private AppDbContext Context() => _file.Context();
 
     [Fact]
     public async Task TheLog_StaysSmall_WhileThreeWritersAndTwoReadersNeverPause()
@@ -71,11 +71,62 @@ public sealed class CheckpointTests : IDisposable
         Assert.Equal(Interlocked.Read(ref written) / 1_000, await check.Database.SqlQueryRaw<long>("SELECT COUNT(*) AS \"Value\" FROM t").SingleAsync());
     }
 
-    private long LogSize() => File.Exists(_file + "-wal") ? new FileInfo(_file + "-wal").Length : 0;
-
-    public void Dispose()
+    [Fact]
+    public async Task AReaderThatKeepsItsSnapshot_DoesNotHoldTheCheckpointOrTheWritersUp()
     {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        foreach (var f in new[] { _file, _file + "-wal", _file + "-shm" }) File.Delete(f);
+        await using (var setup = Context())
+        {
+            await setup.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;");
+            await setup.Database.ExecuteSqlRawAsync("CREATE TABLE t (n INTEGER)");
+            await setup.Database.ExecuteSqlRawAsync("INSERT INTO t VALUES (1)");
+        }
+        // A long export: its read transaction sees the log as it was, so the log cannot be emptied under it.
+        await using var exporter = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={_file.Path}");
+        await exporter.OpenAsync();
+        await using var reading = exporter.BeginTransaction(deferred: true);
+        Assert.Equal(1L, Count(exporter));
+        await using (var writer = Context())
+        {
+            await writer.Database.ExecuteSqlRawAsync("INSERT INTO t VALUES (2)");
+        }
+
+        // The truncating pass finds the reader still there: it gives up after its few tries rather than wait for it.
+        var sweep = System.Diagnostics.Stopwatch.StartNew();
+        await using (var sweeper = Context())
+        {
+            await sweeper.CheckpointAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+        }
+        Assert.True(sweep.Elapsed < TimeSpan.FromSeconds(5), $"the checkpoint waited {sweep.Elapsed.TotalSeconds:F1} s for a reader");
+        Assert.True(LogSize() > 0, "the log was emptied under a reader still reading it");
+
+        // Writers go on meanwhile, and the reader still sees its snapshot.
+        await using (var writer = Context())
+        {
+            await using var tx = await WriteTransaction.BeginAsync(writer.Database, CancellationToken.None);
+            await writer.Database.ExecuteSqlRawAsync("INSERT INTO t VALUES (3)");
+            await tx.CommitAsync(CancellationToken.None);
+        }
+        Assert.Equal(1L, Count(exporter));
+        await reading.CommitAsync();
+
+        // Once the reader is gone, the next sweep empties the log.
+        await using (var sweeper = Context())
+        {
+            await sweeper.CheckpointAsync(CancellationToken.None);
+        }
+        Assert.Equal(0, LogSize());
+        await using var check = Context();
+        Assert.Equal(3, await check.Database.SqlQueryRaw<int>("SELECT COUNT(*) AS \"Value\" FROM t").SingleAsync());
     }
+
+    private static long Count(Microsoft.Data.Sqlite.SqliteConnection connection)
+    {
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT COUNT(*) FROM t";
+        return (long)cmd.ExecuteScalar()!;
+    }
+
+    private long LogSize() => File.Exists(_file.Path + "-wal") ? new FileInfo(_file.Path + "-wal").Length : 0;
+
+    public void Dispose() => _file.Dispose();
 }

@@ -9,9 +9,9 @@ namespace CommsConsole.Tests.Data;
 /// </summary>
 public sealed class WriteTransactionTests : IDisposable
 {
-    private readonly string _file = Path.Combine(Path.GetTempPath(), "commsconsole-turn-" + Guid.NewGuid().ToString("N")[..8] + ".db");
+    private readonly SqliteTestFile _file = new("turn");
 
-    private AppDbContext Context() => new(new DbContextOptionsBuilder<AppDbContext>().UseSqlite($"Data Source={_file}").Options);
+    private AppDbContext Context() => _file.Context();
 
     [Fact]
     public async Task ASecondWriter_WaitsForTheFirst_AndGoesWhenItCommits()
@@ -135,9 +135,5 @@ public sealed class WriteTransactionTests : IDisposable
         while ((seen = Volatile.Read(ref target)) < value && Interlocked.CompareExchange(ref target, value, seen) != seen) { }
     }
 
-    public void Dispose()
-    {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        foreach (var f in new[] { _file, _file + "-wal", _file + "-shm" }) File.Delete(f);
-    }
+    public void Dispose() => _file.Dispose();
 }

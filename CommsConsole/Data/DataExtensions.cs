@@ -165,6 +165,9 @@ public static class DataExtensions
     /// <summary>Bytes a WAL file keeps once it is started again from its top (SQLite's <c>journal_size_limit</c>).</summary>
     public const long WalSizeLimit = 64L * 1024 * 1024;
 
+    /// <summary>Passive passes beside the writers at most, each run while the one before left less to copy.</summary>
+    private const int PassesBesideWriters = 4;
+
     /// <summary>Frames (pages) left to copy below which the last pass is taken inside the write turn.</summary>
     private const long CheckpointRestInTurn = 2_000;
 
@@ -187,7 +190,7 @@ public static class DataExtensions
         try
         {
             var left = long.MaxValue;
-            for (var pass = 0; pass < 4; pass++)
+            for (var pass = 0; pass < PassesBesideWriters; pass++)
             {
                 var (_, log, copied) = await WalCheckpointAsync(db, "PASSIVE", ct);
                 if (log <= 0) return;
