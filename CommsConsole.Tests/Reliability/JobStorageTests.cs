@@ -96,7 +96,9 @@ public sealed class JobStorageTests(ITestOutputHelper output)
             }
             using (var browser = await DashboardAsync(app))
             {
-                Assert.Contains(ScheduledJob, await browser.Client.GetStringAsync("/hangfire/jobs/succeeded"));
+                // Hangfire marks the job succeeded once its body has returned, just after the message shows sent.
+                await WaitUntilAsync(async () => (await browser.Client.GetStringAsync("/hangfire/jobs/succeeded")).Contains(ScheduledJob, StringComparison.Ordinal),
+                    TimeSpan.FromSeconds(30), "the scheduled job listed as succeeded");
             }
             app.Kill();
 
