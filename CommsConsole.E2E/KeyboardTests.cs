@@ -30,6 +30,7 @@ public sealed class KeyboardTests(AccessibilityFixture fixture)
         await PressOnAsync(page.GetByTestId("send"), "Enter");
         var dialog = page.GetByRole(AriaRole.Dialog);
         await Expect(dialog.GetByText("3 messages will be sent")).ToBeVisibleAsync();
+        await DialogTakesTheFocusAsync(page);
         await PressOnAsync(dialog.GetByRole(AriaRole.Button, new() { Name = "Send", Exact = true }), "Enter");
         await page.WaitForURLAsync("**/batches/*");
         // As a user waits for the new page before going on; the closing dialog hands the focus back meanwhile.
@@ -59,6 +60,7 @@ public sealed class KeyboardTests(AccessibilityFixture fixture)
         await Expect(retry).ToBeFocusedAsync();
         await page.Keyboard.PressAsync("Enter");
         await Expect(page.GetByText("it will most likely fail the same way")).ToBeVisibleAsync();
+        await DialogTakesTheFocusAsync(page);
         await PressOnAsync(page.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Retry anyway" }), "Enter");
         await Expect(page.GetByText("queued to be sent again").First).ToBeVisibleAsync();
         // Read out as well as shown.
@@ -69,6 +71,13 @@ public sealed class KeyboardTests(AccessibilityFixture fixture)
         await page.Keyboard.PressAsync("Escape");
         await Expect(page.GetByTestId("message-drawer")).ToHaveClassAsync(new Regex("mud-drawer--closed"));
     });
+
+    /// <summary>
+    /// Waits for an opened dialog to take the focus, as a user waits for it before pressing Tab. The dialog moves the
+    /// focus into itself once its first render has reached the browser; moving it earlier would be undone by that.
+    /// </summary>
+    private static Task DialogTakesTheFocusAsync(IPage page) =>
+        page.WaitForFunctionAsync("() => document.activeElement?.closest('[role=dialog]') != null");
 
     /// <summary>Moves the focus to a control, as Tab would, and checks that it can hold it.</summary>
     private static Task FocusAsync(ILocator control) =>

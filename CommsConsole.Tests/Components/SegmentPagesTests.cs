@@ -49,8 +49,9 @@ public sealed class SegmentPagesTests(SharedApp app) : ConsoleComponentContext(a
     {
         await PrepareAsync();
         var cut = RenderLoaded();
-        var seen = new List<string>();
-        cut.OnMarkupUpdated += (_, _) => seen.Add(cut.Markup);
+        // Renders after the count's query come from the thread it finished on, while this test reads the list.
+        var seen = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        cut.OnMarkupUpdated += (_, _) => seen.Enqueue(cut.Markup);
 
         cut.Find("[data-testid=segment-filter]").Input("tag \"vip\"");
         cut.Find("[data-testid=segment-filter]").Input("has phone");
