@@ -590,7 +590,7 @@ public sealed partial class Bench(Settings s)
         var notes = new List<string>();
         for (var rep = 0; rep < s.DispatchReps; rep++)
         {
-            await using var receiver = await CommsConsole.Testing.FakeWebhookReceiver.StartAsync();
+            await using var receiver = await CommsConsole.Testing.WebhookReceiver.StartAsync(keep: false);
             await using var app = await AppServer.StartAsync($"dispatch-webhook-{rep + 1}", Path.Combine(_tmp, $"dispatch-webhook-{rep + 1}.db"));
             await AppServer.EnsureOkAsync(await app.Http.PostAsJsonAsync("/webhooks/endpoints", new { url = receiver.Url, events = new[] { "message.sent" } }),
                 "POST /webhooks/endpoints");
@@ -607,12 +607,12 @@ public sealed partial class Bench(Settings s)
             }
             var delivered = sw.Elapsed;
             if (Unsent(ro, s.DispatchTotal) is { } unsent) notes.Add($"run {rep + 1}: {unsent}");
-            var repeats = receiver.Requests - receiver.Ids.Count;
+            var repeats = receiver.Count - receiver.Ids.Count;
             if (repeats > 0) notes.Add($"run {rep + 1}: {repeats:N0} repeated deliveries");
             rates.Add(s.DispatchTotal / dispatched.TotalSeconds);
             eventRates.Add(s.DispatchTotal / delivered.TotalSeconds);
             Log($"   run {rep + 1}: dispatched {s.DispatchTotal:N0} in {dispatched.TotalSeconds:F1} s = {rates[^1]:N0}/s; " +
-                $"all {receiver.Ids.Count:N0} events delivered after {delivered.TotalSeconds:F1} s ({receiver.Requests:N0} requests)");
+                $"all {receiver.Ids.Count:N0} events delivered after {delivered.TotalSeconds:F1} s ({receiver.Count:N0} requests)");
         }
         var median = Stats.Median(rates);
         _figures.Add(new Figure("2w", $"as 2, with one webhook endpoint (message.sent) registered to a receiver on 127.0.0.1",

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using CommsConsole.Testing;
 using CommsConsole.Tests.Infrastructure;
 
 namespace CommsConsole.Tests.Features.Webhooks;

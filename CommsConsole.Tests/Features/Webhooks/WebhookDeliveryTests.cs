@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using CommsConsole.Data;
 using CommsConsole.Features.Tenancy;
+using CommsConsole.Testing;
 using CommsConsole.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http;
 using Microsoft.EntityFrameworkCore;
@@ -42,8 +43,8 @@ public sealed class WebhookDeliveryTests(WebhookApp app)
         await receiver.WaitForAsync(1, "message.sent");
 
         var r = Assert.Single(receiver.Requests);
-        Assert.True(WebhookReceiver.Verifies(secret, r), "the signature does not verify: " + r.Signature);
-        Assert.False(WebhookReceiver.Verifies("whsec_" + Convert.ToBase64String(new byte[32]), r), "a wrong secret verified");
+        Assert.True(StandardWebhooks.Verifies(secret, r), "the signature does not verify: " + r.Signature);
+        Assert.False(StandardWebhooks.Verifies("whsec_" + Convert.ToBase64String(new byte[32]), r), "a wrong secret verified");
         Assert.StartsWith("msg_", r.Id);
         Assert.InRange(long.Parse(r.Timestamp), DateTimeOffset.UtcNow.AddMinutes(-5).ToUnixTimeSeconds(), DateTimeOffset.UtcNow.AddMinutes(1).ToUnixTimeSeconds());
         var body = Parse(r);
@@ -126,8 +127,8 @@ public sealed class WebhookDeliveryTests(WebhookApp app)
         await receiver.WaitForAsync(1, "message.sent after a rotation");
         var r = Assert.Single(receiver.Requests);
         Assert.Equal(2, r.Signature.Split(' ').Length);
-        Assert.True(WebhookReceiver.Verifies(oldSecret, r), "the previous secret no longer verifies during the overlap");
-        Assert.True(WebhookReceiver.Verifies(newSecret, r), "the new secret does not verify");
+        Assert.True(StandardWebhooks.Verifies(oldSecret, r), "the previous secret no longer verifies during the overlap");
+        Assert.True(StandardWebhooks.Verifies(newSecret, r), "the new secret does not verify");
 
         // The secret is never shown again.
         var (_, listed) = await admin.GetJsonAsync($"/webhooks/endpoints/{id}");
@@ -149,7 +150,7 @@ public sealed class WebhookDeliveryTests(WebhookApp app)
         await receiver.WaitForAsync(3, "two 500s and a 200");
         var requests = receiver.Requests.ToList();
         Assert.Single(requests.Select(r => r.Id).Distinct());
-        Assert.All(requests, r => Assert.True(WebhookReceiver.Verifies(secret, r)));
+        Assert.All(requests, r => Assert.True(StandardWebhooks.Verifies(secret, r)));
 
         await app.WaitUntilAsync(db => db.WebhookDeliveries.AnyAsync(d => d.EndpointId == id && d.Status == WebhookDeliveryStatus.Succeeded));
         var (_, deliveries) = await admin.GetJsonAsync($"/webhooks/endpoints/{id}/deliveries");
@@ -278,7 +279,7 @@ public sealed class WebhookDeliveryTests(WebhookApp app)
         Assert.Equal(1000, byId.Count);
         Assert.All(byId, g => Assert.Single(g.Select(r => r.Body).Distinct()));
         Assert.Equal(1000, byId.Select(g => Parse(g.First()).GetProperty("data").Long("log_id")).Distinct().Count());
-        Assert.All(requests.Take(20), r => Assert.True(WebhookReceiver.Verifies(secret, r)));
+        Assert.All(requests.Take(20), r => Assert.True(StandardWebhooks.Verifies(secret, r)));
         using var db = app.Db();
         Assert.Equal(1000, await db.WebhookDeliveries.CountAsync(d => d.EndpointId == id));
         Assert.True(await db.WebhookAttempts.CountAsync(a => a.EndpointId == id) >= 1000);

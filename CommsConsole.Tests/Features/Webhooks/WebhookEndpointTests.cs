@@ -1,5 +1,6 @@
 using System.Net;
 using CommsConsole.Features.Tenancy;
+using CommsConsole.Testing;
 using CommsConsole.Tests.Features.Providers;
 using CommsConsole.Tests.Infrastructure;
 
@@ -125,7 +126,7 @@ public sealed class WebhookEndpointTests(WebhookApp app)
         Assert.Equal(HttpStatusCode.Accepted, status);
         await receiver.WaitForAsync(1, "the test event");
         var first = Assert.Single(receiver.Requests);
-        Assert.True(WebhookReceiver.Verifies(secret, first));
+        Assert.True(StandardWebhooks.Verifies(secret, first));
         Assert.Contains("\"webhook.test\"", first.Body);
 
         await app.WaitUntilAsync(db => Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.AnyAsync(db.WebhookDeliveries,

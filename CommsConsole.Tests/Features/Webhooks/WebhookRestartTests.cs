@@ -1,5 +1,6 @@
 using CommsConsole.Data;
 using CommsConsole.Features.Tenancy;
+using CommsConsole.Testing;
 using CommsConsole.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http;
 using Microsoft.EntityFrameworkCore;
