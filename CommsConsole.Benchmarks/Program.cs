@@ -342,6 +342,7 @@ public sealed partial class Bench(Settings s)
         var logs = new ConcurrentBag<double>();
         var bulks = new ConcurrentBag<double>();
         var failures = new Failures();
+        var (serverCpu, clientsCpu, machine) = (CpuSeconds(app.Pid), CpuSeconds(Environment.ProcessId), MachineCpu());
         var until = DateTime.UtcNow.AddSeconds(s.LoadSeconds);
         var clients = Enumerable.Range(0, s.LoadClients).Select(async c =>
         {
@@ -372,6 +373,16 @@ public sealed partial class Bench(Settings s)
             }
         }).ToList();
         await Task.WhenAll(clients);
+        // Where the machine's time went, and whether dispatch kept up with the sends: what the closed loop was bounded by.
+        serverCpu = CpuSeconds(app.Pid) - serverCpu;
+        clientsCpu = CpuSeconds(Environment.ProcessId) - clientsCpu;
+        var busy = MachineCpu().Busy(machine);
+        long backlog, accepted;
+        using (var ro = Db.OpenReadOnly(app.DbPath))
+        {
+            backlog = Backlog(ro);
+            accepted = Db.Scalar(ro, """SELECT COUNT(*) FROM "Messages" """);
+        }
         var total = logs.Count + bulks.Count;
         Log($"   {s.LoadClients} clients for {s.LoadSeconds} s: {total:N0} requests ({logs.Count:N0} log queries, {bulks.Count:N0} bulk sends), {failures.Count} errors; " +
             $"logs p50 {Stats.Percentile(logs.ToList(), 50):F1} ms p99 {Stats.Percentile(logs.ToList(), 99):F1} ms; bulk p50 {Stats.Percentile(bulks.ToList(), 50):F1} ms p99 {Stats.Percentile(bulks.ToList(), 99):F1} ms");
@@ -387,7 +398,8 @@ public sealed partial class Bench(Settings s)
             $"logs p50 {Stats.Percentile(logs.ToList(), 50):F1} ms, p99 {Stats.Percentile(logs.ToList(), 99):F1} ms; bulk p50 {Stats.Percentile(bulks.ToList(), 50):F1} ms, p99 {Stats.Percentile(bulks.ToList(), 99):F1} ms",
             "–", $"{total:N0} requests", "≥ 1,000 requests/s, logs p99 < 100 ms, bulk p99 < 300 ms, no error",
             missed.Count == 0 ? "met" : "**MISSED**: " + string.Join(", ", missed),
-            $"{rate:N0} requests/s"));
+            $"{rate:N0} requests/s; the server used {serverCpu / s.LoadSeconds:F2} cores, these clients {clientsCpu / s.LoadSeconds:F2}, " +
+            $"the machine was {busy * 100:F0}% busy ({Environment.ProcessorCount} cores); {accepted:N0} rows accepted, {backlog:N0} still pending or sending at the end"));
     }
 
     // ---------------------------------------------------------------- 7. log readers while big sends arrive
@@ -953,6 +965,28 @@ public sealed partial class Bench(Settings s)
         }
     }
 
+    /// <summary>The machine's CPU time so far, all cores, from the first line of /proc/stat (in clock ticks).</summary>
+    private readonly record struct MachineTicks(long Total, long Idle)
+    {
+        /// <summary>The share of the time since <paramref name="before"/> the cores were not idle (0 where /proc/stat is missing).</summary>
+        public double Busy(MachineTicks before) => Total == before.Total ? 0 : 1 - (Idle - before.Idle) / (double)(Total - before.Total);
+    }
+
+    private static MachineTicks MachineCpu()
+    {
+        try
+        {
+            // cpu user nice system idle iowait irq softirq steal …: idle and iowait are the idle time.
+            var f = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1)
+                .Select(v => long.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+            return new MachineTicks(f.Take(8).Sum(), f[3] + f[4]);
+        }
+        catch (IOException)
+        {
+            return default;
+        }
+    }
+
     private static string LoadAverage()
     {
         try
@@ -1167,7 +1201,9 @@ public sealed partial class Bench(Settings s)
             - **6**: one fresh app; {s.LoadClients} clients in this process loop for {s.LoadSeconds} s, each sending nine
               `GET /communication/logs` (random page 1–19, random status/channel filter) for every `POST /communication/bulk` of 100
               recipients, over one shared HTTP connection pool; latency is per request to the end of the body; any non-2xx or
-              exception counts as an error. The app dispatches the sends meanwhile.
+              exception counts as an error. The app dispatches the sends meanwhile. The notes give the CPU time the server and
+              this process used over the load (`/proc/<pid>/stat`) per second of it, the machine's busy share (`/proc/stat`),
+              and the rows accepted and still pending or sending when the clients stop.
             """.TrimEnd());
         yield return (["7"], $"""
             - **7**: one app whose file holds {s.HistoryRows:N0} finished messages written as in 3; after 2 warm-up queries, {s.Readers} clients in this
