@@ -30,6 +30,8 @@ public class Campaign : IOwnedRecord
     public string Variables { get; set; } = "{}";
     /// <summary>Pasted recipients, as a JSON array of strings; null when the audience is a list or a segment.</summary>
     public string? Recipients { get; set; }
+    /// <summary>How many <see cref="Recipients"/> there are, so that lists of campaigns need not read them (0 for a list or a segment).</summary>
+    public int RecipientCount { get; set; }
     public long? ListId { get; set; }
     public long? SegmentId { get; set; }
 

@@ -246,6 +246,36 @@ public sealed class CampaignApiTests(SharedApp app)
     }
 
     [Fact]
+    public async Task TheList_CountsPastedRecipients_WithoutCarryingThem_AndTheCountFollowsEdits()
+    {
+        var tenant = await app.CreateTenantAsync();
+        var (client, _) = await app.UserAsync(Roles.Marketer, tenant);
+        var many = Enumerable.Range(0, 2_000).Select(i => "1380017" + i.ToString("D4", CultureInfo.InvariantCulture)).ToArray();
+        var pasted = await CreateAsync(client, SmsDraft("Many", many));
+        var listId = await client.CreateListAsync("Friends");
+        var toList = await CreateAsync(client, new { name = "To a list", channel = "sms", content = "【Shop】Hi", list_id = listId });
+
+        JsonElement Item(JsonElement page, long id) => page.GetProperty("items").EnumerateArray().Single(i => i.Long("id") == id);
+        var (_, page) = await client.GetJsonAsync("/communication/campaigns");
+        Assert.Equal(2_000, Item(page, pasted).Int("recipient_count"));
+        Assert.Equal(JsonValueKind.Null, Item(page, pasted).GetProperty("recipients").ValueKind);
+        Assert.Equal(0, Item(page, toList).Int("recipient_count"));
+        var (_, one) = await client.GetJsonAsync($"/communication/campaigns/{pasted}");
+        Assert.Equal(many, one.GetProperty("recipients").EnumerateArray().Select(r => r.GetString()));
+        Assert.Equal(2_000, one.Int("recipient_count"));
+
+        // The count is written with the recipients, by an edit and by a copy; an edit of another field keeps it.
+        await client.SendJsonAsync(HttpMethod.Patch, $"/communication/campaigns/{pasted}", new { recipients = new[] { "13800170001", "13800170002" } });
+        await client.SendJsonAsync(HttpMethod.Patch, $"/communication/campaigns/{pasted}", new { name = "Fewer" });
+        var (_, copied) = await client.PostAsync($"/communication/campaigns/{pasted}/duplicate", new { });
+        await client.SendJsonAsync(HttpMethod.Patch, $"/communication/campaigns/{toList}", new { recipients = new[] { "13800170003" } });
+        (_, page) = await client.GetJsonAsync("/communication/campaigns");
+        Assert.Equal(2, Item(page, pasted).Int("recipient_count"));
+        Assert.Equal(2, Item(page, copied.Long("id")).Int("recipient_count"));
+        Assert.Equal(1, Item(page, toList).Int("recipient_count"));
+    }
+
+    [Fact]
     public async Task BadFields_Are400_NamingTheField_AndNothingIsWritten()
     {
         var tenant = await app.CreateTenantAsync();

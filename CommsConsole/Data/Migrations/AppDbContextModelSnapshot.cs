@@ -458,6 +458,9 @@ namespace CommsConsole.Data.Migrations
                     b.Property<int?>("Purpose")
                         .HasColumnType("INTEGER");
 
+                    b.Property<int>("RecipientCount")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Recipients")
                         .HasColumnType("TEXT");
 

@@ -1,8 +1,9 @@
-using CommsConsole.Features.Bounces;
-using CommsConsole.Features.Tracking;
+using System.Linq.Expressions;
 using System.Text.Json;
 using CommsConsole.Data;
+using CommsConsole.Features.Bounces;
 using CommsConsole.Features.Messaging;
+using CommsConsole.Features.Tracking;
 using Microsoft.EntityFrameworkCore;
 
 namespace CommsConsole.Features.Campaigns;
@@ -81,11 +82,24 @@ public sealed class CampaignService(
         var q = Visible(caller);
         if (state is { } s) q = q.Where(c => c.State == s);
         var total = await q.CountAsync(ct);
-        var items = await q.OrderByDescending(c => c.Id).Skip((page - 1) * pageSize).Take(pageSize).ToListAsync(ct);
+        var items = await q.OrderByDescending(c => c.Id).Skip((page - 1) * pageSize).Take(pageSize).Select(WithoutRecipients).ToListAsync(ct);
         var views = new List<CampaignView>(items.Count);
         foreach (var c in items) views.Add(await ViewAsync(c, ct));
         return new Page<CampaignView>(views, page, pageSize, total);
     }
+
+    /// <summary>
+    /// A campaign as lists show it: everything but its pasted recipients (<see cref="Campaign.Recipients"/> null; their
+    /// number is <see cref="Campaign.RecipientCount"/>), which can be tens of thousands per campaign.
+    /// </summary>
+    private static readonly Expression<Func<Campaign, Campaign>> WithoutRecipients = c => new Campaign
+    {
+        Id = c.Id, TenantId = c.TenantId, UserId = c.UserId, Name = c.Name, Channel = c.Channel, Purpose = c.Purpose,
+        TemplateCode = c.TemplateCode, Content = c.Content, Subject = c.Subject, Format = c.Format, Variables = c.Variables,
+        Recipients = null, RecipientCount = c.RecipientCount, ListId = c.ListId, SegmentId = c.SegmentId,
+        State = c.State, ScheduledAt = c.ScheduledAt, BatchId = c.BatchId, LastError = c.LastError, Version = c.Version,
+        CreatedAt = c.CreatedAt, UpdatedAt = c.UpdatedAt, StartedAt = c.StartedAt, FinishedAt = c.FinishedAt,
+    };
 
     public async Task<Result<CampaignView>> GetAsync(long id, Caller caller, CancellationToken ct)
     {
@@ -178,6 +192,7 @@ public sealed class CampaignService(
                 .SetProperty(x => x.Format, c.Format)
                 .SetProperty(x => x.Variables, c.Variables)
                 .SetProperty(x => x.Recipients, c.Recipients)
+                .SetProperty(x => x.RecipientCount, c.RecipientCount)
                 .SetProperty(x => x.ListId, c.ListId)
                 .SetProperty(x => x.SegmentId, c.SegmentId)
                 .SetProperty(x => x.ScheduledAt, c.ScheduledAt)
@@ -202,7 +217,7 @@ public sealed class CampaignService(
         {
             TenantId = caller.TenantId, UserId = caller.UserId, Name = name, Channel = source.Channel, Purpose = source.Purpose,
             TemplateCode = source.TemplateCode, Content = source.Content, Subject = source.Subject, Format = source.Format, Variables = source.Variables,
-            Recipients = source.Recipients, ListId = source.ListId, SegmentId = source.SegmentId,
+            Recipients = source.Recipients, RecipientCount = source.RecipientCount, ListId = source.ListId, SegmentId = source.SegmentId,
             State = CampaignState.Draft, CreatedAt = now, UpdatedAt = now,
         };
         db.Campaigns.Add(copy);
@@ -248,6 +263,7 @@ public sealed class CampaignService(
         campaign.Format = request.Format;
         campaign.Variables = JsonSerializer.Serialize(request.Variables ?? new Dictionary<string, string>());
         campaign.Recipients = request.Recipients is null ? null : JsonSerializer.Serialize(request.Recipients);
+        campaign.RecipientCount = request.Recipients?.Count(r => r is not null) ?? 0;
         campaign.ListId = request.Audience is { Kind: AudienceKind.List } list ? list.Id : null;
         campaign.SegmentId = request.Audience is { Kind: AudienceKind.Segment } segment ? segment.Id : null;
         if (input.ScheduledAt is not null) campaign.ScheduledAt = input.ScheduledAt;

@@ -65,6 +65,7 @@ public sealed record CampaignResponse(
     [property: JsonPropertyName("format")] string? Format,
     [property: JsonPropertyName("variables")] IReadOnlyDictionary<string, string> Variables,
     [property: JsonPropertyName("recipients")] IReadOnlyList<string>? Recipients,
+    [property: JsonPropertyName("recipient_count")] int RecipientCount,
     [property: JsonPropertyName("list_id")] long? ListId,
     [property: JsonPropertyName("segment_id")] long? SegmentId,
     [property: JsonPropertyName("scheduled_at")] string? ScheduledAt,
@@ -87,7 +88,7 @@ public sealed record CampaignResponse(
         var c = v.Campaign;
         var b = v.Batch;
         return new(c.Id, c.Name, c.State.ToWire(), c.Channel.ToWire(), c.Purpose?.ToWire(), c.TemplateCode, c.Content, c.Subject,
-            c.Format?.ToWire(), CampaignService.VariablesOf(c), c.Recipients is null ? null : CampaignService.RecipientsOf(c), c.ListId, c.SegmentId,
+            c.Format?.ToWire(), CampaignService.VariablesOf(c), c.Recipients is null ? null : CampaignService.RecipientsOf(c), c.RecipientCount, c.ListId, c.SegmentId,
             Time(c.ScheduledAt), c.BatchId, c.LastError, b?.Total ?? 0, b?.Sent ?? 0, b?.Delivered ?? 0, b?.Failed ?? 0,
             v.Cost.ToString("0.00##", CultureInfo.InvariantCulture), c.TenantId, c.UserId,
             ApiEnvelope.Timestamp(c.CreatedAt), ApiEnvelope.Timestamp(c.UpdatedAt), Time(c.StartedAt), Time(c.FinishedAt));
@@ -185,6 +186,7 @@ public static partial class CampaignsApi
             .Produces<CampaignIdResponse>(201);
         group.MapGet("", List).Errors()
             .WithSummary("Page through the campaigns the caller may see, newest first (state: draft, scheduled, sending, sent, cancelled)")
+            .WithDescription("Items leave pasted recipients out (`recipients` is null; `recipient_count` says how many there are); `GET /communication/campaigns/{id}` gives them.")
             .Produces<CampaignPageResponse>();
         group.MapGet("/{id}", Get).Errors().WithSummary("A campaign, with its batch's counts and cost once it has started").Produces<CampaignResponse>();
         group.MapPatch("/{id}", Patch).RequireAuthorization(Policies.Send).Errors()

@@ -473,6 +473,9 @@ namespace CommsConsole.Data.Postgres.Migrations
                     b.Property<int?>("Purpose")
                         .HasColumnType("integer");
 
+                    b.Property<int>("RecipientCount")
+                        .HasColumnType("integer");
+
                     b.Property<string>("Recipients")
                         .HasColumnType("text");
 
