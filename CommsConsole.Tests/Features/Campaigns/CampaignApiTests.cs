@@ -458,14 +458,17 @@ public sealed class CampaignApiTests(SharedApp app)
         var (client, _) = await app.UserAsync(Roles.Marketer, tenant);
         var id = await CreateAsync(client, SmsDraft("Edited", "13800160901"));
 
+        // Each edit names its own one to three recipients, so that their number must come from the same edit too.
+        static string[] RecipientsOf(int i) => Enumerable.Range(0, i % 3 + 1).Select(k => $"1380019{i:D2}{k:D2}").ToArray();
         var answers = await Task.WhenAll(Enumerable.Range(0, 20).Select(i =>
-            client.SendJsonAsync(HttpMethod.Patch, $"/communication/campaigns/{id}", new { name = $"Edit {i}", content = $"【Shop】Edit {i}", recipients = new[] { $"138001609{i:D2}" } })));
+            client.SendJsonAsync(HttpMethod.Patch, $"/communication/campaigns/{id}", new { name = $"Edit {i}", content = $"【Shop】Edit {i}", recipients = RecipientsOf(i) })));
 
         Assert.All(answers, a => Assert.True(a.Status is HttpStatusCode.OK or HttpStatusCode.Conflict, a.Body.ToString()));
         using var db = app.Db();
         var campaign = await db.Campaigns.AsNoTracking().SingleAsync(c => c.Id == id);
         var i = int.Parse(campaign.Name["Edit ".Length..], CultureInfo.InvariantCulture);
-        Assert.Equal(($"【Shop】Edit {i}", $"[\"138001609{i:D2}\"]"), (campaign.Content, campaign.Recipients));
+        Assert.Equal(($"【Shop】Edit {i}", JsonSerializer.Serialize(RecipientsOf(i)), RecipientsOf(i).Length),
+            (campaign.Content, campaign.Recipients, campaign.RecipientCount));
         Assert.Equal(answers.Count(a => a.Status == HttpStatusCode.OK), campaign.Version);
         // Each answer shows its own edit whole.
         Assert.All(answers.Where(a => a.Status == HttpStatusCode.OK), a =>
