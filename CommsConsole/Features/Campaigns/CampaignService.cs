@@ -262,8 +262,10 @@ public sealed class CampaignService(
         campaign.Subject = Blank(request.Subject);
         campaign.Format = request.Format;
         campaign.Variables = JsonSerializer.Serialize(request.Variables ?? new Dictionary<string, string>());
-        campaign.Recipients = request.Recipients is null ? null : JsonSerializer.Serialize(request.Recipients);
-        campaign.RecipientCount = request.Recipients?.Count(r => r is not null) ?? 0;
+        // Kept as the send will address them (normalised, each once), so that their number is the number it sends to.
+        var addresses = request.Recipients is null ? null : RecipientSet.Addresses(request.Channel, request.Recipients);
+        campaign.Recipients = addresses is null ? null : JsonSerializer.Serialize(addresses);
+        campaign.RecipientCount = addresses?.Count ?? 0;
         campaign.ListId = request.Audience is { Kind: AudienceKind.List } list ? list.Id : null;
         campaign.SegmentId = request.Audience is { Kind: AudienceKind.Segment } segment ? segment.Id : null;
         if (input.ScheduledAt is not null) campaign.ScheduledAt = input.ScheduledAt;

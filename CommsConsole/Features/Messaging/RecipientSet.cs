@@ -16,6 +16,13 @@ public sealed class RecipientSet(Channel channel)
     /// The normalised address when it is valid and new; null when it is not an address (<paramref name="error"/> says why) or
     /// repeats an earlier one (<paramref name="error"/> is null, and <see cref="Duplicates"/> counts it).
     /// </returns>
+    /// <summary>The valid addresses of <paramref name="raw"/>, normalised, each once, in the order first given.</summary>
+    public static List<string> Addresses(Channel channel, IEnumerable<string?> raw)
+    {
+        var set = new RecipientSet(channel);
+        return raw.Select(r => set.Add(r, out _)).OfType<string>().ToList();
+    }
+
     public string? Add(string? raw, out ErrorText? error)
     {
         var ok = channel == Channel.Sms
