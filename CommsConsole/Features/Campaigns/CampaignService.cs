@@ -92,7 +92,7 @@ public sealed class CampaignService(
     /// A campaign as lists show it: everything but its pasted recipients (<see cref="Campaign.Recipients"/> null; their
     /// number is <see cref="Campaign.RecipientCount"/>), which can be tens of thousands per campaign.
     /// </summary>
-    private static readonly Expression<Func<Campaign, Campaign>> WithoutRecipients = c => new Campaign
+    internal static readonly Expression<Func<Campaign, Campaign>> WithoutRecipients = c => new Campaign
     {
         Id = c.Id, TenantId = c.TenantId, UserId = c.UserId, Name = c.Name, Channel = c.Channel, Purpose = c.Purpose,
         TemplateCode = c.TemplateCode, Content = c.Content, Subject = c.Subject, Format = c.Format, Variables = c.Variables,
