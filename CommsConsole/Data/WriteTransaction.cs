@@ -135,6 +135,15 @@ public sealed class SqliteWriteTurn
         await waiter.Task;
     }
 
+    /// <summary>Whether a writer is queued for the turn (asked by the one holding it).</summary>
+    public bool WritersWaiting
+    {
+        get
+        {
+            lock (_gate) return _requests.Count + _background.Count > 0;
+        }
+    }
+
     /// <summary>Gives the turn to the next writer: a request's, unless background writers have waited long enough.</summary>
     public void Release()
     {
