@@ -12,10 +12,6 @@ public sealed class RecipientSet(Channel channel)
     /// <summary>Recipients given again (after normalising) and so sent once.</summary>
     public int Duplicates { get; private set; }
 
-    /// <returns>
-    /// The normalised address when it is valid and new; null when it is not an address (<paramref name="error"/> says why) or
-    /// repeats an earlier one (<paramref name="error"/> is null, and <see cref="Duplicates"/> counts it).
-    /// </returns>
     /// <summary>The valid addresses of <paramref name="raw"/>, normalised, each once, in the order first given.</summary>
     public static List<string> Addresses(Channel channel, IEnumerable<string?> raw)
     {
@@ -23,6 +19,10 @@ public sealed class RecipientSet(Channel channel)
         return raw.Select(r => set.Add(r, out _)).OfType<string>().ToList();
     }
 
+    /// <returns>
+    /// The normalised address when it is valid and new; null when it is not an address (<paramref name="error"/> says why) or
+    /// repeats an earlier one (<paramref name="error"/> is null, and <see cref="Duplicates"/> counts it).
+    /// </returns>
     public string? Add(string? raw, out ErrorText? error)
     {
         var ok = channel == Channel.Sms
